@@ -50,14 +50,14 @@ pub fn detect(record: Fields<'_>) -> Option<SourceFormat> {
     if record.get("OfficeWorkload").is_some() && record.get("Operation").is_some() {
         return Some(SourceFormat::SentinelOfficeActivity);
     }
+    if is_graph_alert(record) {
+        return Some(SourceFormat::GraphSecurityAlert);
+    }
     if record.get("createdDateTime").is_some() && record.get("status").is_some() {
         return Some(SourceFormat::GraphSignIn);
     }
     if record.get("activityDateTime").is_some() && record.get("activityDisplayName").is_some() {
         return Some(SourceFormat::GraphDirectoryAudit);
-    }
-    if is_graph_alert(record) {
-        return Some(SourceFormat::GraphSecurityAlert);
     }
     if record.get("ActionType").is_some() && record.get("Timestamp").is_some() {
         return Some(SourceFormat::DefenderHunting);
@@ -117,6 +117,10 @@ mod tests {
             (json!({"category": "NonInteractiveUserSignInLogs", "properties": {}}), SourceFormat::AzureMonitorSignIn),
             (json!({"category": "AuditLogs", "properties": {}}), SourceFormat::AzureMonitorAudit),
             (json!({"@odata.type": "#microsoft.graph.security.alert", "title": "x"}), SourceFormat::GraphSecurityAlert),
+            (
+                json!({"createdDateTime": "x", "status": "new", "title": "Password Spray", "severity": "high", "serviceSource": "x"}),
+                SourceFormat::GraphSecurityAlert,
+            ),
             (json!({"Timestamp": "x", "ActionType": "LdapSearch", "DeviceName": "d"}), SourceFormat::DefenderHunting),
         ];
         for (record, expected) in cases {

@@ -1,13 +1,17 @@
 //! Reading files: decompression, container detection and splitting into records.
 //!
 //! A file is classified by its content, never by its name: gzip by its magic bytes, then JSON or CSV by the
-//! first significant byte. JSON lines and CSV are streamed line by line so files of any size read in constant
-//! memory; a JSON array or a single JSON document is read whole, which is how Management Activity API content
-//! blobs and Graph pages arrive (a few megabytes each).
+//! first significant byte. JSON lines and CSV are streamed line by line, so files of any size read in
+//! constant memory. A JSON array or a single JSON document is read whole, because that is how Management
+//! Activity API content blobs and Graph pages arrive (a few megabytes each).
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use harrier_model::{Record, SourceFormat, TenantId};
@@ -32,6 +36,8 @@ pub struct ReadOptions {
     pub tenant: Option<TenantId>,
     /// Read every record as this schema instead of detecting it.
     pub format: Option<SourceFormat>,
+    /// A counter of bytes read from files (before decompression), for progress display.
+    pub bytes_read: Option<Arc<AtomicU64>>,
 }
 
 /// The container a file's records are stored in.
@@ -56,7 +62,7 @@ impl Container {
     }
 }
 
-/// What reading one file produced, one item per record.
+/// One record read from a file: normalised, or skipped with its reason.
 #[derive(Debug)]
 pub enum Item {
     Record(Box<Record>),
@@ -74,6 +80,7 @@ pub struct FileInfo {
 pub fn read_file(path: &Path, options: &ReadOptions, out: &mut dyn FnMut(Item)) -> Result<FileInfo, FileError> {
     let io_error = |source| FileError::Io { path: path.to_path_buf(), source };
     let file = File::open(path).map_err(io_error)?;
+    let file = CountingReader { inner: file, counter: options.bytes_read.clone() };
     let mut input: Box<dyn BufRead> = Box::new(BufReader::with_capacity(256 * 1024, file));
 
     let compressed = input.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
@@ -93,6 +100,22 @@ pub fn read_file(path: &Path, options: &ReadOptions, out: &mut dyn FnMut(Item)) 
         Container::Csv => read_csv(input, &mut emitter)?,
     }
     Ok(FileInfo { container, compressed })
+}
+
+/// Adds the bytes it reads to an optional shared counter.
+struct CountingReader<R> {
+    inner: R,
+    counter: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(counter) = &self.counter {
+            counter.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
 }
 
 /// Classifies the container from the first bytes of the (decompressed) content.
@@ -299,6 +322,8 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
 
 fn read_csv(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), FileError> {
     let path = emitter.path.to_path_buf();
+    let newlines = Rc::new(RefCell::new(NewlineIndex::default()));
+    let input = NewlineTracker { inner: input, index: newlines.clone(), offset: 0 };
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = reader
         .headers()
@@ -308,8 +333,14 @@ fn read_csv(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), Fi
 
     let mut row = csv::StringRecord::new();
     loop {
-        let line = reader.position().line() + 1;
-        match reader.read_record(&mut row) {
+        let before = reader.position().byte();
+        let result = reader.read_record(&mut row);
+        let start = match &result {
+            Ok(_) => row.position().map_or(before, |p| p.byte()),
+            Err(error) => error.position().map_or(before, |p| p.byte()),
+        };
+        let line = newlines.borrow_mut().line_at(start.max(before));
+        match result {
             Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(error) => {
@@ -320,7 +351,6 @@ fn read_csv(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), Fi
                 continue;
             }
         }
-        let line = row.position().map_or(line, |p| p.line());
         match audit_data {
             Some(index) => purview_row(emitter, line, row.get(index).unwrap_or("")),
             None => {
@@ -332,7 +362,48 @@ fn read_csv(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), Fi
     }
 }
 
-/// Reads a Purview / `Search-UnifiedAuditLog` export row, whose `AuditData` cell holds the audit record.
+/// Passes bytes through while recording where each line feed is, so CSV rows get their true line numbers.
+///
+/// The csv crate's own line count is one short for rows that end in CRLF, as Purview and Log Analytics
+/// exports do, because it counts a CRLF's line feed only when it reads the next row.
+struct NewlineTracker<R> {
+    inner: R,
+    index: Rc<RefCell<NewlineIndex>>,
+    offset: u64,
+}
+
+impl<R: Read> Read for NewlineTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut index = self.index.borrow_mut();
+        for position in memchr::memchr_iter(b'\n', &buf[..n]) {
+            index.pending.push_back(self.offset + position as u64);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Line feeds read but not yet passed, and the line number reached.
+#[derive(Default)]
+struct NewlineIndex {
+    pending: std::collections::VecDeque<u64>,
+    passed: u64,
+}
+
+impl NewlineIndex {
+    /// Returns the 1-based line of the row starting at byte `offset`. A row reported as starting on the line
+    /// feed of a CRLF starts after it. Offsets must not decrease between calls.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while self.pending.front().is_some_and(|&newline| newline <= offset) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+/// Reads a Purview / `Search-UnifiedAuditLog` export row, whose `AuditData` cell contains the audit record.
 fn purview_row(emitter: &mut Emitter<'_>, line: u64, audit_data: &str) {
     if audit_data.trim().is_empty() {
         emitter.skip(line, SkipReason::MissingField("AuditData"));

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What happened, with the fields each kind of activity carries.
+/// The activity an event records, with the fields of its kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Activity {
@@ -25,7 +25,7 @@ pub enum Activity {
     File(FileActivity),
     SecurityAlert(SecurityAlert),
     /// Any other operation. The event's common fields are filled and the source record is kept, so nothing is
-    /// dropped; `object` is the operation's target where the source names one.
+    /// dropped.
     Other(Other),
 }
 
@@ -191,6 +191,13 @@ pub struct SignIn {
     /// The sign-in's correlation id, which ties the steps of one sign-in attempt together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
+    /// Entra's `authenticationProtocol` (`deviceCode`, `ropc`, `oAuth2`, `saml20`, `none`, ...), as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_protocol: Option<String>,
+    /// The unified audit log's `RequestType`: the token service endpoint that handled the sign-in
+    /// (`OAuth2:Token`, `Login:login`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_type: Option<String>,
 }
 
 /// Whether a rule, permission or setting was created, changed or removed.

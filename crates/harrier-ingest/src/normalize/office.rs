@@ -28,7 +28,7 @@ pub(super) fn normalize(format: SourceFormat, record: Fields<'_>, context: &Cont
         format,
         operation,
         workload,
-        outcome: outcome(record),
+        outcome: entra::sign_in_outcome(&activity).unwrap_or_else(|| outcome(record)),
         actor: actor(record),
         client: Client { ip: client_ip(record), user_agent: user_agent(record) },
         ip_info: None,
@@ -38,7 +38,7 @@ pub(super) fn normalize(format: SourceFormat, record: Fields<'_>, context: &Cont
 
 /// Picks the typed activity for an operation; operations no module models are kept as [`Activity::Other`].
 fn activity(operation: &str, workload: Option<&str>, record: Fields<'_>) -> Activity {
-    let workload = workload.unwrap_or("");
+    let workload = workload.or_else(|| workload_of_record_type(record)).unwrap_or("");
     let typed = if workload.eq_ignore_ascii_case("AzureActiveDirectory") {
         entra::management_activity(operation, record)
     } else if workload.eq_ignore_ascii_case("Exchange") {
@@ -56,6 +56,17 @@ fn activity(operation: &str, workload: Option<&str>, record: Fields<'_>) -> Acti
     })
 }
 
+/// Names the workload from the `RecordType` number for records that leave out `Workload`, as some
+/// re-exports do (the numbers are the Management Activity API's `AuditLogRecordType`).
+fn workload_of_record_type(record: Fields<'_>) -> Option<&'static str> {
+    match record.i64("RecordType")? {
+        1 | 2 | 3 | 50 => Some("Exchange"),
+        4 | 6 | 14 => Some("SharePoint"),
+        8 | 9 | 15 => Some("AzureActiveDirectory"),
+        _ => None,
+    }
+}
+
 fn outcome(record: Fields<'_>) -> Outcome {
     let Some(status) = record.text("ResultStatus") else {
         return Outcome::Unknown;
@@ -68,7 +79,7 @@ fn outcome(record: Fields<'_>) -> Outcome {
     }
 }
 
-/// The `UserType` of an audit record, as a number (Management Activity API) or a name (Sentinel).
+/// Reads the actor kind from `UserType`, a number in the Management Activity API and a name in Sentinel.
 fn actor_kind(record: Fields<'_>) -> ActorKind {
     let Some(user_type) = record.text("UserType") else {
         return ActorKind::Unknown;

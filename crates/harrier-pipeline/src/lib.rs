@@ -1,0 +1,209 @@
+//! The event pipeline: files in, normalised and enriched events stored.
+//!
+//! Replay runs as a stream of stages on threads joined by bounded channels, not as a batch job. Reader
+//! threads take files one at a time, normalise each record and enrich it with IP intelligence. They pass
+//! batches to one writer that stores them. The bounded channel keeps memory flat whatever the input size, and
+//! the same stages serve the long-running service, where collectors take the place of files.
+
+mod summary;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+use harrier_enrich::IpIntel;
+use harrier_ingest::{FileError, Item, ReadOptions, Skip, read_file};
+use harrier_model::Record;
+use harrier_store::{PreparedRecord, Store, StoreError};
+
+pub use summary::{FileReport, MAX_SKIP_EXAMPLES, SkipReport, Summary};
+
+/// How many records travel together from a reader to the writer.
+const BATCH_SIZE: usize = 4096;
+
+/// How many records the writer stores in one transaction at most. Record keys are random, so each
+/// transaction rewrites most pages of the deduplication index: large transactions amortise that.
+const TRANSACTION_RECORDS: usize = 65_536;
+
+/// The maximum time records wait in the writer before they are stored.
+const TRANSACTION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How many batches may wait for the writer before readers block.
+const QUEUE_BATCHES: usize = 8;
+
+/// Settings for one replay.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayOptions {
+    pub read: ReadOptions,
+    /// Reader threads; 0 picks one less than the available cores (at least one).
+    pub threads: usize,
+}
+
+/// Progress notifications for a display; every method is called from reader threads or the writer.
+pub trait Progress: Sync {
+    /// Called after each batch is stored with the number of records in it.
+    fn stored(&self, _records: u64) {}
+    /// Called when a file has been read.
+    fn file_done(&self, _path: &Path) {}
+}
+
+/// A progress sink that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Messages from readers to the writer.
+enum Message {
+    Batch(Vec<PreparedRecord>),
+    Skips(Vec<Skip>),
+    File(FileReport),
+}
+
+/// Reads `files`, normalises, enriches and stores every record, and returns what happened.
+///
+/// The function fails only when the store fails; unreadable files and records are counted in the summary.
+pub fn replay(
+    files: &[PathBuf],
+    options: &ReplayOptions,
+    intel: &IpIntel,
+    store: &mut Store,
+    progress: &dyn Progress,
+) -> Result<Summary, StoreError> {
+    let started = std::time::Instant::now();
+    let threads = reader_threads(options.threads, files.len());
+    let next_file = AtomicUsize::new(0);
+    let bytes_read = options.read.bytes_read.clone().unwrap_or_else(|| Arc::new(AtomicU64::new(0)));
+    let bytes_before = bytes_read.load(Ordering::Relaxed);
+    let read_options = ReadOptions { bytes_read: Some(bytes_read.clone()), ..options.read.clone() };
+    let (sender, receiver) = sync_channel::<Message>(QUEUE_BATCHES);
+
+    let mut summary = Summary::default();
+    let mut store_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let (next_file, read_options) = (&next_file, &read_options);
+            scope.spawn(move || read_files(files, next_file, read_options, intel, progress, sender));
+        }
+        drop(sender);
+
+        let mut writer = Writer { store, pending: Vec::new(), last_flush: std::time::Instant::now(), progress };
+        for message in receiver {
+            match message {
+                Message::Batch(records) if store_error.is_none() => {
+                    if let Err(error) = writer.add(records, &mut summary) {
+                        store_error = Some(error);
+                    }
+                }
+                Message::Batch(_) => {}
+                Message::Skips(skips) => summary.add_skips(skips),
+                Message::File(report) => summary.add_file(report),
+            }
+        }
+        if store_error.is_none() {
+            store_error = writer.flush(&mut summary).err();
+        }
+    });
+    if let Some(error) = store_error {
+        return Err(error);
+    }
+
+    summary.finish(started.elapsed(), bytes_read.load(Ordering::Relaxed) - bytes_before);
+    Ok(summary)
+}
+
+/// Gathers prepared records into large transactions.
+struct Writer<'a> {
+    store: &'a mut Store,
+    pending: Vec<PreparedRecord>,
+    last_flush: std::time::Instant,
+    progress: &'a dyn Progress,
+}
+
+impl Writer<'_> {
+    fn add(&mut self, mut records: Vec<PreparedRecord>, summary: &mut Summary) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            self.pending = std::mem::take(&mut records);
+        } else {
+            self.pending.append(&mut records);
+        }
+        if self.pending.len() >= TRANSACTION_RECORDS || self.last_flush.elapsed() >= TRANSACTION_INTERVAL {
+            self.flush(summary)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, summary: &mut Summary) -> Result<(), StoreError> {
+        self.last_flush = std::time::Instant::now();
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let stats = self.store.insert_prepared(&self.pending)?;
+        summary.add_batch(&self.pending, stats);
+        self.progress.stored(self.pending.len() as u64);
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+fn reader_threads(requested: usize, files: usize) -> usize {
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if requested == 0 { available.saturating_sub(1).max(1) } else { requested };
+    threads.min(files.max(1))
+}
+
+/// Reads files on one reader thread, taking the next unread file until none is left.
+fn read_files(
+    files: &[PathBuf],
+    next_file: &AtomicUsize,
+    options: &ReadOptions,
+    intel: &IpIntel,
+    progress: &dyn Progress,
+    sender: SyncSender<Message>,
+) {
+    let mut batch = Vec::with_capacity(BATCH_SIZE);
+    let mut skips = Vec::new();
+    loop {
+        let index = next_file.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = files.get(index) else { break };
+        let mut records = 0u64;
+        let mut skipped = 0u64;
+        let result = read_file(path, options, &mut |item| match item {
+            Item::Record(mut record) => {
+                enrich(&mut record, intel);
+                records += 1;
+                batch.push(PreparedRecord::new(*record));
+                if batch.len() == BATCH_SIZE {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_SIZE));
+                    let _ = sender.send(Message::Batch(full));
+                }
+            }
+            Item::Skipped(skip) => {
+                skipped += 1;
+                skips.push(skip);
+            }
+        });
+        if !skips.is_empty() {
+            let _ = sender.send(Message::Skips(std::mem::take(&mut skips)));
+        }
+        let report = FileReport::new(path, result, records, skipped);
+        progress.file_done(path);
+        let _ = sender.send(Message::File(report));
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(Message::Batch(batch));
+    }
+}
+
+/// Attaches IP intelligence to a record's client address.
+pub fn enrich(record: &mut Record, intel: &IpIntel) {
+    if let Some(ip) = record.event.client.ip {
+        record.event.ip_info = Some(intel.lookup(ip));
+    }
+}
+
+/// Expands the paths given on the command line into files, keeping errors for paths that cannot be listed.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<FileError>) {
+    harrier_ingest::collect_paths(paths)
+}

@@ -1,0 +1,315 @@
+//! The embedded event store.
+//!
+//! Events are kept in one SQLite database under the data directory, with the normalised event and the source
+//! record side by side. Every row is keyed by tenant, and a record seen twice (overlapping content blobs, the
+//! same export replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id in a
+//! unique index, so a duplicate insert is a cheap no-op rather than a read before every write.
+//!
+//! Readers hand records over in whatever order the files hold them; [`Store::for_each_event`] returns them
+//! ordered by event time, which is the order the learning stages consume.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use harrier_model::{Event, Record, TenantId};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The name of the database file inside the data directory.
+pub const DATABASE_FILE: &str = "harrier.sqlite";
+
+/// The schema version this build writes, kept in SQLite's `user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("database {}: {source}", path.display())]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "database {} has schema version {found}, but this build of harrier reads version {SCHEMA_VERSION}; \
+         use a matching harrier or a new data directory",
+        path.display()
+    )]
+    SchemaVersion { path: PathBuf, found: i64 },
+    #[error("stored event {seq} is not valid: {source}")]
+    CorruptEvent { seq: i64, source: serde_json::Error },
+}
+
+/// Counts of what one [`Store::insert`] call stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InsertStats {
+    pub inserted: u64,
+    /// Records whose tenant and id were already stored.
+    pub duplicates: u64,
+}
+
+/// A time range of stored events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeRange {
+    pub first: Timestamp,
+    pub last: Timestamp,
+}
+
+/// The event store of one data directory.
+pub struct Store {
+    path: PathBuf,
+    connection: Connection,
+    tenant_ids: HashMap<TenantId, i64>,
+}
+
+impl Store {
+    /// Opens the store in `data_dir`, creating the directory and the database when they do not exist.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::CreateDir { path: data_dir.to_path_buf(), source })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let connection = Connection::open(&path).map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+        let mut store = Store { path, connection, tenant_ids: HashMap::new() };
+        store.configure().map_err(|source| store.error(source))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Sets the pragmas for a single writer that favours throughput: write-ahead logging, and a sync only at
+    /// checkpoints, which can lose the last transactions on power loss but never corrupts the database.
+    fn configure(&self) -> rusqlite::Result<()> {
+        self.connection.pragma_update(None, "journal_mode", "WAL")?;
+        self.connection.pragma_update(None, "synchronous", "NORMAL")?;
+        self.connection.pragma_update(None, "cache_size", -262_144)?;
+        self.connection.pragma_update(None, "temp_store", "MEMORY")?;
+        self.connection.busy_timeout(std::time::Duration::from_secs(30))?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 =
+            self.connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| self.error(e))?;
+        match version {
+            0 => self.connection.execute_batch(SCHEMA).map_err(|e| self.error(e)),
+            SCHEMA_VERSION => Ok(()),
+            found => Err(StoreError::SchemaVersion { path: self.path.clone(), found }),
+        }
+    }
+
+    /// Returns the numeric id of a tenant, adding the tenant on first sight.
+    fn tenant_id(&mut self, tenant: &TenantId) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.tenant_ids.get(tenant) {
+            return Ok(id);
+        }
+        self.connection.execute("INSERT OR IGNORE INTO tenants (name) VALUES (?1)", [tenant.as_str()])?;
+        let id = self.connection.query_row("SELECT id FROM tenants WHERE name = ?1", [tenant.as_str()], |r| r.get(0))?;
+        self.tenant_ids.insert(tenant.clone(), id);
+        Ok(id)
+    }
+
+    /// Stores records in one transaction, skipping records already stored.
+    pub fn insert(&mut self, records: &[Record]) -> Result<InsertStats, StoreError> {
+        let prepared: Vec<PreparedRecord> = records.iter().cloned().map(PreparedRecord::new).collect();
+        self.insert_prepared(&prepared)
+    }
+
+    /// Stores prepared records in one transaction, skipping records already stored.
+    ///
+    /// Every transaction rewrites the pages of the deduplication index it touches, and record keys are
+    /// random, so callers should pass thousands of records at a time.
+    pub fn insert_prepared(&mut self, records: &[PreparedRecord]) -> Result<InsertStats, StoreError> {
+        self.insert_batch(records).map_err(|source| self.error(source))
+    }
+
+    fn insert_batch(&mut self, records: &[PreparedRecord]) -> rusqlite::Result<InsertStats> {
+        let mut tenant_ids = Vec::with_capacity(records.len());
+        for record in records {
+            tenant_ids.push(self.tenant_id(&record.tenant)?);
+        }
+
+        let transaction = self.connection.transaction()?;
+        let mut stats = InsertStats::default();
+        {
+            let mut statement = transaction.prepare_cached(INSERT_EVENT)?;
+            for (record, tenant_id) in records.iter().zip(tenant_ids) {
+                let changed = statement.execute(params![
+                    tenant_id,
+                    record.key.as_slice(),
+                    record.time_ms,
+                    record.kind,
+                    record.format,
+                    record.operation,
+                    record.user,
+                    record.ip,
+                    record.asn,
+                    record.country,
+                    record.ip_class,
+                    record.outcome,
+                    record.event,
+                    record.raw,
+                ])?;
+                if changed == 0 {
+                    stats.duplicates += 1;
+                } else {
+                    stats.inserted += 1;
+                }
+            }
+        }
+        transaction.commit()?;
+        Ok(stats)
+    }
+
+    /// Counts stored events, of one tenant or of all.
+    pub fn event_count(&self, tenant: Option<&TenantId>) -> Result<u64, StoreError> {
+        let count: i64 = match tenant {
+            Some(tenant) => self.connection.query_row(
+                "SELECT count(*) FROM events JOIN tenants ON tenants.id = events.tenant_id WHERE tenants.name = ?1",
+                [tenant.as_str()],
+                |row| row.get(0),
+            ),
+            None => self.connection.query_row("SELECT count(*) FROM events", [], |row| row.get(0)),
+        }
+        .map_err(|e| self.error(e))?;
+        Ok(count as u64)
+    }
+
+    /// Returns the first and last event time of the stored events, if any.
+    pub fn time_range(&self) -> Result<Option<TimeRange>, StoreError> {
+        let range: Option<(i64, i64)> = self
+            .connection
+            .query_row("SELECT min(time_ms), max(time_ms) FROM events HAVING count(*) > 0", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()
+            .map_err(|e| self.error(e))?;
+        Ok(range.map(|(first, last)| TimeRange { first: from_millis(first), last: from_millis(last) }))
+    }
+
+    /// Lists the stored tenants.
+    pub fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
+        let mut statement = self.connection.prepare("SELECT name FROM tenants ORDER BY name").map_err(|e| self.error(e))?;
+        let names = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        Ok(names.into_iter().map(TenantId).collect())
+    }
+
+    /// Calls `visit` with every event of `tenant` in time order (ties in the order they were stored), and
+    /// stops early when `visit` returns `false`.
+    pub fn for_each_event(&self, tenant: &TenantId, mut visit: impl FnMut(Event) -> bool) -> Result<(), StoreError> {
+        let mut statement = self.connection.prepare_cached(SELECT_EVENTS).map_err(|e| self.error(e))?;
+        let mut rows = statement.query([tenant.as_str()]).map_err(|e| self.error(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.error(e))?;
+            let json: String = row.get(1).map_err(|e| self.error(e))?;
+            let event = serde_json::from_str(&json).map_err(|source| StoreError::CorruptEvent { seq, source })?;
+            if !visit(event) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A record turned into the values of one row, ready to insert.
+///
+/// Preparing serialises the event and hashes its key, the costly part of storing, so reader threads can do
+/// it in parallel and leave only the inserts to the single writer.
+#[derive(Clone, Debug)]
+pub struct PreparedRecord {
+    pub tenant: TenantId,
+    key: [u8; 16],
+    pub time_ms: i64,
+    pub kind: &'static str,
+    pub format: &'static str,
+    operation: String,
+    user: Option<String>,
+    ip: Option<String>,
+    asn: Option<u32>,
+    country: Option<String>,
+    ip_class: Option<&'static str>,
+    outcome: &'static str,
+    event: String,
+    raw: String,
+}
+
+impl PreparedRecord {
+    pub fn new(record: Record) -> PreparedRecord {
+        let event = &record.event;
+        let ip_info = event.ip_info.as_ref();
+        PreparedRecord {
+            tenant: event.tenant.clone(),
+            key: record_key(&event.tenant, &event.record_id),
+            time_ms: event.time.as_millisecond(),
+            kind: event.kind(),
+            format: event.format.as_str(),
+            operation: event.operation.clone(),
+            user: event.actor.user.clone(),
+            ip: event.client.ip.map(|ip| ip.to_string()),
+            asn: ip_info.and_then(|info| info.asn),
+            country: ip_info.and_then(|info| info.country.clone()),
+            ip_class: ip_info.map(|info| info.class.as_str()),
+            outcome: event.outcome.as_str(),
+            event: serde_json::to_string(event).expect("events serialise to JSON"),
+            raw: record.raw,
+        }
+    }
+}
+
+/// Hashes a tenant and record id into the 16-byte deduplication key.
+fn record_key(tenant: &TenantId, record_id: &str) -> [u8; 16] {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(tenant.as_str().as_bytes());
+    hasher.update(&[0]);
+    hasher.update(record_id.as_bytes());
+    hasher.digest128().to_be_bytes()
+}
+
+fn from_millis(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+const SCHEMA: &str = "
+BEGIN;
+CREATE TABLE tenants (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+    record_key BLOB NOT NULL,
+    time_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    format TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    user TEXT,
+    ip TEXT,
+    asn INTEGER,
+    country TEXT,
+    ip_class TEXT,
+    outcome TEXT NOT NULL,
+    event TEXT NOT NULL,
+    raw TEXT NOT NULL
+);
+CREATE UNIQUE INDEX events_by_key ON events (record_key);
+CREATE INDEX events_by_time ON events (tenant_id, time_ms);
+PRAGMA user_version = 1;
+COMMIT;
+";
+
+const INSERT_EVENT: &str = "
+INSERT OR IGNORE INTO events
+    (tenant_id, record_key, time_ms, kind, format, operation, user, ip, asn, country, ip_class, outcome, event, raw)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+const SELECT_EVENTS: &str = "
+SELECT seq, event FROM events
+WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?1)
+ORDER BY time_ms, seq";

@@ -1,0 +1,111 @@
+use harrier_model::{Activity, Actor, Client, Event, Other, Outcome, Record, SourceFormat, TenantId};
+use harrier_store::{Store, StoreError};
+use jiff::Timestamp;
+
+fn record(tenant: &str, id: &str, time: &str) -> Record {
+    let event = Event {
+        tenant: TenantId::new(tenant),
+        record_id: id.to_owned(),
+        time: time.parse::<Timestamp>().unwrap(),
+        format: SourceFormat::ManagementActivity,
+        operation: "FileAccessed".into(),
+        workload: Some("SharePoint".into()),
+        outcome: Outcome::Success,
+        actor: Actor { user: Some("user@example.com".into()), ..Actor::default() },
+        client: Client { ip: Some("192.0.2.1".parse().unwrap()), user_agent: None },
+        ip_info: None,
+        activity: Activity::Other(Other::default()),
+    };
+    Record { event, raw: format!("{{\"Id\":\"{id}\"}}") }
+}
+
+#[test]
+fn duplicates_are_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let batch = vec![record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t1", "ma:2", "2024-01-01T00:01:00Z")];
+
+    let first = store.insert(&batch).unwrap();
+    assert_eq!((first.inserted, first.duplicates), (2, 0));
+
+    let second = store.insert(&batch).unwrap();
+    assert_eq!((second.inserted, second.duplicates), (0, 2));
+    assert_eq!(store.event_count(None).unwrap(), 2);
+}
+
+#[test]
+fn same_id_in_two_tenants_is_two_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t2", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+
+    assert_eq!(store.event_count(Some(&TenantId::new("t1"))).unwrap(), 1);
+    assert_eq!(store.event_count(Some(&TenantId::new("t2"))).unwrap(), 1);
+    assert_eq!(store.tenants().unwrap(), vec![TenantId::new("t1"), TenantId::new("t2")]);
+}
+
+#[test]
+fn events_come_back_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .insert(&[
+            record("t1", "ma:c", "2024-01-03T00:00:00Z"),
+            record("t1", "ma:a", "2024-01-01T00:00:00Z"),
+            record("t2", "ma:x", "2024-01-02T00:00:00Z"),
+            record("t1", "ma:b", "2024-01-02T00:00:00Z"),
+        ])
+        .unwrap();
+
+    let mut ids = Vec::new();
+    store
+        .for_each_event(&TenantId::new("t1"), |event| {
+            ids.push(event.record_id);
+            true
+        })
+        .unwrap();
+    assert_eq!(ids, vec!["ma:a", "ma:b", "ma:c"]);
+
+    let range = store.time_range().unwrap().unwrap();
+    assert_eq!(range.first, "2024-01-01T00:00:00Z".parse::<Timestamp>().unwrap());
+    assert_eq!(range.last, "2024-01-03T00:00:00Z".parse::<Timestamp>().unwrap());
+}
+
+#[test]
+fn stored_events_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = record("t1", "ma:1", "2024-01-01T00:00:00Z");
+    Store::open(dir.path()).unwrap().insert(std::slice::from_ref(&original)).unwrap();
+
+    let store = Store::open(dir.path()).unwrap();
+    let mut events = Vec::new();
+    store.for_each_event(&TenantId::new("t1"), |event| {
+        events.push(event);
+        true
+    })
+    .unwrap();
+    assert_eq!(events, vec![original.event]);
+}
+
+#[test]
+fn empty_store_has_no_time_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.time_range().unwrap(), None);
+    assert_eq!(store.event_count(None).unwrap(), 0);
+}
+
+#[test]
+fn newer_schema_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    connection.pragma_update(None, "user_version", 99).unwrap();
+    drop(connection);
+
+    match Store::open(dir.path()) {
+        Err(StoreError::SchemaVersion { found, .. }) => assert_eq!(found, 99),
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(_) => panic!("a database with schema version 99 was opened"),
+    }
+}

@@ -1,0 +1,44 @@
+//! The `harrier` command.
+
+mod cli;
+mod intel;
+mod replay;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// mimalloc instead of the system allocator: replay allocates records on reader threads and frees them on
+/// the writer thread, a pattern glibc's allocator handles with lock contention and fragmentation.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use cli::{Cli, Command, IntelCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let result = match &cli.command {
+        Command::Replay(args) => replay::run(args),
+        Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(cli::EXIT_FAILURE)
+        }
+    }
+}
+
+/// Sends logs to standard error: human-readable by default, JSON lines with `--log-format json`. The level
+/// comes from `HARRIER_LOG` (for example `debug` or `harrier_ingest=trace`) and defaults to warnings.
+fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HARRIER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        cli::LogFormat::Text => builder.init(),
+        cli::LogFormat::Json => builder.json().init(),
+    }
+}

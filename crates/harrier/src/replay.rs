@@ -1,0 +1,153 @@
+//! `harrier replay`: read exported logs into the store and account for every record.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::Context;
+use harrier_ingest::ReadOptions;
+use harrier_model::TenantId;
+use harrier_pipeline::{NoProgress, Progress, ReplayOptions, Summary};
+use harrier_store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{EXIT_FAILURE, ReplayArgs};
+
+/// How many skipped records are printed to standard error before the rest are only counted.
+const PRINTED_SKIPS: usize = 20;
+
+pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    let intel = crate::intel::load(&args.ip_data)?;
+    let mut store = Store::open(&args.data_dir).context("cannot open the store")?;
+
+    let (files, list_errors) = harrier_pipeline::collect_files(&args.paths);
+    if files.is_empty() && list_errors.is_empty() {
+        anyhow::bail!("no files found under {}", join_paths(&args.paths));
+    }
+
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let options = ReplayOptions {
+        read: ReadOptions {
+            tenant: args.tenant.as_deref().map(TenantId::new),
+            format: args.format,
+            bytes_read: Some(bytes_read.clone()),
+        },
+        threads: args.threads,
+    };
+
+    let show_progress = !args.no_progress && std::io::stderr().is_terminal();
+    let mut summary = if show_progress {
+        let bar = ByteProgress::new(&files, bytes_read);
+        let summary = harrier_pipeline::replay(&files, &options, &intel, &mut store, &bar);
+        bar.bar.finish_and_clear();
+        summary
+    } else {
+        harrier_pipeline::replay(&files, &options, &intel, &mut store, &NoProgress)
+    }
+    .context("cannot store events")?;
+    summary.add_file_errors(&list_errors);
+
+    print_problems(&summary);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_summary(&summary, store.path());
+    }
+    Ok(exit_code(&summary, args.strict))
+}
+
+/// Decides the exit status: failure when nothing could be read, or under `--strict` when anything was
+/// skipped.
+fn exit_code(summary: &Summary, strict: bool) -> ExitCode {
+    let failed_files = summary.failed_files().count();
+    let read_nothing = summary.records.normalised == 0 && (failed_files > 0 || summary.records.skipped > 0);
+    let strict_failure = strict && (failed_files > 0 || summary.records.skipped > 0);
+    if read_nothing || strict_failure { ExitCode::from(EXIT_FAILURE) } else { ExitCode::SUCCESS }
+}
+
+/// Prints unreadable files and the first skipped records to standard error.
+fn print_problems(summary: &Summary) {
+    for file in summary.failed_files() {
+        eprintln!("error: {}", file.error.as_deref().unwrap_or("unreadable"));
+    }
+    for skip in summary.skip_examples.iter().take(PRINTED_SKIPS) {
+        eprintln!("skipped: {}:{}: {}", skip.path.display(), skip.line, skip.reason);
+    }
+    let unprinted = summary.records.skipped.saturating_sub(PRINTED_SKIPS as u64);
+    if unprinted > 0 {
+        eprintln!("skipped: {unprinted} more records; --json lists the first {}", harrier_pipeline::MAX_SKIP_EXAMPLES);
+    }
+}
+
+fn print_summary(summary: &Summary, database: &Path) {
+    let records = &summary.records;
+    println!(
+        "Read {} files, {} records in {:.2} s: {} events stored, {} already stored, {} skipped.",
+        summary.files.len(),
+        records.read,
+        summary.elapsed_seconds,
+        records.stored,
+        records.duplicates,
+        records.skipped
+    );
+    println!("Store: {}", database.display());
+    if let Some(range) = summary.time_range {
+        println!("Time range: {} to {}", range.first, range.last);
+    }
+    print_counts("Records per format", summary.formats.iter().map(|(k, v)| (*k, *v)));
+    print_counts("Events per kind", summary.kinds.iter().map(|(k, v)| (*k, *v)));
+    print_counts("Events per tenant", summary.tenants.iter().map(|(k, v)| (k.as_str(), *v)));
+    print_counts("Skipped records per reason", summary.skipped.iter().map(|(k, v)| (k.as_str(), *v)));
+}
+
+fn print_counts<'a>(title: &str, counts: impl Iterator<Item = (&'a str, u64)>) {
+    let counts: Vec<_> = counts.collect();
+    if counts.is_empty() {
+        return;
+    }
+    println!("\n{title}:");
+    let width = counts.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    for (name, count) in counts {
+        println!("  {name:<width$}  {count:>10}");
+    }
+}
+
+fn join_paths(paths: &[std::path::PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// A progress bar over the bytes of the input files.
+struct ByteProgress {
+    bar: ProgressBar,
+    bytes_read: Arc<AtomicU64>,
+}
+
+impl ByteProgress {
+    fn new(files: &[std::path::PathBuf], bytes_read: Arc<AtomicU64>) -> ByteProgress {
+        let total: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
+                .expect("the progress template is valid"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        ByteProgress { bar, bytes_read }
+    }
+
+    fn update(&self) {
+        self.bar.set_position(self.bytes_read.load(Ordering::Relaxed));
+    }
+}
+
+impl Progress for ByteProgress {
+    fn stored(&self, _records: u64) {
+        self.update();
+    }
+
+    fn file_done(&self, path: &Path) {
+        self.update();
+        self.bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages harrier's build and tests need on Debian, when they are missing.
+# The Rust toolchain itself (1.95 or newer, with cargo) must already be installed, for example with rustup.
+set -euo pipefail
+
+packages=(gcc make pkg-config python3 ca-certificates)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+    echo "error: cargo not found; install Rust 1.95 or newer (https://rustup.rs) and run this again" >&2
+    exit 1
+fi
