@@ -10,15 +10,29 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+pub use crate::lazy::LazyObject;
+
 /// A read-only view of one JSON object's fields.
 #[derive(Clone, Copy, Debug)]
 pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    source: Source<'a>,
+}
+
+/// The object behind a [`Fields`] view.
+#[derive(Clone, Copy, Debug)]
+enum Source<'a> {
+    Map(&'a Map<String, Value>),
+    Lazy(&'a LazyObject<'a>),
 }
 
 impl<'a> Fields<'a> {
     pub fn new(map: &'a Map<String, Value>) -> Fields<'a> {
-        Fields { map }
+        Fields { source: Source::Map(map) }
+    }
+
+    /// Returns a view of an object whose members are parsed when first read.
+    pub fn lazy(object: &'a LazyObject<'a>) -> Fields<'a> {
+        Fields { source: Source::Lazy(object) }
     }
 
     /// Returns a view of `value` when it is an object.
@@ -26,18 +40,23 @@ impl<'a> Fields<'a> {
         value.as_object().map(Fields::new)
     }
 
-    pub fn map(&self) -> &'a Map<String, Value> {
-        self.map
+    /// Returns the object as a map, parsing every member of a lazy object.
+    pub fn to_map(&self) -> Cow<'a, Map<String, Value>> {
+        match self.source {
+            Source::Map(map) => Cow::Borrowed(map),
+            Source::Lazy(object) => Cow::Owned(object.to_map()),
+        }
     }
 
     /// Returns the value of `name`, matched exactly first and then ignoring ASCII case. Nulls and empty
     /// strings read as absent.
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        let value = match self.map.get(name) {
-            Some(value) => value,
-            None => {
-                self.map.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value)?
-            }
+        let value = match self.source {
+            Source::Map(map) => match map.get(name) {
+                Some(value) => value,
+                None => map.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value)?,
+            },
+            Source::Lazy(object) => object.get(name)?,
         };
         match value {
             Value::Null => None,

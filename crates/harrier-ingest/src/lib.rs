@@ -8,6 +8,7 @@
 pub mod detect;
 pub mod error;
 pub mod fields;
+mod lazy;
 mod normalize;
 pub mod reader;
 pub mod time;

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 
 use crate::detect::detect;
 use crate::error::{FileError, Skip, SkipReason};
-use crate::fields::Fields;
+use crate::fields::{Fields, LazyObject};
 use crate::normalize::{self, Context};
 
 /// The largest document read whole (a JSON array or single object), after decompression.
@@ -154,6 +154,18 @@ impl Emitter<'_> {
         (self.out)(Item::Skipped(Skip { path: self.path.to_path_buf(), line, reason }));
     }
 
+    /// Emits a top-level JSON text, parsing `text` and keeping `raw` as the raw record. A plain record is
+    /// read through a [`LazyObject`]; anything else takes the full parse of [`Emitter::value`].
+    fn text(&mut self, line: u64, text: &str, raw: &str) -> Result<(), serde_json::Error> {
+        if let Some(object) = LazyObject::parse(text).filter(|object| !object.may_contain_records()) {
+            self.record(line, Fields::lazy(&object), raw.to_owned());
+            return Ok(());
+        }
+        let value = serde_json::from_str::<Value>(text)?;
+        self.value(line, value, raw);
+        Ok(())
+    }
+
     /// Emits a top-level JSON value: a record, or a wrapper whose records are expanded.
     /// `raw` is the value's source text, kept as the raw record when the value is not a wrapper.
     fn value(&mut self, line: u64, value: Value, raw: &str) {
@@ -173,15 +185,11 @@ impl Emitter<'_> {
             self.value(line, log.clone(), &raw);
             return;
         }
-        self.record(line, &Value::Object(map), raw.to_owned());
+        self.record(line, Fields::new(&map), raw.to_owned());
     }
 
     /// Normalises one record object.
-    fn record(&mut self, line: u64, value: &Value, raw: String) {
-        let Some(fields) = Fields::of(value) else {
-            self.skip(line, SkipReason::NotAnObject(json_type_name(value)));
-            return;
-        };
+    fn record(&mut self, line: u64, fields: Fields<'_>, raw: String) {
         let Some(format) = self.options.format.or_else(|| detect(fields)) else {
             self.skip(line, SkipReason::Unrecognised(describe_unknown(fields)));
             return;
@@ -220,8 +228,9 @@ fn json_type_name(value: &Value) -> &'static str {
 
 /// Describes an unrecognised record by its first field names, so the operator can tell what it is.
 fn describe_unknown(fields: Fields<'_>) -> String {
-    let names: Vec<&str> = fields.map().keys().take(8).map(String::as_str).collect();
-    let more = if fields.map().len() > names.len() { ", ..." } else { "" };
+    let map = fields.to_map();
+    let names: Vec<&str> = map.keys().take(8).map(String::as_str).collect();
+    let more = if map.len() > names.len() { ", ..." } else { "" };
     format!(
         "no supported schema has the fields [{}{more}]; pass --format to force one of: {}",
         names.join(", "),
@@ -247,9 +256,8 @@ fn read_json_lines(mut input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> st
         if text.is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => emitter.value(line_number, value, text),
-            Err(error) => emitter.skip(line_number, SkipReason::InvalidJson(error.to_string())),
+        if let Err(error) = emitter.text(line_number, text, text) {
+            emitter.skip(line_number, SkipReason::InvalidJson(error.to_string()));
         }
     }
 }
@@ -285,9 +293,8 @@ fn read_json_document(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Res
     let mut lines = LineCounter::new(text);
     for element in elements {
         let line = lines.line_at(element.get());
-        match serde_json::from_str::<Value>(element.get()) {
-            Ok(value) => emitter.value(line, value, element.get()),
-            Err(error) => emitter.skip(line, SkipReason::InvalidJson(error.to_string())),
+        if let Err(error) = emitter.text(line, element.get(), element.get()) {
+            emitter.skip(line, SkipReason::InvalidJson(error.to_string()));
         }
     }
     Ok(())
@@ -354,9 +361,9 @@ fn read_csv(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), Fi
         match audit_data {
             Some(index) => purview_row(emitter, line, row.get(index).unwrap_or("")),
             None => {
-                let value = row_object(&columns, &row);
-                let raw = value.to_string();
-                emitter.record(line, &value, raw);
+                let map = row_object(&columns, &row);
+                let raw = serde_json::to_string(&map).expect("a map of strings serialises to JSON");
+                emitter.record(line, Fields::new(&map), raw);
             }
         }
     }
@@ -409,9 +416,8 @@ fn purview_row(emitter: &mut Emitter<'_>, line: u64, audit_data: &str) {
         emitter.skip(line, SkipReason::MissingField("AuditData"));
         return;
     }
-    match serde_json::from_str::<Value>(audit_data) {
-        Ok(value) => emitter.value(line, value, audit_data.trim()),
-        Err(error) => emitter.skip(line, SkipReason::InvalidJson(format!("in the AuditData column: {error}"))),
+    if let Err(error) = emitter.text(line, audit_data, audit_data.trim()) {
+        emitter.skip(line, SkipReason::InvalidJson(format!("in the AuditData column: {error}")));
     }
 }
 
@@ -443,14 +449,14 @@ fn column_names(headers: &csv::StringRecord) -> Vec<String> {
 }
 
 /// Builds a JSON object from a CSV row, leaving out empty cells.
-fn row_object(columns: &[String], row: &csv::StringRecord) -> Value {
+fn row_object(columns: &[String], row: &csv::StringRecord) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::with_capacity(columns.len());
     for (name, cell) in columns.iter().zip(row.iter()) {
         if !cell.is_empty() && !map.contains_key(name) {
             map.insert(name.clone(), Value::String(cell.to_owned()));
         }
     }
-    Value::Object(map)
+    map
 }
 
 /// Expands files and folders (recursively, in a stable order) into the files to read.

@@ -15,7 +15,7 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use harrier_enrich::IpIntel;
 use harrier_ingest::{FileError, Item, ReadOptions, Skip, read_file};
 use harrier_model::Record;
-use harrier_store::{PreparedRecord, Store, StoreError};
+use harrier_store::{Codec, PreparedRecord, Store, StoreError};
 
 pub use summary::{FileReport, MAX_SKIP_EXAMPLES, SkipReport, Summary};
 
@@ -77,14 +77,15 @@ pub fn replay(
     let bytes_before = bytes_read.load(Ordering::Relaxed);
     let read_options = ReadOptions { bytes_read: Some(bytes_read.clone()), ..options.read.clone() };
     let (sender, receiver) = sync_channel::<Message>(QUEUE_BATCHES);
+    let codec = store.codec();
 
     let mut summary = Summary::default();
     let mut store_error = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let sender = sender.clone();
-            let (next_file, read_options) = (&next_file, &read_options);
-            scope.spawn(move || read_files(files, next_file, read_options, intel, progress, sender));
+            let reader = Reader { files, next_file: &next_file, options: &read_options, intel, codec: &codec, progress };
+            scope.spawn(move || reader.run(sender));
         }
         drop(sender);
 
@@ -153,46 +154,53 @@ fn reader_threads(requested: usize, files: usize) -> usize {
     threads.min(files.max(1))
 }
 
-/// Reads files on one reader thread, taking the next unread file until none is left.
-fn read_files(
-    files: &[PathBuf],
-    next_file: &AtomicUsize,
-    options: &ReadOptions,
-    intel: &IpIntel,
-    progress: &dyn Progress,
-    sender: SyncSender<Message>,
-) {
-    let mut batch = Vec::with_capacity(BATCH_SIZE);
-    let mut skips = Vec::new();
-    loop {
-        let index = next_file.fetch_add(1, Ordering::Relaxed);
-        let Some(path) = files.get(index) else { break };
+/// What one reader thread shares with the others.
+struct Reader<'a> {
+    files: &'a [PathBuf],
+    next_file: &'a AtomicUsize,
+    options: &'a ReadOptions,
+    intel: &'a IpIntel,
+    codec: &'a Codec,
+    progress: &'a dyn Progress,
+}
+
+impl Reader<'_> {
+    /// Reads files, taking the next unread file until none is left.
+    fn run(self, sender: SyncSender<Message>) {
+        let mut batch = Vec::with_capacity(BATCH_SIZE);
+        loop {
+            let index = self.next_file.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = self.files.get(index) else { break };
+            self.read(path, &mut batch, &sender);
+        }
+        if !batch.is_empty() {
+            let _ = sender.send(Message::Batch(batch));
+        }
+    }
+
+    /// Reads one file, sending full batches of prepared records, then the file's skips and report.
+    fn read(&self, path: &Path, batch: &mut Vec<PreparedRecord>, sender: &SyncSender<Message>) {
         let mut records = 0u64;
-        let mut skipped = 0u64;
-        let result = read_file(path, options, &mut |item| match item {
+        let mut skips = Vec::new();
+        let result = read_file(path, self.options, &mut |item| match item {
             Item::Record(mut record) => {
-                enrich(&mut record, intel);
+                enrich(&mut record, self.intel);
                 records += 1;
-                batch.push(PreparedRecord::new(*record));
+                batch.push(PreparedRecord::new(*record, self.codec));
                 if batch.len() == BATCH_SIZE {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_SIZE));
+                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_SIZE));
                     let _ = sender.send(Message::Batch(full));
                 }
             }
-            Item::Skipped(skip) => {
-                skipped += 1;
-                skips.push(skip);
-            }
+            Item::Skipped(skip) => skips.push(skip),
         });
+        let skipped = skips.len() as u64;
         if !skips.is_empty() {
-            let _ = sender.send(Message::Skips(std::mem::take(&mut skips)));
+            let _ = sender.send(Message::Skips(skips));
         }
         let report = FileReport::new(path, result, records, skipped);
-        progress.file_done(path);
+        self.progress.file_done(path);
         let _ = sender.send(Message::File(report));
-    }
-    if !batch.is_empty() {
-        let _ = sender.send(Message::Batch(batch));
     }
 }
 

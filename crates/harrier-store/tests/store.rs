@@ -109,3 +109,76 @@ fn newer_schema_is_rejected() {
         Ok(_) => panic!("a database with schema version 99 was opened"),
     }
 }
+
+#[test]
+fn compressed_rows_round_trip_with_dictionary() {
+    let dir = tempfile::tempdir().unwrap();
+    let originals: Vec<Record> = (0..5_000)
+        .map(|i| record("t1", &format!("ma:{i:05}"), &format!("2024-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60)))
+        .collect();
+    Store::open(dir.path()).unwrap().insert(&originals).unwrap();
+
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let dictionaries: i64 = connection.query_row("SELECT count(*) FROM dictionaries", [], |row| row.get(0)).unwrap();
+    assert_eq!(dictionaries, 1);
+    let with_dictionary: i64 = connection
+        .query_row("SELECT count(*) FROM events WHERE dictionary_id IS NOT NULL", [], |row| row.get(0))
+        .unwrap();
+    assert!(with_dictionary > 0, "no row was compressed with the dictionary");
+    drop(connection);
+
+    let store = Store::open(dir.path()).unwrap();
+    let mut events = Vec::new();
+    store.for_each_event(&TenantId::new("t1"), |event| {
+        events.push(event);
+        true
+    })
+    .unwrap();
+    let mut expected: Vec<Event> = originals.into_iter().map(|record| record.event).collect();
+    expected.sort_by_key(|event| event.time);
+    assert_eq!(events.len(), expected.len());
+    assert_eq!(events, expected);
+}
+
+#[test]
+fn corrupt_compressed_row_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t1", "ma:2", "2024-01-02T00:00:00Z")]).unwrap();
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let seq: i64 = connection.query_row("SELECT max(seq) FROM events", [], |row| row.get(0)).unwrap();
+    connection.execute("UPDATE events SET payload = x'28b52ffd00' WHERE seq = ?1", [seq]).unwrap();
+    drop(connection);
+
+    let mut visited = 0;
+    let result = store.for_each_event(&TenantId::new("t1"), |_| {
+        visited += 1;
+        true
+    });
+    match result {
+        Err(error @ StoreError::CorruptRow { .. }) => {
+            let StoreError::CorruptRow { seq: found, .. } = &error else { unreachable!() };
+            assert_eq!(*found, seq);
+            assert!(error.to_string().contains(&format!("stored event {seq} ")), "{error}");
+        }
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(()) => panic!("a corrupt row was read"),
+    }
+    assert_eq!(visited, 1, "the intact row before the corrupt one is visited");
+}
+
+#[test]
+fn older_schema_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    connection.pragma_update(None, "user_version", 1).unwrap();
+    drop(connection);
+
+    match Store::open(dir.path()) {
+        Err(error @ StoreError::SchemaVersion { found: 1, .. }) => {
+            assert!(error.to_string().contains("reads version 2"), "{error}");
+        }
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(_) => panic!("a database with schema version 1 was opened"),
+    }
+}

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+
 /// Exit status when the command failed or, for `replay`, read nothing (or skipped records under --strict).
 pub const EXIT_FAILURE: u8 = 1;
 
@@ -35,6 +36,21 @@ pub enum Command {
     /// Read exported audit and sign-in logs, normalise and enrich them, and store the events.
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(ReplayArgs),
+    /// Run the detection models over stored events not yet analysed.
+    Analyse(AnalyseArgs),
+    /// List incidents, newest first.
+    Incidents(IncidentsArgs),
+    /// Write the investigation report of an incident as Markdown.
+    #[command(after_help = "Example:\n  harrier report inc-3f2a9c1b7d4e > incident.md")]
+    Report(ReportArgs),
+    /// Write a simulated tenant's logs, with attack scenarios and ground-truth labels.
+    #[command(after_help = SIMULATE_EXAMPLES)]
+    Simulate(SimulateArgs),
+    /// Evaluate detection on labelled logs.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
     /// Query the offline IP intelligence.
     Intel {
         #[command(subcommand)]
@@ -87,8 +103,124 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub no_progress: bool,
 
+    /// Store events only; skip learning and detection.
+    #[arg(long)]
+    pub no_analyse: bool,
+
+    #[command(flatten)]
+    pub detection: DetectionArgs,
+
     #[command(flatten)]
     pub ip_data: IpDataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectionArgs {
+    /// Detection settings (TOML): model thresholds and parameters, baselines, incident chaining.
+    #[arg(long, env = "HARRIER_SETTINGS", value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DataDirArgs {
+    /// Directory holding harrier's state.
+    #[arg(long, env = "HARRIER_DATA_DIR", default_value = "harrier-data", value_name = "DIR")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyseArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+
+    #[command(flatten)]
+    pub detection: DetectionArgs,
+
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+
+    /// Print the incidents as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The incident id, as `harrier incidents` lists it.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    #[command(flatten)]
+    pub data: DataDirArgs,
+}
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+  harrier simulate --users 2000 --days 60 --seed 7 --out sim/
+  harrier simulate --users 200 --days 30 --scenario takeover_chain --scenario benign_trip --out sim/
+  harrier eval saas sim/";
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Accounts in the simulated tenant (at least 20).
+    #[arg(long, default_value_t = 200)]
+    pub users: usize,
+
+    /// Days to simulate.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+
+    /// Random seed; the same settings always write the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// First day simulated (UTC), as YYYY-MM-DD.
+    #[arg(long, default_value = "2026-01-05")]
+    pub start: jiff::civil::Date,
+
+    /// Scenario to inject; repeat to inject several, or the same one against several users. Without any,
+    /// every scenario is injected once.
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<harrier_sim::ScenarioName>,
+
+    /// Output directory for the logs, users.json and labels.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Replay labelled Microsoft 365 and Entra logs and score the incidents against the labels.
+    Saas(EvalSaasArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalSaasArgs {
+    /// Log files or folders; a folder written by `harrier simulate` carries its labels.json.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Ground-truth labels; defaults to labels.json in the first folder given.
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+
+    /// Keep the replayed state here instead of a temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub detection: DetectionArgs,
+
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,8 @@
 //! The `harrier` command.
 
 mod cli;
+mod detect;
+mod eval;
 mod intel;
 mod replay;
 
@@ -13,13 +15,18 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{Cli, Command, IntelCommand};
+use cli::{Cli, Command, EvalCommand, IntelCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Analyse(args) => detect::run_analyse(args),
+        Command::Incidents(args) => detect::run_incidents(args),
+        Command::Report(args) => detect::run_report(args),
+        Command::Simulate(args) => simulate(args),
+        Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
     };
     match result {
@@ -29,6 +36,31 @@ fn main() -> ExitCode {
             ExitCode::from(cli::EXIT_FAILURE)
         }
     }
+}
+
+fn simulate(args: &cli::SimulateArgs) -> anyhow::Result<ExitCode> {
+    let scenarios =
+        if args.scenarios.is_empty() { harrier_sim::ScenarioName::ALL.to_vec() } else { args.scenarios.clone() };
+    let config = harrier_sim::SimConfig {
+        users: args.users,
+        days: args.days,
+        seed: args.seed,
+        start: args.start,
+        scenarios,
+        ..harrier_sim::SimConfig::default()
+    };
+    let report = harrier_sim::simulate(&config, &args.out)?;
+    println!(
+        "Wrote {} records ({} sign-ins) for {} users over {} days in {} files under {}, with {} scenario instances.",
+        report.records,
+        report.sign_ins,
+        report.users,
+        report.days,
+        report.files,
+        args.out.display(),
+        report.scenario_instances
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Sends logs to standard error: human-readable by default, JSON lines with `--log-format json`. The level

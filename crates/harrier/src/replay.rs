@@ -20,6 +20,7 @@ const PRINTED_SKIPS: usize = 20;
 
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let intel = crate::intel::load(&args.ip_data)?;
+    let engine = if args.no_analyse { None } else { Some(crate::detect::engine(&args.detection)?) };
     let mut store = Store::open(&args.data_dir).context("cannot open the store")?;
 
     let (files, list_errors) = harrier_pipeline::collect_files(&args.paths);
@@ -49,11 +50,22 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     .context("cannot store events")?;
     summary.add_file_errors(&list_errors);
 
+    drop(store);
+    let analysis = match &engine {
+        Some(engine) => Some(crate::detect::analyse(&args.data_dir, engine)?),
+        None => None,
+    };
+
     print_problems(&summary);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        let mut json = serde_json::to_value(&summary)?;
+        json["analysis"] = serde_json::to_value(&analysis)?;
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print_summary(&summary, store.path());
+        print_summary(&summary, &args.data_dir.join(harrier_store::DATABASE_FILE));
+        if let Some(analysis) = &analysis {
+            crate::detect::print_analysis(analysis);
+        }
     }
     Ok(exit_code(&summary, args.strict))
 }

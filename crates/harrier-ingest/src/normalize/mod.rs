@@ -112,7 +112,7 @@ pub(crate) fn record_id(namespace: &str, id: Option<&str>, record: Fields<'_>) -
     match id.map(str::trim).filter(|id| !id.is_empty()) {
         Some(id) => format!("{namespace}:{}", id.to_ascii_lowercase()),
         None => {
-            let content = serde_json::to_string(record.map()).unwrap_or_default();
+            let content = serde_json::to_string(&record.to_map()).unwrap_or_default();
             format!("{namespace}:sha:{:032x}", xxhash_rust::xxh3::xxh3_128(content.as_bytes()))
         }
     }

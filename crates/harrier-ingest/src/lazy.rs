@@ -1,0 +1,164 @@
+//! A JSON object whose members are parsed when first read.
+//!
+//! A normaliser reads a few dozen of a record's members, so building a full [`serde_json::Value`] for
+//! every record (a map of owned strings with every nested object) costs more than the normalising does.
+//! [`LazyObject`] keeps each member as borrowed source text and parses it into a `Value` on first access.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// A JSON object parsed only as far as its member names and the extent of each value.
+pub struct LazyObject<'a> {
+    members: Vec<Member<'a>>,
+}
+
+struct Member<'a> {
+    name: Cow<'a, str>,
+    raw: &'a RawValue,
+    value: OnceCell<Option<Value>>,
+}
+
+impl fmt::Debug for LazyObject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.members.iter().map(|member| (&member.name, member.raw.get()))).finish()
+    }
+}
+
+impl<'a> LazyObject<'a> {
+    /// Parses `text` when it is one JSON object and has no `\u` escape.
+    ///
+    /// Returns `None` otherwise, and the caller parses the text into a `Value` instead. Skipping a value
+    /// checks less than parsing it: a `\u` escape of a lone surrogate is not rejected, so text with any
+    /// `\u` escape takes the full parse, which keeps the reasons for skipped records unchanged.
+    pub fn parse(text: &'a str) -> Option<LazyObject<'a>> {
+        if memchr::memmem::find(text.as_bytes(), b"\\u").is_some() {
+            return None;
+        }
+        serde_json::from_str(text).ok()
+    }
+
+    /// Returns the value of `name`, matched exactly first and then ignoring ASCII case. When a name occurs
+    /// twice the last value wins, as when the object is parsed into a `Value`.
+    pub fn get(&'a self, name: &str) -> Option<&'a Value> {
+        let member = self.find(name)?;
+        member.value.get_or_init(|| serde_json::from_str(member.raw.get()).ok()).as_ref()
+    }
+
+    fn find(&self, name: &str) -> Option<&Member<'a>> {
+        let last_named = |name: &str| self.members.iter().rev().find(|member| member.name == name);
+        if let Some(member) = last_named(name) {
+            return Some(member);
+        }
+        let first = self.members.iter().find(|member| member.name.eq_ignore_ascii_case(name))?;
+        last_named(&first.name)
+    }
+
+    /// Whether the object may be a batch of records (`value` or `records` holding an array) or a Panther
+    /// rule-test case (`log_type`), which the reader expands instead of reading as one record.
+    pub fn may_contain_records(&self) -> bool {
+        self.members.iter().any(|member| {
+            let is_array = member.raw.get().trim_start().starts_with('[');
+            let batch_name = member.name.eq_ignore_ascii_case("value") || member.name.eq_ignore_ascii_case("records");
+            (is_array && batch_name) || member.name == "log_type"
+        })
+    }
+
+    /// Parses every member into a map, in the order and with the values a full parse gives.
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::with_capacity(self.members.len());
+        for member in &self.members {
+            let value = serde_json::from_str(member.raw.get()).unwrap_or(Value::Null);
+            map.insert(member.name.clone().into_owned(), value);
+        }
+        map
+    }
+}
+
+/// A member name, borrowed from the source text unless it contains escapes.
+#[derive(Deserialize)]
+struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for LazyObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+struct ObjectVisitor;
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = LazyObject<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(access.size_hint().unwrap_or(32));
+        while let Some((Name(name), raw)) = access.next_entry::<Name<'de>, &'de RawValue>()? {
+            members.push(Member { name, raw, value: OnceCell::new() });
+        }
+        Ok(LazyObject { members })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_match_a_full_parse() {
+        let text = r#"{"b": {"x": [1, 2]}, "A": "first", "a": "second", "B": null, "a": "third", "n": 1.5}"#;
+        let object = LazyObject::parse(text).unwrap();
+        let full: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(Value::Object(object.to_map()), full);
+        assert_eq!(serde_json::to_string(&object.to_map()).unwrap(), serde_json::to_string(&full).unwrap());
+        assert_eq!(object.get("a"), Some(&Value::from("third")));
+        assert_eq!(object.get("A"), Some(&Value::from("first")));
+        assert_eq!(object.get("N"), Some(&Value::from(1.5)));
+        assert_eq!(object.get("b").unwrap()["x"][1], 2);
+        assert_eq!(object.get("missing"), None);
+    }
+
+    #[test]
+    fn escaped_names_are_read() {
+        let object = LazyObject::parse(r#"{"tab\tname": 1, "quote\"": 2}"#).unwrap();
+        assert_eq!(object.get("tab\tname"), Some(&Value::from(1)));
+        assert_eq!(object.get("quote\""), Some(&Value::from(2)));
+    }
+
+    #[test]
+    fn other_text_is_left_to_a_full_parse() {
+        let texts = [
+            "[1, 2]",
+            "\"text\"",
+            "{\"a\": }",
+            "{\"a\": 1} trailing",
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": "\u0041"}"#,
+        ];
+        for text in texts {
+            assert!(LazyObject::parse(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn batches_are_recognised() {
+        let cases = [
+            (r#"{"value": [{"id": 1}]}"#, true),
+            (r#"{"Records": []}"#, true),
+            (r#"{"log_type": "x", "log": {}}"#, true),
+            (r#"{"value": "not a batch", "id": 1}"#, false),
+            (r#"{"id": 1, "records": 3}"#, false),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(LazyObject::parse(text).unwrap().may_contain_records(), expected, "{text}");
+        }
+    }
+}
