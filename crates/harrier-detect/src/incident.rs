@@ -80,7 +80,23 @@ impl Incident {
     }
 }
 
-/// The incidents still open for chaining, per user.
+/// The prefix of chaining keys of incidents that follow a source address rather than a user.
+const SOURCE_KEY: &str = "source:";
+
+/// Models whose breaches chain by source address: one source attacking many users is one story, not one
+/// incident per user it tried.
+const CHAINED_BY_SOURCE: [&str; 1] = ["saas.password_spray"];
+
+/// Returns the key a breach chains under: its source for attacks on many users, else its user.
+fn chain_key(breach: &Breach) -> String {
+    let by_source = CHAINED_BY_SOURCE.contains(&breach.model_id.as_str()) && breach.source_ip.is_some();
+    match (&breach.user, by_source) {
+        (Some(user), false) => user.clone(),
+        _ => format!("{SOURCE_KEY}{:?}", breach.source_ip),
+    }
+}
+
+/// The incidents still open for chaining, per user or per source.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IncidentBuilder {
     open: BTreeMap<String, Incident>,
@@ -93,7 +109,7 @@ impl IncidentBuilder {
         if breach.score < settings.min_breach_score {
             return Vec::new();
         }
-        let key = breach.user.clone().unwrap_or_else(|| format!("source:{:?}", breach.source_ip));
+        let key = chain_key(breach);
         let window_ms = (settings.window_hours * 3_600_000.0) as i64;
         let joins = self
             .open
@@ -102,7 +118,11 @@ impl IncidentBuilder {
         if joins {
             self.open.get_mut(&key).expect("checked above").add(breach);
         } else {
-            self.open.insert(key.clone(), Incident::open(breach));
+            let mut incident = Incident::open(breach);
+            if key.starts_with(SOURCE_KEY) {
+                incident.user = None;
+            }
+            self.open.insert(key.clone(), incident);
         }
         let mut changed = self.link_by_source(&key);
         changed.insert(0, self.open[&key].clone());

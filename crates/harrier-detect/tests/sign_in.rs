@@ -272,12 +272,15 @@ fn password_spray_chains_into_incident() {
         }
     }
 
-    let incident = incidents.iter().rev().find(|i| i.user.as_deref() == Some(USERS[4])).expect("an incident");
-    assert!(incident.models.contains("saas.password_spray"), "{:?}", incident.models);
-    assert!(incident.models.contains("saas.rare_source_after_failures"), "{:?}", incident.models);
-    assert!(incident.stages.contains(&Stage::CredentialAccess), "{:?}", incident.stages);
-    assert!(incident.stages.contains(&Stage::InitialAccess), "{:?}", incident.stages);
-    assert!(incident.severity >= Severity::Critical, "score {}", incident.score);
+    // The spray is one incident of its source; the account it broke into has its own, linked by source.
+    let spray = incidents.iter().rev().find(|i| i.user.is_none()).expect("an incident of the spraying source");
+    assert!(spray.models.contains("saas.password_spray"), "{:?}", spray.models);
+    assert!(spray.stages.contains(&Stage::CredentialAccess), "{:?}", spray.stages);
+    let account = incidents.iter().rev().find(|i| i.user.as_deref() == Some(USERS[4])).expect("an incident");
+    assert!(account.models.contains("saas.rare_source_after_failures"), "{:?}", account.models);
+    assert!(account.stages.contains(&Stage::InitialAccess), "{:?}", account.stages);
+    assert!(account.severity >= Severity::Critical, "score {}", account.score);
+    assert!(account.related.contains(&spray.id), "{:?} does not name {}", account.related, spray.id);
 }
 
 #[test]

@@ -31,7 +31,8 @@ impl fmt::Debug for LazyObject<'_> {
 }
 
 impl<'a> LazyObject<'a> {
-    /// Parses `text` when it is one JSON object and has no `\u` escape.
+    /// Parses `text` when it is one JSON object that has no `\u` escape and is not a batch of records (see
+    /// [`is_batch_member`]).
     ///
     /// Returns `None` otherwise, and the caller parses the text into a `Value` instead. Skipping a value
     /// checks less than parsing it: a `\u` escape of a lone surrogate is not rejected, so text with any
@@ -59,16 +60,6 @@ impl<'a> LazyObject<'a> {
         last_named(&first.name)
     }
 
-    /// Whether the object may be a batch of records (`value` or `records` holding an array) or a Panther
-    /// rule-test case (`log_type`), which the reader expands instead of reading as one record.
-    pub fn may_contain_records(&self) -> bool {
-        self.members.iter().any(|member| {
-            let is_array = member.raw.get().trim_start().starts_with('[');
-            let batch_name = member.name.eq_ignore_ascii_case("value") || member.name.eq_ignore_ascii_case("records");
-            (is_array && batch_name) || member.name == "log_type"
-        })
-    }
-
     /// Parses every member into a map, in the order and with the values a full parse gives.
     pub fn to_map(&self) -> Map<String, Value> {
         let mut map = Map::with_capacity(self.members.len());
@@ -78,6 +69,14 @@ impl<'a> LazyObject<'a> {
         }
         map
     }
+}
+
+/// Whether a member makes its object a possible batch of records (`value` or `records` holding an array) or
+/// a Panther rule-test case (`log_type`), which the reader expands instead of reading as one record.
+fn is_batch_member(name: &str, raw: &RawValue) -> bool {
+    let is_array = raw.get().trim_start().starts_with('[');
+    let batch_name = name.eq_ignore_ascii_case("value") || name.eq_ignore_ascii_case("records");
+    (is_array && batch_name) || name == "log_type"
 }
 
 /// A member name, borrowed from the source text unless it contains escapes.
@@ -102,6 +101,10 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(access.size_hint().unwrap_or(32));
         while let Some((Name(name), raw)) = access.next_entry::<Name<'de>, &'de RawValue>()? {
+            // Stopping here saves skimming the rest of a batch that is parsed in full anyway.
+            if is_batch_member(&name, raw) {
+                return Err(serde::de::Error::custom("the object is a batch of records"));
+            }
             members.push(Member { name, raw, value: OnceCell::new() });
         }
         Ok(LazyObject { members })
@@ -157,8 +160,8 @@ mod tests {
             (r#"{"value": "not a batch", "id": 1}"#, false),
             (r#"{"id": 1, "records": 3}"#, false),
         ];
-        for (text, expected) in cases {
-            assert_eq!(LazyObject::parse(text).unwrap().may_contain_records(), expected, "{text}");
+        for (text, is_batch) in cases {
+            assert_eq!(LazyObject::parse(text).is_none(), is_batch, "{text}");
         }
     }
 }

@@ -78,7 +78,7 @@ impl TenantBaselines {
         let (day, hour, weekday) = clock(event.time);
         let failed_sign_in = matches!(&event.activity, Activity::SignIn(sign_in) if !sign_in.success);
         if !failed_sign_in {
-            self.tenant.learn(&observation, day, hour, weekday, config);
+            self.tenant.learn(&observation, day, hour, weekday, config, config.tenant_sketch_capacity);
         }
         let Some(user) = event.actor.user.as_deref() else { return };
 
@@ -87,7 +87,7 @@ impl TenantBaselines {
             entry.profile.advance(day, config);
             self.tenant.advance(day, config);
         } else {
-            entry.profile.learn(&observation, day, hour, weekday, config);
+            entry.profile.learn(&observation, day, hour, weekday, config, config.sketch_capacity);
         }
         for (metric, amount) in metrics(event) {
             entry.profile.volume_mut(metric).add(amount);
@@ -98,7 +98,7 @@ impl TenantBaselines {
         }
         place_in_peer_group(entry, config);
         if let Some(group) = entry.peer_group {
-            self.peers.entry(group).or_default().learn(&observation, day, hour, weekday, config);
+            self.peers.entry(group).or_default().learn(&observation, day, hour, weekday, config, config.peer_sketch_capacity);
         }
     }
 
@@ -170,7 +170,7 @@ pub fn observation_of(event: &Event) -> Observation {
 }
 
 /// Checks at compile time that profiles keep one sketch per feature.
-const _: () = assert!(FEATURES.len() == 8);
+const _: () = assert!(FEATURES.len() == 9);
 
 #[cfg(test)]
 mod tests {

@@ -27,10 +27,13 @@ pub enum Feature {
     ClientApp,
     /// The application signed in to.
     Application,
+    /// The operation performed (`New-InboxRule`, `Add-MailboxPermission`, `Consent to application`), so
+    /// habits such as an administrator's routine changes are learned.
+    Operation,
 }
 
 /// Every feature, in the order profiles store them.
-pub const FEATURES: [Feature; 8] = [
+pub const FEATURES: [Feature; 9] = [
     Feature::Asn,
     Feature::Country,
     Feature::IpClass,
@@ -39,6 +42,7 @@ pub const FEATURES: [Feature; 8] = [
     Feature::Device,
     Feature::ClientApp,
     Feature::Application,
+    Feature::Operation,
 ];
 
 impl Feature {
@@ -56,6 +60,7 @@ impl Feature {
             Feature::Device => "device",
             Feature::ClientApp => "client_app",
             Feature::Application => "application",
+            Feature::Operation => "operation",
         }
     }
 
@@ -86,7 +91,7 @@ const IP_CLASSES: [IpClass; 10] = [
 /// The feature values of one event, indexed like [`FEATURES`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Observation {
-    pub values: [Option<Key>; 8],
+    pub values: [Option<Key>; 9],
 }
 
 impl Observation {
@@ -113,6 +118,7 @@ pub fn observe(event: &Event) -> Observation {
     }
     observation.set(Feature::Network, event.client.ip.map(network_key));
     observation.set(Feature::UserAgent, event.client.user_agent.as_deref().map(|ua| hash(&user_agent_family(ua))));
+    observation.set(Feature::Operation, Some(operation_key(&event.operation)));
     if let Activity::SignIn(sign_in) = &event.activity {
         let device = sign_in.device.as_ref().and_then(|device| {
             let id = device.id.as_deref().filter(|id| !id.is_empty() && *id != "00000000-0000-0000-0000-000000000000");
@@ -131,6 +137,11 @@ pub fn observe(event: &Event) -> Observation {
         observation.set(Feature::Application, application.map(|a| hash(&a.to_ascii_lowercase())));
     }
     observation
+}
+
+/// Returns the sketch key of an operation name, ignoring case and a trailing period.
+pub fn operation_key(operation: &str) -> Key {
+    hash(&operation.trim().trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// Hashes text into a sketch key; stable across runs and platforms.

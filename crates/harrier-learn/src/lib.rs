@@ -18,7 +18,7 @@ mod score;
 mod sketch;
 
 pub use baselines::{TenantBaselines, UserBaseline, observation_of};
-pub use features::{FEATURES, Feature, Observation, hash, user_agent_family};
+pub use features::{FEATURES, Feature, Observation, hash, operation_key, user_agent_family};
 pub use profile::{METRICS, Metric, Profile, Volume};
 pub use score::{Assessment, Surprise};
 pub use sketch::{Key, Sketch};
@@ -31,8 +31,12 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Days after which a count has halved.
     pub half_life_days: f32,
-    /// Values kept per feature and entity.
+    /// Values kept per feature for a user (twice as many for operations).
     pub sketch_capacity: usize,
+    /// Values kept per feature for a peer group and for the tenant, which see far more distinct values
+    /// and must remember the rare ones to tell rare from new.
+    pub peer_sketch_capacity: usize,
+    pub tenant_sketch_capacity: usize,
     /// A user is in the learning period until both their history spans this many days and they have this
     /// many events.
     pub user_learning_days: u32,
@@ -53,6 +57,8 @@ impl Default for Config {
         Config {
             half_life_days: 45.0,
             sketch_capacity: 8,
+            peer_sketch_capacity: 64,
+            tenant_sketch_capacity: 512,
             user_learning_days: 14,
             user_learning_events: 20,
             tenant_learning_days: 7,

@@ -102,7 +102,7 @@ impl Volume {
 /// A baseline: feature frequencies, activity by hour and weekday, and daily volumes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
-    pub features: [Sketch; 8],
+    pub features: [Sketch; 9],
     /// Decayed activity per hour of the day (UTC) and per weekday (Monday first).
     pub hours: [f32; 24],
     pub weekdays: [f32; 7],
@@ -117,11 +117,13 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Learns an event's features and time.
-    pub fn learn(&mut self, observation: &Observation, day: u32, hour: usize, weekday: usize, config: &crate::Config) {
+    /// Learns an event's features and time, keeping at most `capacity` values per feature.
+    pub fn learn(&mut self, observation: &Observation, day: u32, hour: usize, weekday: usize, config: &crate::Config, capacity: usize) {
         self.advance(day, config);
         for (feature, key) in observation.present() {
-            self.features[feature.index()].add(key, config.sketch_capacity);
+            // Users perform more kinds of operations than they use networks or devices.
+            let capacity = if feature == crate::Feature::Operation { 2 * capacity } else { capacity };
+            self.features[feature.index()].add(key, capacity);
         }
         self.hours[hour] += 1.0;
         self.weekdays[weekday] += 1.0;

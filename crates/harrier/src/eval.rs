@@ -31,6 +31,8 @@ struct ScenarioLabel {
     scenario: String,
     kind: String,
     user: Option<String>,
+    #[serde(default)]
+    attacker_ips: Vec<String>,
     steps: Vec<StepLabel>,
 }
 
@@ -58,6 +60,9 @@ struct ScenarioResult {
     /// Seconds from the first step to the first breach resting on the scenario's records.
     time_to_detect_seconds: Option<i64>,
     models: BTreeSet<String>,
+    /// Every incident that covers the scenario; none of them is a false incident.
+    #[serde(skip)]
+    covering: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -160,9 +165,7 @@ fn evaluate(labels: &Labels, incidents: &[Incident], breaches: &[Breach]) -> Eva
     for label in &labels.scenarios {
         let result = evaluate_scenario(label, incidents, &breaches_by_id);
         if label.kind == "attack" {
-            if let Some(id) = &result.incident {
-                matched_incidents.insert(id.clone());
-            }
+            matched_incidents.extend(result.covering.iter().cloned());
         }
         scenarios.push(result);
     }
@@ -208,9 +211,14 @@ fn evaluate_scenario(
     let rests_on_scenario =
         |breach: &Breach| breach.events.iter().any(|e| all_ids.contains(&source_id(e).to_ascii_lowercase()));
 
+    let attacker_ips: BTreeSet<std::net::IpAddr> = label.attacker_ips.iter().filter_map(|ip| ip.parse().ok()).collect();
     let covering: Vec<&Incident> = incidents
         .iter()
-        .filter(|incident| incident.user.is_some() && incident.user == label.user.as_ref().map(|u| u.to_lowercase()))
+        .filter(|incident| {
+            let same_user = incident.user.is_some() && incident.user == label.user.as_ref().map(|u| u.to_lowercase());
+            let same_source = incident.user.is_none() && !incident.sources.is_disjoint(&attacker_ips);
+            same_user || same_source
+        })
         .filter(|incident| incident.breaches.iter().filter_map(|id| breaches.get(id.as_str())).any(|b| rests_on_scenario(b)))
         .collect();
     let best = covering.iter().max_by(|a, b| a.score.total_cmp(&b.score));
@@ -240,6 +248,7 @@ fn evaluate_scenario(
         steps_missed: missed,
         time_to_detect_seconds: first_step.zip(first_breach).map(|(s, b)| b.as_second() - s.as_second()),
         models: scenario_breaches.iter().map(|b| b.model_id.clone()).collect(),
+        covering: covering.iter().map(|i| i.id.clone()).collect(),
     }
 }
 

@@ -185,3 +185,31 @@ mod tests {
         assert_eq!(thousands(999.0), "999");
     }
 }
+
+
+/// Times an operation must have been performed before it counts as a habit.
+pub const HABIT_COUNT: f32 = 2.0;
+
+/// Score multiplier for an operation the user performs habitually.
+pub const HABIT_FACTOR: f64 = 0.5;
+
+/// Times (decayed) an operation must have been performed across the tenant to count as routine there.
+pub const TENANT_ROUTINE_COUNT: f32 = 5.0;
+
+/// Score multiplier for an operation that is routine in the tenant, even if new for this user.
+pub const TENANT_ROUTINE_FACTOR: f64 = 0.7;
+
+/// Returns the score multiplier for how familiar this event's operation is to the user and the tenant.
+/// `burst` is how many of the user's performances belong to the current burst, which must not count as a
+/// habit: ten grants in ten minutes are an escalation, not a routine.
+pub fn familiarity_factor(context: &Context<'_>, burst: f32) -> f64 {
+    let Some(surprise) = context.assessment.surprise(harrier_learn::Feature::Operation) else { return 1.0 };
+    let mut factor = 1.0;
+    if surprise.user_count - burst >= HABIT_COUNT {
+        factor *= HABIT_FACTOR;
+    }
+    if surprise.tenant_count >= TENANT_ROUTINE_COUNT {
+        factor *= TENANT_ROUTINE_FACTOR;
+    }
+    factor
+}

@@ -89,6 +89,7 @@ fn evaluate_grant(context: &Context<'_>, permission: &MailboxPermission) -> Opti
     }
     let earlier = marks_since(context, context.time_ms() - DAY_MS).filter(|m| m.model_id == INFO.id).count().min(3);
     score += earlier as f64 * context.param("per_earlier_grant");
+    score *= super::common::familiarity_factor(context, earlier as f32);
     if score < context.param("min_score") {
         return None;
     }

@@ -60,6 +60,7 @@ impl Model for NewApplication {
         if listed.is_some() {
             score += context.param("abused_app");
         }
+        score *= super::common::familiarity_factor(context, 0.0);
         if score < context.param("min_score") {
             return None;
         }

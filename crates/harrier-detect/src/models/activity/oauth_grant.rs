@@ -63,6 +63,7 @@ impl Model for OauthGrant {
         if f64::from(earlier) >= context.param("widely_used_consents") && listed.is_none() {
             score *= 0.4;
         }
+        score *= super::common::familiarity_factor(context, 0.0);
         if score < MIN_SCORE {
             return None;
         }

@@ -35,8 +35,15 @@ pub(crate) const fn params(window_hours: f64) -> [Param; 4] {
 }
 
 /// Returns the first breach on this event from one of `models` that `accept` keeps.
+/// The lowest score a component breach needs: two weak signals agreeing are not a strong one, and a
+/// low-scoring breach (a typo burst on the office network) must not become a high compound.
+pub(crate) const MIN_COMPONENT_SCORE: f32 = 40.0;
+
 pub(crate) fn later_breach<'a>(context: &'a Context<'_>, models: &[&str], accept: impl Fn(&Breach) -> bool) -> Option<&'a Breach> {
-    context.earlier.iter().find(|b| models.contains(&b.model_id.as_str()) && accept(b))
+    context
+        .earlier
+        .iter()
+        .find(|b| b.score >= MIN_COMPONENT_SCORE && models.contains(&b.model_id.as_str()) && accept(b))
 }
 
 /// Returns the newest mark of the user within the model's window that `accept` keeps, unless `model`
@@ -44,7 +51,11 @@ pub(crate) fn later_breach<'a>(context: &'a Context<'_>, models: &[&str], accept
 pub(crate) fn earlier_mark<'a>(context: &'a Context<'_>, model: &ModelInfo, accept: impl Fn(&Mark) -> bool) -> Option<&'a Mark> {
     let user = context.user?;
     let since = context.time_ms() - (context.param("window_hours") * 3_600_000.0) as i64;
-    let first = user.marks.iter().rev().find(|m| m.time_ms >= since && m.model_id != model.id && accept(m))?;
+    let first = user
+        .marks
+        .iter()
+        .rev()
+        .find(|m| m.time_ms >= since && m.score >= MIN_COMPONENT_SCORE && m.model_id != model.id && accept(m))?;
     let raised = user.marks.iter().any(|m| m.model_id == model.id && m.time_ms >= first.time_ms);
     (!raised).then_some(first)
 }

@@ -99,7 +99,13 @@ impl Model for ImpossibleTravel {
         }
 
         let from = Place { latitude: previous.latitude, longitude: previous.longitude, country: previous.country.clone() };
-        let journey = locate(&from, &current_place(context))?;
+        let to = current_place(context);
+        if from.country.is_some() && from.country == to.country && !same_country_suspect(context) {
+            // Geolocation of mobile and dynamic addresses is often hundreds of kilometres off within a country,
+            // so a domestic "journey" alone is no evidence: only an anonymising or new network makes it one.
+            return None;
+        }
+        let journey = locate(&from, &to)?;
         let mut distance = distance_km(journey.from, journey.to);
         if journey.from_centroids {
             // NOTE: every country gets the same margin. Two sign-ins near the border of large neighbours (the
@@ -116,6 +122,14 @@ impl Model for ImpossibleTravel {
         }
         Some(self.breach(context, previous, distance, hours, speed))
     }
+}
+
+/// True when a sign-in within the previous sign-in's country still deserves a travel check: it comes
+/// from a hosting, VPN or Tor network, or from a network the user has never used.
+fn same_country_suspect(context: &Context<'_>) -> bool {
+    let class = context.event.ip_info.as_ref().map_or(IpClass::Unknown, |i| i.class);
+    let new_network = context.assessment.surprise(Feature::Asn).is_some_and(|s| s.new_for_user());
+    is_anonymising(class) || (new_network && !context.assessment.user_learning)
 }
 
 /// Returns where the current sign-in happened: Entra's coordinates, and the IP data's country, else
