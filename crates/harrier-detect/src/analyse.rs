@@ -16,7 +16,7 @@ pub enum AnalyseError {
     Db(#[from] DbError),
 }
 
-/// What one analysis run did.
+/// Counts of one analysis run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct AnalysisSummary {
     /// Events processed in this run; events processed by earlier runs are skipped.

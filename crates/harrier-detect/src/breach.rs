@@ -56,7 +56,7 @@ pub struct ModelInfo {
     /// A stable identifier, `saas.` followed by a snake_case name.
     pub id: &'static str,
     pub name: &'static str,
-    /// Raised when the model's logic changes, so breaches from different logic can be told apart.
+    /// Raised when the model's logic changes, so breaches from different logic can be distinguished.
     pub version: u32,
     pub description: &'static str,
     pub technique: Technique,

@@ -1,8 +1,8 @@
 //! The analysis database: breaches, incidents and the engine state of each tenant.
 //!
 //! It sits beside the event store in the data directory (`analysis.sqlite`). Breaches and incidents are kept
-//! as JSON with the columns listings filter on; the engine state is one serialised blob per tenant, written
-//! in the same transaction as the breaches and incidents it produced, so a crash never leaves them apart.
+//! as JSON with the columns listings filter on. The engine state is one serialised blob per tenant. It is
+//! written in the same transaction as the breaches and incidents it produced, so a crash never separates them.
 
 use std::path::{Path, PathBuf};
 

@@ -10,8 +10,8 @@ use crate::model::{Context, Model};
 use crate::recent::{Attempt, Grant, Mark, SignInPoint, TenantRecent, UserRecent, note_user};
 use crate::settings::Settings;
 
-/// Where processing of a tenant's time-ordered events stopped: the time of the last event processed and
-/// how many events with exactly that time were processed. Events stored later with the same time sort
+/// The position where processing of a tenant's time-ordered events stopped: the time of the last event
+/// processed and how many events with exactly that time were processed. Events stored later with the same time sort
 /// after those, so the pair is a resumable position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
@@ -40,7 +40,7 @@ impl Engine {
         Engine { models, settings }
     }
 
-    /// An engine with every built-in model and default settings.
+    /// Creates an engine with every built-in model and default settings.
     pub fn with_defaults() -> Engine {
         Engine::new(crate::models::all(), Settings::default())
     }

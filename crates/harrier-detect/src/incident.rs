@@ -2,7 +2,7 @@
 //!
 //! A breach joins its user's open incident when it comes within the chaining window of the incident's
 //! latest breach, and opens a new incident otherwise. Incidents that share a source address with another
-//! user's incident are linked, so an analyst sees what the same source did elsewhere.
+//! user's incident are linked, so the report shows what the same source did elsewhere.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;

@@ -12,7 +12,7 @@ use crate::settings::ModelSettings;
 pub struct Param {
     pub name: &'static str,
     pub default: f64,
-    /// What the number sets, with its unit.
+    /// The meaning of the number, with its unit.
     pub description: &'static str,
 }
 
@@ -32,7 +32,7 @@ pub trait Model: Send + Sync {
     fn evaluate(&self, context: &Context<'_>) -> Option<Breach>;
 }
 
-/// What a model sees of one event.
+/// The view of one event that a model evaluates.
 pub struct Context<'a> {
     pub event: &'a Event,
     /// The event's scores against the baselines learned before it.
@@ -65,7 +65,7 @@ impl Context<'_> {
             .default
     }
 
-    /// The event time in milliseconds since the Unix epoch.
+    /// Returns the event time in milliseconds since the Unix epoch.
     pub fn time_ms(&self) -> i64 {
         self.event.time.as_millisecond()
     }

@@ -31,7 +31,7 @@ pub struct Attempt {
     pub record_id: String,
 }
 
-/// Where and when a successful sign-in happened.
+/// The place and time of a successful sign-in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignInPoint {
     pub time_ms: i64,
@@ -71,7 +71,7 @@ pub struct Grant {
     pub record_id: String,
 }
 
-/// What happened recently to one user.
+/// The recent history of one user.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserRecent {
     pub failures: VecDeque<Attempt>,
@@ -132,7 +132,7 @@ impl SourceRecent {
     }
 }
 
-/// What happened recently across the tenant.
+/// The recent history of the tenant.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TenantRecent {
     pub sources: BTreeMap<IpAddr, SourceRecent>,

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use crate::breach::{Breach, Stage};
 use crate::incident::Incident;
 
-/// What the same source addresses did to other users: their incidents and breaches.
+/// Another user's incident that shares source addresses with the reported one, with its breaches.
 pub struct RelatedActivity<'a> {
     pub incident: &'a Incident,
     pub breaches: Vec<&'a Breach>,
@@ -106,9 +106,20 @@ fn write_steps(out: &mut String, steps: &[&Breach]) {
         for evidence in &breach.evidence {
             let _ = writeln!(out, "   - {}: {}", evidence.name.replace('_', " "), evidence.value);
         }
-        let _ = writeln!(out, "   - Events: {}", breach.events.join(", "));
+        let _ = writeln!(out, "   - Events: {}", list_events(&breach.events));
     }
     let _ = writeln!(out);
+}
+
+/// How many event ids a step lists before summarising the rest as a count.
+const LISTED_EVENTS: usize = 5;
+
+fn list_events(events: &[String]) -> String {
+    let mut text = events.iter().take(LISTED_EVENTS).cloned().collect::<Vec<_>>().join(", ");
+    if events.len() > LISTED_EVENTS {
+        let _ = write!(text, " and {} more", events.len() - LISTED_EVENTS);
+    }
+    text
 }
 
 fn write_related(out: &mut String, incident: &Incident, related: &[RelatedActivity<'_>]) {

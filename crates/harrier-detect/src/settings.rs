@@ -22,7 +22,7 @@ impl Default for ModelSettings {
     }
 }
 
-/// How breaches chain into incidents.
+/// Settings of how breaches chain into incidents.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IncidentSettings {

@@ -1,7 +1,7 @@
 //! A JSON object whose members are parsed when first read.
 //!
-//! A normaliser reads a few dozen of a record's members, so building a full [`serde_json::Value`] for
-//! every record (a map of owned strings with every nested object) costs more than the normalising does.
+//! A normaliser reads a few dozen of a record's members, so parsing every record into a full
+//! [`serde_json::Value`] (a map of owned strings with every nested object) builds much that is never read.
 //! [`LazyObject`] keeps each member as borrowed source text and parses it into a `Value` on first access.
 
 use std::borrow::Cow;
@@ -31,12 +31,15 @@ impl fmt::Debug for LazyObject<'_> {
 }
 
 impl<'a> LazyObject<'a> {
-    /// Parses `text` when it is one JSON object that has no `\u` escape and is not a batch of records (see
-    /// [`is_batch_member`]).
+    /// Parses `text` when it is one JSON object that has no `\u` escape and is not a batch of records
+    /// (`value` or `records` holding an array, or a Panther test case with `log_type`).
     ///
     /// Returns `None` otherwise, and the caller parses the text into a `Value` instead. Skipping a value
-    /// checks less than parsing it: a `\u` escape of a lone surrogate is not rejected, so text with any
-    /// `\u` escape takes the full parse, which keeps the reasons for skipped records unchanged.
+    /// checks less than parsing it, because a `\u` escape of a lone surrogate is not rejected. Text with any
+    /// `\u` escape therefore takes the full parse, which keeps the reasons for skipped records unchanged.
+    ///
+    /// NOTE: a number outside the range of `f64` (such as `1e400`) in a member no normaliser reads is
+    /// accepted here, while the full parse rejects the whole record as invalid JSON.
     pub fn parse(text: &'a str) -> Option<LazyObject<'a>> {
         if memchr::memmem::find(text.as_bytes(), b"\\u").is_some() {
             return None;
@@ -71,8 +74,8 @@ impl<'a> LazyObject<'a> {
     }
 }
 
-/// Whether a member makes its object a possible batch of records (`value` or `records` holding an array) or
-/// a Panther rule-test case (`log_type`), which the reader expands instead of reading as one record.
+/// Returns whether a member makes its object a possible batch of records (`value` or `records` holding an
+/// array) or a Panther rule-test case (`log_type`), which the reader expands instead of reading as one record.
 fn is_batch_member(name: &str, raw: &RawValue) -> bool {
     let is_array = raw.get().trim_start().starts_with('[');
     let batch_name = name.eq_ignore_ascii_case("value") || name.eq_ignore_ascii_case("records");
@@ -149,6 +152,15 @@ mod tests {
         for text in texts {
             assert!(LazyObject::parse(text).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn out_of_range_number_is_not_checked() {
+        let text = r#"{"unread": 1e400, "id": 1}"#;
+        assert!(serde_json::from_str::<Value>(text).is_err());
+        let object = LazyObject::parse(text).unwrap();
+        assert_eq!(object.get("id"), Some(&Value::from(1)));
+        assert_eq!(object.get("unread"), None);
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Emitter<'_> {
     }
 
     /// Emits a top-level JSON text, parsing `text` and keeping `raw` as the raw record. A plain record is
-    /// read through a [`LazyObject`]; anything else takes the full parse of [`Emitter::value`].
+    /// read through a [`LazyObject`], and anything else takes the full parse of [`Emitter::value`].
     fn text(&mut self, line: u64, text: &str, raw: &str) -> Result<(), serde_json::Error> {
         if let Some(object) = LazyObject::parse(text) {
             self.record(line, Fields::lazy(&object), raw.to_owned());

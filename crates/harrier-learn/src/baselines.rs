@@ -28,7 +28,7 @@ pub struct TenantBaselines {
     pub users: BTreeMap<String, UserBaseline>,
 }
 
-/// The time parts of an event that profiles learn.
+/// Splits an event time into the day, hour and weekday that profiles learn.
 fn clock(time: Timestamp) -> (u32, usize, usize) {
     let seconds = time.as_second().max(0);
     let day = (seconds / 86_400) as u32;

@@ -1,4 +1,4 @@
-//! What one entity (a user, a peer group, the tenant) normally does.
+//! The profile of one entity (a user, a peer group, the tenant): its normal activity.
 
 use serde::{Deserialize, Serialize};
 

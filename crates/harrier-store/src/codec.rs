@@ -33,7 +33,7 @@ pub(crate) struct Dictionary {
 
 /// Compresses values for one store, training its dictionary from the first records compressed.
 ///
-/// A codec is shared by the threads that prepare records; see [`crate::Store::codec`].
+/// The threads that prepare records share one codec, which [`crate::Store::codec`] returns.
 #[derive(Debug, Default)]
 pub struct Codec {
     dictionary: OnceLock<Arc<Dictionary>>,

@@ -1,6 +1,6 @@
 //! The embedded event store.
 //!
-//! Events are kept in one SQLite database under the data directory. Each row holds the normalised event and
+//! Events are kept in one SQLite database under the data directory. Each row contains the normalised event and
 //! the source record, compressed together with zstd and a dictionary trained per store (see [`Codec`]).
 //! Every row is keyed by tenant, and a record seen twice (overlapping content blobs, the same export
 //! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id in a
@@ -184,8 +184,10 @@ impl Store {
         let dictionary_used = records.iter().any(|record| record.dictionary_id.is_some());
         if dictionary_used && !self.dictionary_stored {
             let dictionary = self.codec.dictionary().expect("records name a dictionary only after it is trained");
+            // A plain insert fails when another writer stored a different dictionary under the same id
+            // since this store was opened, rather than keep rows that the stored dictionary cannot read.
             transaction.execute(
-                "INSERT OR IGNORE INTO dictionaries (id, bytes) VALUES (?1, ?2)",
+                "INSERT INTO dictionaries (id, bytes) VALUES (?1, ?2)",
                 params![dictionary.id, dictionary.bytes],
             )?;
         }

@@ -55,6 +55,8 @@ struct ScenarioResult {
     severity: Option<Severity>,
     /// Incidents of the user that cover the scenario.
     incidents: usize,
+    /// Kill-chain stages of the best covering incident.
+    stages: Vec<&'static str>,
     steps_detected: Vec<String>,
     steps_missed: Vec<String>,
     /// Seconds from the first step to the first breach resting on the scenario's records.
@@ -244,6 +246,7 @@ fn evaluate_scenario(
         incident: best.map(|i| i.id.clone()),
         severity: best.map(|i| i.severity),
         incidents: covering.len(),
+        stages: best.map(|i| i.stages.iter().map(|s| s.as_str()).collect()).unwrap_or_default(),
         steps_detected: detected,
         steps_missed: missed,
         time_to_detect_seconds: first_step.zip(first_breach).map(|(s, b)| b.as_second() - s.as_second()),
@@ -253,16 +256,21 @@ fn evaluate_scenario(
 }
 
 fn print_report(report: &EvalReport) {
-    println!("{:<28} {:<8} {:<9} {:>9}  {:<40} MISSED", "SCENARIO", "KIND", "SEVERITY", "DETECT(s)", "STEPS DETECTED");
+    println!(
+        "{:<28} {:<7} {:<9} {:>3} {:>9}  {:<40} {:<30} STAGES",
+        "SCENARIO", "KIND", "SEVERITY", "INC", "DETECT(s)", "STEPS DETECTED", "MISSED"
+    );
     for s in &report.scenarios {
         println!(
-            "{:<28} {:<8} {:<9} {:>9}  {:<40} {}",
+            "{:<28} {:<7} {:<9} {:>3} {:>9}  {:<40} {:<30} {}",
             s.id,
             s.kind,
             s.severity.map_or("-", |v| v.as_str()),
+            s.incidents,
             s.time_to_detect_seconds.map_or_else(|| "-".to_owned(), |t| t.to_string()),
             s.steps_detected.join(","),
-            s.steps_missed.join(",")
+            s.steps_missed.join(","),
+            s.stages.join(",")
         );
     }
     println!(

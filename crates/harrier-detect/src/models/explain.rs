@@ -18,6 +18,8 @@ pub fn usual_values(profile: Option<&Profile>, feature: Feature, history_days: u
         .iter()
         .filter_map(|(key, count)| {
             let share = 100.0 * count / total;
+            // Values under 1% are noise in a description of habits (often the event being judged).
+            (share >= 1.0).then_some(())?;
             feature.describe(*key).map(|value| format!("{value} ({share:.0}%)"))
         })
         .collect();
@@ -37,8 +39,12 @@ pub fn rarity(surprise: &Surprise) -> String {
             format!("never seen for {whose}")
         } else {
             let percent = 100.0 * count / total;
-            let digits = if percent < 1.0 { 1 } else { 0 };
-            format!("{percent:.digits$}% of {whose}'s activity")
+            if percent < 0.1 {
+                format!("under 0.1% of {whose}'s activity")
+            } else {
+                let digits = if percent < 1.0 { 1 } else { 0 };
+                format!("{percent:.digits$}% of {whose}'s activity")
+            }
         }
     };
     let mut parts = vec![share(surprise.user_count, surprise.user_total, "the user")];

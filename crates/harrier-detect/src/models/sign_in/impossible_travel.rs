@@ -45,6 +45,9 @@ fn is_placeless(class: Option<IpClass>) -> bool {
     matches!(class, Some(IpClass::Microsoft | IpClass::Cloud | IpClass::Cdn | IpClass::Private))
 }
 
+/// The highest score of a plausible-looking journey on a known device and client.
+const KNOWN_CLIENT_CAP: f64 = 35.0;
+
 /// The location of one sign-in, as far as its record gives it.
 struct Place {
     latitude: Option<f64>,
@@ -167,6 +170,12 @@ impl ImpossibleTravel {
         }
         if known_client(assessment) && !anonymising {
             score *= context.param("known_client_factor");
+        }
+        // A journey that is too fast but within a few times jet speed, made on the user's own device and
+        // client, is far more often roaming, a late-reported sign-in or geolocation error than a stolen
+        // session: keep it below incident level.
+        if known_client(assessment) && !anonymising && speed < 3.0 * context.param("max_speed_kmh") {
+            score = score.min(KNOWN_CLIENT_CAP);
         }
         let score = scale_for_learning(context, score);
 

@@ -92,6 +92,11 @@ impl Model for PasswordSpray {
         if shared_network {
             score *= context.param("shared_network_factor");
         }
+        // An address where at least as many users sign in successfully as fail is a shared office or NAT
+        // egress with some mistyped passwords, not a spray.
+        if succeeded >= users {
+            score *= context.param("shared_network_factor");
+        }
         // The judgement rests on the tenant's history, not on the attacked user's.
         let tenant_learning = context.assessment.tenant_learning;
         if tenant_learning {
