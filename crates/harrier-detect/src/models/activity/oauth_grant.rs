@@ -91,8 +91,24 @@ impl Model for OauthGrant {
             breach = breach.evidence("abused_app", &listed.why).evidence("abused_app_source", &listed.source);
         }
         breach.app_id = app_id;
-        Some(breach)
+        Some(with_session_sign_in(breach, context))
     }
+}
+
+/// How long before a consent the sign-in of the same address counts as the session that consented.
+const SESSION_MS: i64 = 12 * 3_600_000;
+
+/// Adds the user's latest successful sign-in, the session that granted the consent, to the breach's
+/// events, so the incident shows how the consenting session began. Entra records consents without a
+/// client address; when the consent has one, the sign-in must come from it.
+fn with_session_sign_in(mut breach: Breach, context: &Context<'_>) -> Breach {
+    let Some(point) = context.user.and_then(|u| u.last_success.as_ref()) else { return breach };
+    let same_address = context.event.client.ip.is_none() || point.ip == context.event.client.ip;
+    if same_address && context.time_ms() - point.time_ms <= SESSION_MS {
+        breach.events.insert(0, point.record_id.clone());
+        breach = breach.evidence("session_sign_in", &point.record_id);
+    }
+    breach
 }
 
 fn rarity_points(context: &Context<'_>, earlier: u32) -> f64 {

@@ -25,7 +25,7 @@ static INFO: ModelInfo = ModelInfo {
     stage: Stage::Collection,
 };
 
-static PARAMS: [Param; 9] = [
+static PARAMS: [Param; 10] = [
     Param { name: "max_share", default: 0.05, description: "share of the user's activity (0 to 1) below which a value is rare for the user" },
     Param { name: "rare_asn", default: 25.0, description: "points for an autonomous system rare for the user" },
     Param { name: "rare_country", default: 20.0, description: "points for a country rare for the user" },
@@ -34,8 +34,22 @@ static PARAMS: [Param; 9] = [
     Param { name: "known_client_factor", default: 0.6, description: "multiplier when the user agent is known for the user and the source is not anonymising" },
     Param { name: "repeat_minutes", default: 60.0, description: "minutes after a breach during which the same source raises no other" },
     Param { name: "min_score", default: 40.0, description: "lowest score (0-100) that raises a breach" },
+    Param { name: "after_suspicious_sign_in", default: 30.0, description: "points when the same address raised an initial-access breach for the user in the last 24 hours" },
     Param { name: "learning_factor", default: 0.6, description: LEARNING_FACTOR_DESCRIPTION },
 ];
+
+/// True when the event's address raised an initial-access breach (of at least medium score) for the user in
+/// the last 24 hours: mail read from there is the session that breach let in.
+fn suspicious_sign_in_from_here(context: &Context<'_>) -> bool {
+    let (Some(user), Some(ip)) = (context.user, context.event.client.ip) else { return false };
+    let since_ms = context.time_ms() - 24 * 3_600_000;
+    user.marks.iter().any(|mark| {
+        mark.time_ms >= since_ms
+            && mark.source_ip == Some(ip)
+            && mark.stage == Some(crate::Stage::InitialAccess)
+            && mark.score >= 40.0
+    })
+}
 
 impl Model for UnusualMailLocation {
     fn info(&self) -> &'static ModelInfo {
@@ -75,8 +89,12 @@ impl Model for UnusualMailLocation {
             score += context.param("new_to_tenant");
         }
         let known_agent = context.assessment.surprise(Feature::UserAgent).is_none_or(|s| !s.new_for_user());
-        if known_agent && !is_anonymising(info.class) {
+        let after_suspicious_sign_in = suspicious_sign_in_from_here(context);
+        if known_agent && !is_anonymising(info.class) && !after_suspicious_sign_in {
             score *= context.param("known_client_factor");
+        }
+        if after_suspicious_sign_in && (asn.is_some() || country.is_some()) {
+            score += context.param("after_suspicious_sign_in");
         }
         let score = scale_for_learning(context, score);
         if score < context.param("min_score") {
