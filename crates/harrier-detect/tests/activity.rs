@@ -14,10 +14,6 @@ const BOB: &str = "bob@contoso.com";
 const PERFECTDATA: &str = "ff8d92dc-3d82-41d6-bcbd-b9174d163620";
 const EXPORTER: &str = "5a1e7f10-0000-4c9b-9c1a-6d2b3e4f5a6b";
 
-fn start() -> jiff::Timestamp {
-    at("2026-01-05T00:00:00Z")
-}
-
 /// Builds an engine and a tenant with 30 days of ordinary sign-ins and mail for Alice and Bob.
 fn with_history() -> (Engine, TenantState) {
     let engine = Engine::with_defaults();
@@ -26,23 +22,6 @@ fn with_history() -> (Engine, TenantState) {
     let loud: Vec<&Breach> = history.iter().filter(|b| b.severity() > Severity::Low).collect();
     assert!(loud.is_empty(), "ordinary history raised {loud:#?}");
     (engine, state)
-}
-
-/// Returns a time on day 30 of the history, after it ends.
-fn day30(hour: i64, minute: i64) -> jiff::Timestamp {
-    start() + (30 * 24 + hour).hours() + minute.minutes()
-}
-
-fn breach_of<'a>(breaches: &'a [Breach], model: &str) -> Option<&'a Breach> {
-    breaches.iter().find(|b| b.model_id == model)
-}
-
-fn expect_breach<'a>(breaches: &'a [Breach], model: &str) -> &'a Breach {
-    breach_of(breaches, model).unwrap_or_else(|| panic!("no {model} breach in {breaches:#?}"))
-}
-
-fn evidence<'a>(breach: &'a Breach, name: &str) -> Option<&'a str> {
-    breach.evidence.iter().find(|e| e.name == name).map(|e| e.value.as_str())
 }
 
 /// Asserts that `model` raised nothing above low.

@@ -9,31 +9,11 @@ const ALICE: &str = "alice@contoso.com";
 const BOB: &str = "bob@contoso.com";
 const EXPORTER: &str = "5a1e7f10-0000-4c9b-9c1a-6d2b3e4f5a6b";
 
-fn start() -> jiff::Timestamp {
-    at("2026-01-05T00:00:00Z")
-}
-
 fn with_history() -> (Engine, TenantState) {
     let engine = Engine::with_defaults();
     let mut state = TenantState::default();
     mail_history(&engine, &mut state, &[ALICE, BOB], start(), 30, 20, 200);
     (engine, state)
-}
-
-fn day30(hour: i64, minute: i64) -> jiff::Timestamp {
-    start() + (30 * 24 + hour).hours() + minute.minutes()
-}
-
-fn breach_of<'a>(breaches: &'a [Breach], model: &str) -> Option<&'a Breach> {
-    breaches.iter().find(|b| b.model_id == model)
-}
-
-fn expect_breach<'a>(breaches: &'a [Breach], model: &str) -> &'a Breach {
-    breach_of(breaches, model).unwrap_or_else(|| panic!("no {model} breach in {breaches:#?}"))
-}
-
-fn evidence<'a>(breach: &'a Breach, name: &str) -> Option<&'a str> {
-    breach.evidence.iter().find(|e| e.name == name).map(|e| e.value.as_str())
 }
 
 fn hiding_rule(id: &str, user: &str, minute: i64, net: &Net) -> Event {

@@ -177,3 +177,28 @@ pub fn mail_history(
     }
     breaches
 }
+
+/// Returns the first day of the test histories.
+pub fn start() -> Timestamp {
+    at("2026-01-05T00:00:00Z")
+}
+
+/// Returns a time on day 30 of the history, after it ends.
+pub fn day30(hour: i64, minute: i64) -> Timestamp {
+    start() + (30 * 24 + hour).hours() + minute.minutes()
+}
+
+/// Returns the breach of `model`, if any.
+pub fn breach_of<'a>(breaches: &'a [Breach], model: &str) -> Option<&'a Breach> {
+    breaches.iter().find(|b| b.model_id == model)
+}
+
+/// Returns the breach of `model`, failing the test with the breaches raised when there is none.
+pub fn expect_breach<'a>(breaches: &'a [Breach], model: &str) -> &'a Breach {
+    breach_of(breaches, model).unwrap_or_else(|| panic!("no {model} breach in {breaches:#?}"))
+}
+
+/// Returns the value of a breach's evidence called `name`.
+pub fn evidence<'a>(breach: &'a Breach, name: &str) -> Option<&'a str> {
+    breach.evidence.iter().find(|e| e.name == name).map(|e| e.value.as_str())
+}
