@@ -43,6 +43,9 @@ pub enum Command {
     /// Write the investigation report of an incident as Markdown.
     #[command(after_help = "Example:\n  harrier report inc-3f2a9c1b7d4e > incident.md")]
     Report(ReportArgs),
+    /// List the detection models with their techniques and tunable parameters.
+    #[command(after_help = "Every parameter can be overridden in the settings file passed with --settings, for example:\n\n  [models.\"saas.new_inbox_rule\"]\n  min_score = 30\n  params = { external_forward = 60 }")]
+    Models(ModelsArgs),
     /// Write a simulated tenant's logs, with attack scenarios and ground-truth labels.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(SimulateArgs),
@@ -137,6 +140,13 @@ pub struct AnalyseArgs {
     pub detection: DetectionArgs,
 
     /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Print the models as JSON.
     #[arg(long)]
     pub json: bool,
 }

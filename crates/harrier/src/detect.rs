@@ -1,4 +1,4 @@
-//! `harrier analyse`, `harrier incidents` and `harrier report`: detection over the stored events.
+//! `harrier analyse`, `incidents`, `report` and `models`: detection over the stored events.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use harrier_detect::report::{RelatedActivity, write_report};
 use harrier_detect::{AnalysisDb, AnalysisSummary, Engine, Settings};
 use harrier_store::Store;
 
-use crate::cli::{AnalyseArgs, DetectionArgs, IncidentsArgs, ReportArgs};
+use crate::cli::{AnalyseArgs, DetectionArgs, IncidentsArgs, ModelsArgs, ReportArgs};
 
 /// Builds the engine with the built-in models and the operator's settings, if any.
 pub fn engine(args: &DetectionArgs) -> anyhow::Result<Engine> {
@@ -38,7 +38,7 @@ pub fn run_analyse(args: &AnalyseArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints what an analysis run did.
+/// Prints the counts of an analysis run.
 pub fn print_analysis(summary: &AnalysisSummary) {
     println!(
         "\nAnalysed {} events in {:.2} s: {} model breaches, {} incidents opened or changed.",
@@ -98,5 +98,44 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     print!("{}", write_report(&incident, &breaches, &related));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_models(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
+    let models = harrier_detect::models::all();
+    if args.json {
+        let list: Vec<serde_json::Value> = models
+            .iter()
+            .map(|model| {
+                let info = model.info();
+                let params: Vec<serde_json::Value> = model
+                    .params()
+                    .iter()
+                    .map(|p| serde_json::json!({ "name": p.name, "default": p.default, "description": p.description }))
+                    .collect();
+                serde_json::json!({
+                    "id": info.id,
+                    "name": info.name,
+                    "version": info.version,
+                    "description": info.description,
+                    "technique": { "id": info.technique.id, "name": info.technique.name, "tactic": info.technique.tactic },
+                    "stage": info.stage.as_str(),
+                    "params": params,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for model in &models {
+        let info = model.info();
+        println!("{} v{}: {}", info.id, info.version, info.name);
+        println!("  {} {} ({}), stage {}", info.technique.id, info.technique.name, info.technique.tactic, info.stage.as_str());
+        println!("  {}", info.description);
+        for param in model.params() {
+            println!("  - {} = {}: {}", param.name, param.default, param.description);
+        }
+        println!();
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Analyse(args) => detect::run_analyse(args),
         Command::Incidents(args) => detect::run_incidents(args),
+        Command::Models(args) => detect::run_models(args),
         Command::Report(args) => detect::run_report(args),
         Command::Simulate(args) => simulate(args),
         Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
