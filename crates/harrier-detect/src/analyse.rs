@@ -46,6 +46,8 @@ pub fn analyse(store: &Store, db: &mut AnalysisDb, engine: &Engine) -> Result<An
                 (last_time, at_time) = (time_ms, 0);
             }
             at_time += 1;
+            // NOTE: an event stored after a run with a time before that run's cursor (a late export) is
+            // skipped here: it is kept in the store but never scored or learned.
             if (time_ms, at_time) <= (resume_from.time_ms, resume_from.at_time) {
                 return true;
             }
