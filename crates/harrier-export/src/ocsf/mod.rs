@@ -1,0 +1,3 @@
+//! Open Cybersecurity Schema Framework (OCSF) support.
+
+pub mod schema;
