@@ -1,0 +1,323 @@
+//! The parsed message summary.
+
+use mail_parser::{Address, Host, Message, MessageParser, MimeHeaders, PartType};
+use serde::Serialize;
+
+use crate::attachment::{self, Attachment};
+use crate::auth::AuthenticationResults;
+use crate::origin::MessageOrigin;
+use crate::read::RawMessage;
+use crate::urls::{self, FoundUrl, UrlSource};
+
+/// A mailbox: an address with its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mailbox {
+    /// The address, such as `user@example.org`.
+    pub address: Option<String>,
+    /// The display name, decoded from any charset.
+    pub name: Option<String>,
+}
+
+/// One Received header, most recent hop first in [`MailMessage::received`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceivedHop {
+    /// The host name (or address literal) the sending host gave in the `from` clause.
+    pub from_host: Option<String>,
+    /// The sending host's IP address from the `from` clause.
+    pub from_ip: Option<String>,
+    /// The reverse DNS name the receiving host recorded for the sender.
+    pub from_iprev: Option<String>,
+    /// The receiving host from the `by` clause.
+    pub by_host: Option<String>,
+    /// The header value, unfolded.
+    pub raw: String,
+}
+
+/// A header field kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeaderField {
+    /// The header name as written.
+    pub name: String,
+    /// The header value, unfolded and trimmed.
+    pub value: String,
+}
+
+/// A structural problem found while parsing. The message is still summarised as far as it could be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    /// mail-parser returned no message at all (for example, empty input).
+    Unparsable,
+    /// No header field could be read.
+    NoHeaders,
+    /// A multipart Content-Type has no `boundary` parameter.
+    MultipartWithoutBoundary,
+    /// A multipart body has no closing `--boundary--` line.
+    UnterminatedMultipart,
+    /// The top-level header names a multipart Content-Type that could not be parsed, so the body was read
+    /// as a single part.
+    MultipartNotParsed,
+    /// The top-level header has more than one Content-Type field.
+    RepeatedContentType,
+    /// A part's transfer encoding (base64 or quoted-printable) could not be decoded cleanly.
+    EncodingProblem,
+}
+
+/// The summary of one message.
+///
+/// Fields under "evidence" come from the message itself. Verdicts that filters upstream of harrier wrote
+/// into headers are kept apart in [`MailMessage::upstream_verdicts`] so they are never read as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailMessage {
+    /// Dedup key: `mid:` and the Message-ID, or `xxh3:` and a 128-bit hash of the bytes without one.
+    pub record_id: String,
+    /// The source file and position of the message.
+    pub origin: MessageOrigin,
+    /// The mbox envelope line's sender and date, when the message came from an mbox.
+    pub envelope_from: Option<String>,
+    /// Size of the message in bytes.
+    pub size: u64,
+    /// The Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// The Date header in RFC 3339 form.
+    pub date: Option<String>,
+    /// The first From mailbox.
+    pub from: Option<Mailbox>,
+    /// The Sender mailbox.
+    pub sender: Option<Mailbox>,
+    /// The Reply-To mailboxes.
+    pub reply_to: Vec<Mailbox>,
+    /// The Return-Path address.
+    pub return_path: Option<String>,
+    /// The To recipients, group members included.
+    pub to: Vec<Mailbox>,
+    /// The Cc recipients.
+    pub cc: Vec<Mailbox>,
+    /// The Bcc recipients.
+    pub bcc: Vec<Mailbox>,
+    /// The subject, decoded from RFC 2047 encoded words in any charset.
+    // NOTE: raw 8-bit header bytes in a legacy charset (a Big5 subject without encoded words) are read as
+    // UTF-8, so they come out with replacement characters.
+    pub subject: Option<String>,
+    /// The Received chain in header order, so the most recent hop comes first.
+    pub received: Vec<ReceivedHop>,
+    /// Every Authentication-Results header, in header order.
+    pub authentication_results: Vec<AuthenticationResults>,
+    /// Names of the `List-*` headers present, lower-cased.
+    pub list_headers: Vec<String>,
+    /// The text/plain body parts, decoded and joined by a blank line.
+    pub text_body: Option<String>,
+    /// The text/html body parts, decoded and joined by a newline.
+    pub html_body: Option<String>,
+    /// URLs found in the text and HTML bodies.
+    pub urls: Vec<FoundUrl>,
+    /// The attachments.
+    pub attachments: Vec<Attachment>,
+    /// Verdict headers written by upstream filters (Exchange Online Protection, SpamAssassin and others).
+    pub upstream_verdicts: Vec<HeaderField>,
+    /// Structural problems found while parsing.
+    pub defects: Vec<Defect>,
+}
+
+/// Returns whether a header is a verdict written by a filter upstream of harrier.
+pub fn is_upstream_verdict(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "x-forefront-antispam-report"
+        || name.starts_with("x-microsoft-antispam")
+        || name == "x-ms-exchange-organization-scl"
+        || name.starts_with("x-spam-")
+}
+
+/// Parses a raw message into its summary. Structural problems are recorded in [`MailMessage::defects`]
+/// rather than returned as errors.
+pub fn parse_message(raw: &RawMessage) -> MailMessage {
+    let mut summary = empty_summary(raw);
+    let Some(message) = MessageParser::default().parse(&raw.bytes) else {
+        summary.defects.push(Defect::Unparsable);
+        return summary;
+    };
+    fill_headers(&mut summary, &message);
+    fill_bodies(&mut summary, &message);
+    summary.attachments = message.attachments().map(attachment::summarize).collect();
+    summary.defects = find_defects(&message);
+    if let Some(id) = &summary.message_id {
+        summary.record_id = format!("mid:{id}");
+    }
+    summary
+}
+
+fn empty_summary(raw: &RawMessage) -> MailMessage {
+    let hash = xxhash_rust::xxh3::xxh3_128(&raw.bytes);
+    MailMessage {
+        record_id: format!("xxh3:{hash:032x}"),
+        origin: raw.origin.clone(),
+        envelope_from: raw.envelope_from.clone(),
+        size: raw.bytes.len() as u64,
+        message_id: None,
+        date: None,
+        from: None,
+        sender: None,
+        reply_to: Vec::new(),
+        return_path: None,
+        to: Vec::new(),
+        cc: Vec::new(),
+        bcc: Vec::new(),
+        subject: None,
+        received: Vec::new(),
+        authentication_results: Vec::new(),
+        list_headers: Vec::new(),
+        text_body: None,
+        html_body: None,
+        urls: Vec::new(),
+        attachments: Vec::new(),
+        upstream_verdicts: Vec::new(),
+        defects: Vec::new(),
+    }
+}
+
+fn fill_headers(summary: &mut MailMessage, message: &Message<'_>) {
+    summary.message_id = message.message_id().map(str::to_string).filter(|id| !id.is_empty());
+    summary.date = message.date().map(|date| date.to_rfc3339());
+    summary.from = message.from().and_then(|from| mailboxes(Some(from)).into_iter().next());
+    summary.sender = message.sender().and_then(|sender| mailboxes(Some(sender)).into_iter().next());
+    summary.reply_to = mailboxes(message.reply_to());
+    summary.return_path = message.return_address().map(str::to_string);
+    summary.to = mailboxes(message.to());
+    summary.cc = mailboxes(message.cc());
+    summary.bcc = mailboxes(message.bcc());
+    summary.subject = message.subject().map(str::to_string);
+    let raw = message.raw_message();
+    summary.received = message.root_part().headers.iter().filter_map(|header| received_hop(header, raw)).collect();
+    fill_raw_headers(summary, message);
+}
+
+/// Fills the fields that are read from raw header text: Authentication-Results, List-* and verdicts.
+fn fill_raw_headers(summary: &mut MailMessage, message: &Message<'_>) {
+    for (name, value) in message.headers_raw() {
+        let lower = name.to_ascii_lowercase();
+        if lower == "authentication-results" {
+            summary.authentication_results.push(AuthenticationResults::parse(value));
+        } else if lower.starts_with("list-") && !summary.list_headers.contains(&lower) {
+            summary.list_headers.push(lower);
+        } else if is_upstream_verdict(&lower) {
+            summary.upstream_verdicts.push(HeaderField { name: name.to_string(), value: unfold(value) });
+        }
+    }
+}
+
+fn unfold(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {
+    let Some(address) = address else { return Vec::new() };
+    address
+        .iter()
+        .map(|addr| Mailbox {
+            address: addr.address().map(str::to_string),
+            name: addr.name().map(str::to_string),
+        })
+        .collect()
+}
+
+fn host_text(host: &Host<'_>) -> String {
+    match host {
+        Host::Name(name) => name.to_string(),
+        Host::IpAddr(ip) => ip.to_string(),
+    }
+}
+
+fn received_hop(header: &mail_parser::Header<'_>, message: &[u8]) -> Option<ReceivedHop> {
+    if !header.name.as_str().eq_ignore_ascii_case("received") {
+        return None;
+    }
+    let value = message.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
+    let raw = unfold(&String::from_utf8_lossy(value));
+    let Some(received) = header.value.as_received() else {
+        return Some(ReceivedHop { from_host: None, from_ip: None, from_iprev: None, by_host: None, raw });
+    };
+    Some(ReceivedHop {
+        from_host: received.from.as_ref().map(host_text),
+        from_ip: received.from_ip.map(|ip| ip.to_string()),
+        from_iprev: received.from_iprev.as_ref().map(|name| name.to_string()),
+        by_host: received.by.as_ref().map(host_text),
+        raw,
+    })
+}
+
+fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
+    let texts: Vec<&str> = message
+        .text_bodies()
+        .filter_map(|part| match &part.body {
+            PartType::Text(text) => Some(text.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let htmls: Vec<&str> = message
+        .html_bodies()
+        .filter_map(|part| match &part.body {
+            PartType::Html(html) => Some(html.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let mut found = Vec::new();
+    for text in &texts {
+        found.extend(urls::urls_in_text(text, UrlSource::Text));
+    }
+    for html in &htmls {
+        found.extend(urls::urls_in_html(html));
+    }
+    summary.urls = urls::deduplicate(found);
+    summary.text_body = (!texts.is_empty()).then(|| texts.join("\n\n"));
+    summary.html_body = (!htmls.is_empty()).then(|| htmls.join("\n"));
+}
+
+fn find_defects(message: &Message<'_>) -> Vec<Defect> {
+    let mut defects = Vec::new();
+    if message.root_part().headers.is_empty() {
+        defects.push(Defect::NoHeaders);
+    }
+    defects.extend(content_type_header_defects(message));
+    let raw = message.raw_message();
+    for part in &message.parts {
+        if part.is_encoding_problem && !defects.contains(&Defect::EncodingProblem) {
+            defects.push(Defect::EncodingProblem);
+        }
+        let Some(content_type) = part.content_type() else { continue };
+        if !content_type.ctype().eq_ignore_ascii_case("multipart") {
+            continue;
+        }
+        let defect = match content_type.attribute("boundary") {
+            None => Some(Defect::MultipartWithoutBoundary),
+            Some(boundary) if !contains_closing_boundary(raw, boundary) => Some(Defect::UnterminatedMultipart),
+            Some(_) => None,
+        };
+        if let Some(defect) = defect.filter(|defect| !defects.contains(defect)) {
+            defects.push(defect);
+        }
+    }
+    defects
+}
+
+/// Compares the top-level Content-Type fields as written with what mail-parser made of them.
+fn content_type_header_defects(message: &Message<'_>) -> Vec<Defect> {
+    let declared: Vec<String> = message
+        .headers_raw()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .map(|(_, value)| value.trim().to_ascii_lowercase())
+        .collect();
+    let mut defects = Vec::new();
+    if declared.len() > 1 {
+        defects.push(Defect::RepeatedContentType);
+    }
+    let parsed_multipart = message.root_part().is_multipart();
+    if !parsed_multipart && declared.iter().any(|value| value.starts_with("multipart/")) {
+        defects.push(Defect::MultipartNotParsed);
+    }
+    defects
+}
+
+fn contains_closing_boundary(raw: &[u8], boundary: &str) -> bool {
+    let closing = format!("--{boundary}--");
+    raw.windows(closing.len()).any(|window| window == closing.as_bytes())
+}

@@ -1,0 +1,158 @@
+//! Format detection and the readers for `.eml` files, mbox files and maildir folders.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::MailError;
+use crate::mbox::MboxReader;
+use crate::origin::{MailFormat, MessageOrigin, SkipReason, Skipped};
+
+/// Default per-message size limit: 50 MiB, above the 25 to 35 MiB that common mail services accept.
+pub const DEFAULT_MAX_MESSAGE_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Settings shared by all readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Messages larger than this many bytes are skipped with [`SkipReason::TooLarge`].
+    pub max_message_bytes: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self { max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES }
+    }
+}
+
+/// The unparsed bytes of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage {
+    /// The source file and position of the message.
+    pub origin: MessageOrigin,
+    /// The text after `From ` on the mbox separator line (envelope sender and date), when there was one.
+    pub envelope_from: Option<String>,
+    /// The RFC 5322 message, with the mbox separator removed and `>From ` escaping undone.
+    pub bytes: Vec<u8>,
+}
+
+/// One item produced by a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadItem {
+    /// A message that was read.
+    Message(RawMessage),
+    /// A message that was passed over, with the reason.
+    Skipped(Skipped),
+}
+
+/// Detects the format of `path`: a directory with `cur/` or `new/` is a maildir, a file whose first line
+/// starts with `From ` is an mbox, and any other file is a single message.
+///
+/// A single message that starts with an mbox envelope line is read as an mbox of one message, which strips
+/// that line.
+pub fn detect_format(path: &Path) -> Result<MailFormat, MailError> {
+    let io_error = |source| MailError::Io { path: path.to_path_buf(), source };
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    if metadata.is_dir() {
+        if path.join("cur").is_dir() || path.join("new").is_dir() {
+            return Ok(MailFormat::Maildir);
+        }
+        return Err(MailError::NotMaildir { path: path.to_path_buf() });
+    }
+    let mut start = [0u8; 5];
+    let mut file = File::open(path).map_err(io_error)?;
+    let read = read_prefix(&mut file, &mut start).map_err(io_error)?;
+    if &start[..read] == b"From " { Ok(MailFormat::Mbox) } else { Ok(MailFormat::Eml) }
+}
+
+fn read_prefix(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let read = file.read(&mut buffer[filled..])?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+    }
+    Ok(filled)
+}
+
+/// Opens `path`, detects its format with [`detect_format`] and returns a reader over its messages.
+pub fn open(path: &Path, options: ReadOptions) -> Result<MailReader, MailError> {
+    let source = match detect_format(path)? {
+        MailFormat::Eml => Source::Files(vec![path.to_path_buf()].into_iter(), MailFormat::Eml),
+        MailFormat::Mbox => {
+            let file = File::open(path).map_err(|source| MailError::Io { path: path.to_path_buf(), source })?;
+            let limit = options.max_message_bytes;
+            Source::Mbox(Box::new(MboxReader::new(BufReader::new(file), path, limit)))
+        }
+        MailFormat::Maildir => Source::Files(list_maildir(path)?.into_iter(), MailFormat::Maildir),
+    };
+    Ok(MailReader { source, options, index: 0 })
+}
+
+/// Lists the message files under a maildir's `cur/` and `new/`, sorted by path, without hidden files.
+fn list_maildir(root: &Path) -> Result<Vec<PathBuf>, MailError> {
+    let mut files = Vec::new();
+    for folder in ["cur", "new"] {
+        let dir = root.join(folder);
+        if !dir.is_dir() {
+            continue;
+        }
+        let io_error = |source| MailError::Io { path: dir.clone(), source };
+        for entry in std::fs::read_dir(&dir).map_err(io_error)? {
+            let entry = entry.map_err(io_error)?;
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && entry.file_type().map_err(io_error)?.is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+enum Source {
+    /// Files that each contain one message: a single `.eml`, or a maildir's listing.
+    Files(std::vec::IntoIter<PathBuf>, MailFormat),
+    Mbox(Box<MboxReader<BufReader<File>>>),
+}
+
+/// An iterator over the messages of one source, created by [`open`].
+pub struct MailReader {
+    source: Source,
+    options: ReadOptions,
+    index: usize,
+}
+
+impl Iterator for MailReader {
+    type Item = ReadItem;
+
+    fn next(&mut self) -> Option<ReadItem> {
+        match &mut self.source {
+            Source::Mbox(reader) => reader.next(),
+            Source::Files(paths, format) => {
+                let path = paths.next()?;
+                let origin = MessageOrigin { path, index: self.index, format: *format };
+                self.index += 1;
+                Some(read_message_file(origin, self.options.max_message_bytes))
+            }
+        }
+    }
+}
+
+/// Reads a file that contains one message, checking its size before reading it.
+fn read_message_file(origin: MessageOrigin, limit: u64) -> ReadItem {
+    let skipped = |origin, reason| ReadItem::Skipped(Skipped { origin, reason });
+    let unreadable = |error: std::io::Error| SkipReason::Unreadable { error: error.to_string() };
+    let size = match std::fs::metadata(&origin.path) {
+        Ok(metadata) => metadata.len(),
+        Err(error) => return skipped(origin, unreadable(error)),
+    };
+    if size > limit {
+        return skipped(origin, SkipReason::TooLarge { size, limit });
+    }
+    match std::fs::read(&origin.path) {
+        Ok(bytes) => ReadItem::Message(RawMessage { origin, envelope_from: None, bytes }),
+        Err(error) => skipped(origin, unreadable(error)),
+    }
+}

@@ -1,0 +1,112 @@
+//! URL extraction from text and HTML parts.
+//!
+//! Text parts are scanned with `linkify`. HTML parts are parsed with `scraper` (html5ever), which reads
+//! URLs from link, image, form and frame attributes and keeps the anchor text of `<a>` and `<area>` links.
+//! The visible text of the HTML is scanned with `linkify` too. URLs are only collected: nothing here
+//! resolves or fetches them.
+
+use std::collections::HashSet;
+
+use scraper::{ElementRef, Html, Selector};
+use serde::Serialize;
+
+/// The kind of body part a URL was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UrlSource {
+    /// A `text/plain` (or other non-HTML text) part.
+    Text,
+    /// A `text/html` part.
+    Html,
+}
+
+/// A URL found in a body part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct FoundUrl {
+    /// The URL as written, with surrounding whitespace removed.
+    pub url: String,
+    /// The part kind it was found in.
+    pub source: UrlSource,
+    /// The HTML element and attribute it came from, such as `a[href]`; `None` for URLs found in text.
+    pub attribute: Option<String>,
+    /// The visible text of the `<a>` or `<area>` link, whitespace-collapsed; `None` for other URLs.
+    pub anchor_text: Option<String>,
+}
+
+/// Element and attribute pairs that carry URLs.
+const URL_ATTRIBUTES: [(&str, &str); 7] = [
+    ("a", "href"),
+    ("area", "href"),
+    ("img", "src"),
+    ("form", "action"),
+    ("iframe", "src"),
+    ("frame", "src"),
+    ("link", "href"),
+];
+
+/// Finds the URLs with a scheme (`http://`, `https://`, `ftp://` and others) in plain text.
+// NOTE: scheme-less links such as `www.example.com` are not found, because linkify without a required
+// scheme also matches file names and version strings.
+pub fn urls_in_text(text: &str, source: UrlSource) -> Vec<FoundUrl> {
+    let mut finder = linkify::LinkFinder::new();
+    finder.kinds(&[linkify::LinkKind::Url]);
+    finder
+        .links(text)
+        .map(|link| FoundUrl { url: link.as_str().to_string(), source, attribute: None, anchor_text: None })
+        .collect()
+}
+
+/// Finds the URLs in an HTML document: attribute URLs first, in document order, then URLs in its text.
+pub fn urls_in_html(html: &str) -> Vec<FoundUrl> {
+    let document = Html::parse_document(html);
+    let mut found = Vec::new();
+    for (element_name, attribute) in URL_ATTRIBUTES {
+        let selector = Selector::parse(&format!("{element_name}[{attribute}]")).expect("selector is valid CSS");
+        for element in document.select(&selector) {
+            found.push(attribute_url(element, element_name, attribute));
+        }
+    }
+    let text: String = document.root_element().text().collect::<Vec<_>>().join(" ");
+    found.extend(urls_in_text(&text, UrlSource::Html));
+    deduplicate(found)
+}
+
+fn attribute_url(element: ElementRef<'_>, element_name: &str, attribute: &str) -> FoundUrl {
+    let url = element.value().attr(attribute).unwrap_or_default().trim().to_string();
+    let anchor_text = matches!(element_name, "a" | "area").then(|| anchor_text(element));
+    FoundUrl { url, source: UrlSource::Html, attribute: Some(format!("{element_name}[{attribute}]")), anchor_text }
+}
+
+/// Returns the link's visible text. A link without text gets the `alt` text of the first image inside it,
+/// or else its own `alt` or `title` attribute.
+fn anchor_text(element: ElementRef<'_>) -> String {
+    let text = element.text().collect::<Vec<_>>().join(" ");
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !collapsed.is_empty() {
+        return collapsed;
+    }
+    let image_selector = Selector::parse("img[alt]").expect("selector is valid CSS");
+    let image_alt = element.select(&image_selector).next().and_then(|image| image.value().attr("alt"));
+    let value = element.value();
+    let fallback = image_alt.or_else(|| value.attr("alt")).or_else(|| value.attr("title"));
+    fallback.unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Drops repeated URLs, keeping the first of each, and drops a text URL already found in an attribute.
+pub(crate) fn deduplicate(found: Vec<FoundUrl>) -> Vec<FoundUrl> {
+    let mut seen = HashSet::new();
+    let mut attribute_urls = HashSet::new();
+    let mut unique = Vec::new();
+    for url in found {
+        if url.attribute.is_none() && attribute_urls.contains(&(url.source, url.url.clone())) {
+            continue;
+        }
+        if url.attribute.is_some() {
+            attribute_urls.insert((url.source, url.url.clone()));
+        }
+        if seen.insert(url.clone()) {
+            unique.push(url);
+        }
+    }
+    unique
+}
