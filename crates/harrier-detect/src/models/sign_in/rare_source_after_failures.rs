@@ -1,10 +1,9 @@
 //! A successful sign-in from a rare source right after failed sign-ins: brute force, then success.
 
 use harrier_learn::Feature;
-use harrier_model::{Activity, IpClass};
 
 use super::shared::{
-    LEARNING_FACTOR_DESCRIPTION, feature_deviation, is_anonymising, is_credential_code, known_client, minutes_ms,
+    LEARNING_FACTOR_DESCRIPTION, external_success, feature_deviation, is_anonymising, is_credential_code, known_client, minutes_ms,
     new_before, scale_for_learning, with_earlier_events, with_source,
 };
 use crate::breach::{Breach, ModelInfo, Stage, Technique};
@@ -48,14 +47,7 @@ impl Model for RareSourceAfterFailures {
     }
 
     fn evaluate(&self, context: &Context<'_>) -> Option<Breach> {
-        let Activity::SignIn(sign_in) = &context.event.activity else { return None };
-        if !sign_in.success {
-            return None;
-        }
-        let info = context.event.ip_info.as_ref()?;
-        if matches!(info.class, IpClass::Microsoft | IpClass::Private) {
-            return None;
-        }
+        let info = external_success(context.event)?;
         let since_ms = context.time_ms() - minutes_ms(context.param("window_minutes"));
         let failures: Vec<&Attempt> = context
             .user?

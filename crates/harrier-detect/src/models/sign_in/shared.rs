@@ -1,7 +1,7 @@
 //! Helpers the sign-in models share: error-code classes, source descriptions and threshold crossings.
 
 use harrier_learn::{Assessment, Feature, Surprise};
-use harrier_model::{Event, IpClass, IpInfo, MfaResult, SignIn};
+use harrier_model::{Activity, Event, IpClass, IpInfo, MfaResult, SignIn};
 
 use crate::breach::{Breach, Deviation};
 use crate::model::Context;
@@ -43,6 +43,15 @@ pub fn is_mfa_denial(sign_in: &SignIn) -> bool {
 /// Returns true for hosting, VPN and Tor addresses, which hide where the client really is.
 pub fn is_anonymising(class: IpClass) -> bool {
     matches!(class, IpClass::Hosting | IpClass::Vpn | IpClass::Tor)
+}
+
+/// Returns the IP intelligence of a successful sign-in from an address outside Microsoft's own and private
+/// ranges, the only sign-ins whose source tells something about who signed in.
+pub fn external_success(event: &Event) -> Option<&IpInfo> {
+    let Activity::SignIn(sign_in) = &event.activity else { return None };
+    let info = event.ip_info.as_ref()?;
+    let external = !matches!(info.class, IpClass::Microsoft | IpClass::Private);
+    (sign_in.success && external).then_some(info)
 }
 
 /// Describes a source as `AS396073 (Majestic Hosting Solutions, LLC), US, hosting`.

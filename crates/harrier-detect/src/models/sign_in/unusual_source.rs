@@ -1,7 +1,9 @@
 //! Credential use from an unusual external source.
 
 use harrier_learn::Feature;
-use harrier_model::{Activity, IpClass};
+use harrier_model::IpClass;
+
+use super::shared::{describe_source, external_success, known_client};
 
 use crate::breach::{Breach, Deviation, ModelInfo, Stage, Technique};
 use crate::model::{Context, Model, Param};
@@ -39,17 +41,10 @@ impl Model for UnusualSource {
     }
 
     fn evaluate(&self, context: &Context<'_>) -> Option<Breach> {
-        let Activity::SignIn(sign_in) = &context.event.activity else { return None };
-        if !sign_in.success {
-            return None;
-        }
-        let info = context.event.ip_info.as_ref()?;
-        if matches!(info.class, IpClass::Microsoft | IpClass::Private) {
-            return None;
-        }
+        let info = external_success(context.event)?;
         let assessment = context.assessment;
         if assessment.user_events == 0 {
-            // A user's first event says nothing about their habits; peers and the tenant judge it only
+            // A user's first event shows nothing of their habits, so peers and the tenant judge it only
             // through the learning-period scores of later events.
             return None;
         }
@@ -90,9 +85,7 @@ impl Model for UnusualSource {
                 });
             }
         }
-        let known_client = [Feature::Device, Feature::UserAgent]
-            .iter()
-            .all(|f| assessment.surprise(*f).is_none_or(|s| !s.new_for_user()));
+        let known_client = known_client(assessment);
         if known_client {
             score *= context.param("known_client_factor");
         }
@@ -103,13 +96,7 @@ impl Model for UnusualSource {
             return None;
         }
 
-        let source = format!(
-            "AS{} ({}), {}, {}",
-            info.asn.map_or_else(|| "?".to_owned(), |a| a.to_string()),
-            info.as_org.as_deref().unwrap_or("unknown organisation"),
-            info.country.as_deref().unwrap_or("unknown country"),
-            info.class
-        );
+        let source = describe_source(info);
         let summary = format!("Successful sign-in from {source}, unusual for this user ({})", history(assessment));
         let mut breach = Breach::new(&INFO, context.event, score as f32, summary)
             .evidence("source", &source)
