@@ -70,14 +70,14 @@ pub struct Evidence {
     pub value: String,
 }
 
-/// How an observation departed from the baseline, in plain numbers.
+/// An observation's departure from the baseline, in plain numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Deviation {
-    /// What was measured: a feature (`asn`, `country`) or a metric (`mail_sent`).
+    /// The measure: a feature (`asn`, `country`) or a metric (`mail_sent`).
     pub measure: String,
-    /// What this event showed (`AS396073`, `2,400 messages today`).
+    /// The value this event showed (`AS396073`, `2,400 messages today`).
     pub observed: String,
-    /// What is normal, in words built from the baseline's numbers (`AS3320 (92%), AS6805 (8%) over 120
+    /// The normal values, in words built from the baseline's numbers (`AS3320 (92%), AS6805 (8%) over 120
     /// days`).
     pub baseline: String,
     /// Surprise in bits, or standard deviations for volumes.

@@ -52,7 +52,7 @@ impl Context<'_> {
     ///
     /// # Panics
     ///
-    /// Panics when the model asks for a name it does not declare in [`Model::params`], a programming error
+    /// Panics when the model requests a name it does not declare in [`Model::params`], a programming error
     /// that the model's own tests catch.
     pub fn param(&self, name: &str) -> f64 {
         if let Some(value) = self.settings.and_then(|s| s.params.get(name)) {

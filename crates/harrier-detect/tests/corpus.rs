@@ -101,7 +101,7 @@ fn sentinel_lab_sign_ins_stay_quiet() {
 #[test]
 fn panther_single_cases_raise_no_burst() {
     let intel = IpIntel::embedded().unwrap();
-    // Each Panther case is one record, and its label says whether the rule matches that record. harrier's
+    // Each Panther case is one record, and its label states whether the rule matches that record. harrier's
     // failure, spray, MFA and travel models need a run of events, and the location models skip a user's
     // first event, so one record of any label raises none of them.
     for (name, record) in panther_cases(&intel) {

@@ -1,6 +1,6 @@
 //! Recognising which schema a record was written in, from its fields alone.
 //!
-//! Containers say little (a JSON line may hold a Management Activity record, a Graph sign-in or an Azure
+//! Containers reveal little (a JSON line may contain a Management Activity record, a Graph sign-in or an Azure
 //! Monitor batch), so every record is classified on its own by the fields that only its schema has.
 
 use harrier_model::SourceFormat;

@@ -1,12 +1,12 @@
 //! Errors and skip reasons.
 //!
-//! A file that cannot be read at all is a [`FileError`]; a record inside a readable file that cannot be
-//! turned into an event is a [`Skip`], counted under its [`SkipReason::category`] and reported with the file
-//! and line, while the rest of the file is still read.
+//! A file that cannot be read at all is a [`FileError`]. A record inside a readable file that cannot be
+//! turned into an event is a [`Skip`]: it is counted under its [`SkipReason::category`] and reported with
+//! the file and line, and the rest of the file is still read.
 
 use std::path::PathBuf;
 
-/// Why one record was not turned into an event.
+/// The reason one record was not turned into an event.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SkipReason {
     #[error("invalid JSON: {0}")]

@@ -105,7 +105,7 @@ impl<'a> Fields<'a> {
         value_json(self.get(name)?)
     }
 
-    /// Returns the first of `names` that holds JSON, parsed as in [`Fields::json`].
+    /// Returns the first of `names` that contains JSON, parsed as in [`Fields::json`].
     pub fn json_any(&self, names: &[&str]) -> Option<Cow<'a, Value>> {
         names.iter().find_map(|name| self.json(name))
     }

@@ -1,9 +1,9 @@
 //! Patterns of life.
 //!
 //! harrier learns, from the event stream itself, what is normal for each user, for each peer group of
-//! users who work alike, and for the whole tenant: where they sign in from (autonomous system, country,
-//! network class, network), with which clients, devices and applications, at which hours and weekdays, and
-//! how much mail they send and read and how many files they download per day.
+//! users who work alike, and for the whole tenant. It learns where they sign in from (autonomous system,
+//! country, network class, network), with which clients, devices and applications, and at which hours and
+//! weekdays. It also learns how much mail they send and read and how many files they download per day.
 //!
 //! Everything learned is bounded per entity ([`Sketch`] keeps the heaviest values of each feature) and
 //! decays with a half-life, so old habits fade. Events are learned in time order and the state serialises

@@ -1,8 +1,8 @@
 //! How surprising an event is against the baselines.
 //!
 //! A feature value's probability for a user is smoothed towards the user's peer group, and the peer group's
-//! towards the tenant's, so a user with a thin history is judged by what people like them do rather than
-//! flagged for everything new. The score is the surprise, `-log2 p`, in bits: 1 bit is a coin flip, 10 bits
+//! towards the tenant's. A user with a thin history is therefore judged by what people like them do, rather
+//! than flagged for everything new. The score is the surprise, `-log2 p`, in bits: 1 bit is a coin flip, 10 bits
 //! a one-in-a-thousand event.
 
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ impl Surprise {
         self.tenant_count < 0.5
     }
 
-    /// The value as a report can name it, when the feature keeps values (ASNs, countries, classes).
+    /// Returns the value as a report can name it, when the feature keeps values (ASNs, countries, classes).
     pub fn value(&self) -> Option<String> {
         self.feature.describe(self.key)
     }

@@ -146,7 +146,7 @@ fn is_blank(line: &[u8]) -> bool {
 
 /// Returns the line without one leading `>` when it matches `>+From `.
 // NOTE: in an mboxo file, where writers escape `From ` but not `>From `, a body line that really began with
-// `>From ` also loses its `>`. The two variants cannot be told apart from the file.
+// `>From ` also loses its `>`. The file does not show which variant it is.
 fn unescape_from(line: &[u8]) -> &[u8] {
     let quotes = line.iter().take_while(|&&byte| byte == b'>').count();
     if quotes > 0 && line[quotes..].starts_with(b"From ") { &line[1..] } else { line }

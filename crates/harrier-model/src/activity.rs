@@ -3,7 +3,7 @@
 //! Sources describe the same activity in different shapes: an inbox rule arrives as `New-InboxRule`
 //! parameters from the unified audit log, or as an `UpdateInboxRules` operation from Outlook, and a consent
 //! grant as Entra `modifiedProperties` strings. The readers parse those shapes into the types below, so a
-//! model asks "does this rule forward outside the tenant" instead of parsing parameter bags itself.
+//! model checks whether a rule forwards outside the tenant instead of parsing parameter bags itself.
 
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +84,7 @@ impl AppRef {
     }
 }
 
-/// Which sign-in log a sign-in came from.
+/// The sign-in log a sign-in came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInType {
@@ -113,7 +113,7 @@ pub enum MfaResult {
     Unknown,
 }
 
-/// Where the source located the sign-in (Entra's own geolocation, not harrier's).
+/// The place the source located the sign-in at (Entra's own geolocation, not harrier's).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GeoLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,7 +178,7 @@ pub struct SignIn {
     pub location: Option<GeoLocation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<Device>,
-    /// Whether the user was present; `None` when the source does not say.
+    /// Whether the user was present; `None` when the source leaves it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive: Option<bool>,
     pub sign_in_type: SignInType,
@@ -212,7 +212,7 @@ pub enum Change {
     Disabled,
 }
 
-/// What an inbox rule does to matching mail.
+/// An inbox rule's action on matching mail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", content = "value", rename_all = "snake_case")]
 pub enum RuleAction {
@@ -354,7 +354,7 @@ pub struct OauthConsent {
     pub on_behalf_of_all: bool,
 }
 
-/// What was done to an application or service principal.
+/// The kind of change to an application or service principal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationAction {
@@ -426,7 +426,7 @@ pub struct RoleMembership {
     pub eligible: bool,
 }
 
-/// What was done to a user account.
+/// The kind of change to a user account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UserAction {
@@ -492,7 +492,7 @@ pub struct MailItemsAccessed {
     pub mailbox: Option<String>,
 }
 
-/// What was done to a file.
+/// The kind of file operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileAction {
@@ -516,7 +516,7 @@ pub struct FileActivity {
     pub file_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_url: Option<String>,
-    /// Who the file was shared with, for sharing.
+    /// The user or group the file was shared with, for sharing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_with: Option<String>,
     /// `Guest`, `Member`, `Anonymous`, ...

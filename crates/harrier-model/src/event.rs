@@ -131,7 +131,7 @@ impl Outcome {
     }
 }
 
-/// What kind of principal acted.
+/// The kind of principal that acted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
@@ -144,7 +144,7 @@ pub enum ActorKind {
     Unknown,
 }
 
-/// Who performed the operation.
+/// The principal that performed the operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     /// The user principal name or other sign-in name, lower-cased so one user has one key.
@@ -206,7 +206,7 @@ impl Event {
 /// A normalised event together with the source record it came from.
 ///
 /// The raw record is kept as JSON text: CSV rows become an object of their columns, so an analyst can always
-/// see what the source said, including fields the model does not map.
+/// read the source's own fields, including those the model does not map.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     pub event: Event,

@@ -60,9 +60,10 @@ enum Message {
     File(FileReport),
 }
 
-/// Reads `files`, normalises, enriches and stores every record, and returns what happened.
+/// Reads `files`, normalises, enriches and stores every record, and returns the summary.
 ///
-/// The function fails only when the store fails; unreadable files and records are counted in the summary.
+/// Returns an error only when the store fails, because unreadable files and records are counted in the
+/// summary instead.
 pub fn replay(
     files: &[PathBuf],
     options: &ReplayOptions,
@@ -154,7 +155,7 @@ fn reader_threads(requested: usize, files: usize) -> usize {
     threads.min(files.max(1))
 }
 
-/// What one reader thread shares with the others.
+/// The state one reader thread shares with the others.
 struct Reader<'a> {
     files: &'a [PathBuf],
     next_file: &'a AtomicUsize,

@@ -253,7 +253,7 @@ pub struct IntelIpArgs {
     #[arg(required = true, value_name = "IP")]
     pub addresses: Vec<std::net::IpAddr>,
 
-    /// Print the answers as JSON lines.
+    /// Print the results as JSON lines.
     #[arg(long)]
     pub json: bool,
 

@@ -3,7 +3,7 @@
 //! Labels come from `harrier simulate` (a `labels.json` beside the logs): each scenario names the attacked
 //! user, whether it is an attack or a benign look-alike, and its steps with the record ids that make them
 //! up. An attack counts as detected when the user has an incident whose breaches rest on the scenario's
-//! records; a step counts as detected when a breach rests on one of its records. Incidents that match no
+//! records. A step counts as detected when a breach rests on one of its records. Incidents that match no
 //! attack are false incidents, reported per 1,000 user-days. Without labels, the command reports what it
 //! flagged.
 

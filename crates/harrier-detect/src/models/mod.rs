@@ -12,7 +12,7 @@ pub mod sign_in;
 
 use crate::model::Model;
 
-/// Every built-in model, in the order the engine runs them.
+/// Returns every built-in model, in the order the engine runs them.
 pub fn all() -> Vec<Box<dyn Model>> {
     let mut models = sign_in::models();
     models.extend(activity::models());

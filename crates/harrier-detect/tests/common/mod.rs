@@ -10,7 +10,7 @@ use jiff::{Timestamp, ToSpan};
 
 pub const TENANT: &str = "contoso";
 
-/// A network an event comes from: the address and what the offline IP data says of it.
+/// A network an event comes from: the address and the offline IP data's record of it.
 #[derive(Clone, Debug)]
 pub struct Net {
     pub ip: &'static str,
@@ -55,7 +55,7 @@ pub fn event(id: &str, user: &str, time: Timestamp, net: &Net, user_agent: &str,
     }
 }
 
-/// A sign-in; `error_code` 0 is a success.
+/// Builds a sign-in; `error_code` 0 is a success.
 pub fn sign_in(id: &str, user: &str, time: Timestamp, net: &Net, user_agent: &str, error_code: u32) -> Event {
     let activity = Activity::SignIn(SignIn {
         success: error_code == 0,
@@ -90,7 +90,7 @@ pub fn ordinary_history(engine: &Engine, state: &mut TenantState, users: &[&str]
     breaches
 }
 
-/// A message sent to `recipients` recipients.
+/// Builds a message sent to `recipients` recipients.
 pub fn mail_sent(id: &str, user: &str, time: Timestamp, net: &Net, recipients: u32) -> Event {
     let activity = Activity::MailSent(MailSent {
         recipients: Some(recipients),
@@ -113,7 +113,7 @@ pub fn mail_read(id: &str, user: &str, time: Timestamp, net: &Net, app_id: &str,
     event(id, user, time, net, EDGE, activity)
 }
 
-/// A user's consent to an application for themselves.
+/// Builds a user's consent to an application for themselves.
 pub fn consent(id: &str, user: &str, time: Timestamp, net: &Net, app_id: &str, app_name: &str, scopes: &[&str]) -> Event {
     let activity = Activity::OauthConsent(OauthConsent {
         app: AppRef { id: Some(app_id.to_owned()), name: Some(app_name.to_owned()) },
@@ -123,7 +123,7 @@ pub fn consent(id: &str, user: &str, time: Timestamp, net: &Net, app_id: &str, a
     event(id, user, time, net, EDGE, activity)
 }
 
-/// An inbox rule created by cmdlet on the user's own mailbox.
+/// Builds an inbox rule created by cmdlet on the user's own mailbox.
 pub fn inbox_rule(id: &str, user: &str, time: Timestamp, net: &Net, name: &str, conditions: RuleConditions, actions: Vec<RuleAction>) -> Event {
     let activity = Activity::InboxRule(InboxRule {
         change: Change::Created,

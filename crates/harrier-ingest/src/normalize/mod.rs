@@ -1,8 +1,8 @@
 //! Turning records of each schema into [`Event`]s.
 //!
-//! The modules follow the sources' own split: `office` reads the unified audit log in its Management
+//! The modules follow the sources' own split. `office` reads the unified audit log in its Management
 //! Activity API and Sentinel `OfficeActivity` shapes and hands each operation to `exchange`, `sharepoint`
-//! or `entra` by workload; `entra` also reads Entra ID sign-in and directory-audit logs in their Graph,
+//! or `entra` by workload. `entra` also reads Entra ID sign-in and directory-audit logs in their Graph,
 //! Azure Monitor and Sentinel shapes. Helpers shared by all of them live here.
 
 mod entra;
@@ -19,7 +19,7 @@ use crate::error::SkipReason;
 use crate::fields::Fields;
 use crate::time::parse_timestamp;
 
-/// What a normaliser needs besides the record.
+/// The settings a normaliser needs besides the record.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Context<'a> {
     /// The operator's `--tenant`, which wins over the tenant the record names.

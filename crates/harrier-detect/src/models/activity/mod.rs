@@ -16,7 +16,7 @@ mod transport_rule;
 
 use crate::model::Model;
 
-/// The activity models, in the order the engine runs them.
+/// Returns the activity models, in the order the engine runs them.
 pub fn models() -> Vec<Box<dyn Model>> {
     vec![
         Box::new(oauth_grant::OauthGrant),

@@ -14,7 +14,7 @@ use crate::breach::{Breach, ModelInfo, Stage};
 use crate::model::{Context, Model, Param};
 use crate::recent::Mark;
 
-/// The compound models, run after every other model.
+/// Returns the compound models, which run after every other model.
 pub fn models() -> Vec<Box<dyn Model>> {
     vec![
         Box::new(login_then_inbox_rule::UnusualLoginThenInboxRule),

@@ -12,7 +12,7 @@ mod unusual_source;
 
 use crate::model::Model;
 
-/// The sign-in models, in the order the engine runs them.
+/// Returns the sign-in models, in the order the engine runs them.
 pub fn models() -> Vec<Box<dyn Model>> {
     vec![
         Box::new(unusual_source::UnusualSource),
