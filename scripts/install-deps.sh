@@ -3,7 +3,7 @@
 # The Rust toolchain itself (1.95 or newer, with cargo) must already be installed, for example with rustup.
 set -euo pipefail
 
-packages=(gcc make pkg-config python3 ca-certificates)
+packages=(gcc make pkg-config python3 python3-venv ca-certificates)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

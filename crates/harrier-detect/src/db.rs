@@ -3,6 +3,10 @@
 //! It sits beside the event store in the data directory (`analysis.sqlite`). Breaches and incidents are kept
 //! as JSON with the columns listings filter on. The engine state is one serialised blob per tenant. It is
 //! written in the same transaction as the breaches and incidents it produced, so a crash never separates them.
+//!
+//! Every breach written and every incident opened or changed also appends a row to the findings log, whose
+//! sequence numbers only grow. Exporters keep the last sequence number they delivered and read on from
+//! there, so they see each change once and in the order it was made.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +30,60 @@ pub enum DbError {
     Corrupt { path: PathBuf, what: String, message: String },
 }
 
+/// Whether a findings log entry names a breach or an incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingKind {
+    Breach,
+    Incident,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Breach => "breach",
+            FindingKind::Incident => "incident",
+        }
+    }
+}
+
+/// A breach or an incident.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finding {
+    Breach(Breach),
+    Incident(Incident),
+}
+
+impl Finding {
+    pub fn kind(&self) -> FindingKind {
+        match self {
+            Finding::Breach(_) => FindingKind::Breach,
+            Finding::Incident(_) => FindingKind::Incident,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Finding::Breach(breach) => &breach.id,
+            Finding::Incident(incident) => &incident.id,
+        }
+    }
+}
+
+/// One entry of the findings log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The sequence number of the first entry for the same finding: equal to `seq` when this entry created
+    /// it.
+    pub first_seq: u64,
+    /// The incident the finding belongs to: for a breach, the incident it was chained into, if any; for an
+    /// incident, itself.
+    pub incident: Option<String>,
+    /// The finding as it is now, which may be newer than at the time of this entry.
+    pub finding: Finding,
+}
+
 pub struct AnalysisDb {
     path: PathBuf,
     connection: Connection,
@@ -41,6 +99,11 @@ impl AnalysisDb {
         connection.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
         connection.execute_batch(SCHEMA).map_err(sqlite)?;
+        let log_empty: bool =
+            connection.query_row("SELECT NOT EXISTS (SELECT 1 FROM findings_log)", [], |r| r.get(0)).map_err(sqlite)?;
+        if log_empty {
+            connection.execute_batch(BACKFILL_LOG).map_err(sqlite)?;
+        }
         Ok(AnalysisDb { path, connection })
     }
 
@@ -83,6 +146,8 @@ impl AnalysisDb {
     fn write(&mut self, tenant: &TenantId, blob: &[u8], breaches: &[Breach], incidents: &[Incident]) -> rusqlite::Result<()> {
         let transaction = self.connection.transaction()?;
         {
+            let mut append_log = transaction.prepare_cached(APPEND_LOG)?;
+            let mut link_breach = transaction.prepare_cached(LINK_BREACH)?;
             let mut insert_breach = transaction.prepare_cached(INSERT_BREACH)?;
             for breach in breaches {
                 let json = serde_json::to_string(breach).expect("breaches serialise");
@@ -95,6 +160,7 @@ impl AnalysisDb {
                     breach.score,
                     json
                 ])?;
+                append_log.execute(params![FindingKind::Breach.as_str(), breach.id])?;
             }
             let mut upsert_incident = transaction.prepare_cached(UPSERT_INCIDENT)?;
             for incident in incidents {
@@ -109,6 +175,10 @@ impl AnalysisDb {
                     incident.severity.as_str(),
                     json
                 ])?;
+                append_log.execute(params![FindingKind::Incident.as_str(), incident.id])?;
+                for breach_id in &incident.breaches {
+                    link_breach.execute(params![breach_id, incident.id])?;
+                }
             }
             transaction.execute(
                 "INSERT OR REPLACE INTO tenant_state (tenant, version, state) VALUES (?1, ?2, ?3)",
@@ -132,8 +202,55 @@ impl AnalysisDb {
         self.query_json("SELECT json FROM breaches ORDER BY time_ms, id", [], "breach")
     }
 
+    /// Returns the breaches with the given ids that exist, in the order given.
+    pub fn breaches_by_id<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Vec<Breach>, DbError> {
+        let mut found = Vec::new();
+        for id in ids {
+            found.extend(self.breach(id)?);
+        }
+        Ok(found)
+    }
+
     pub fn breach(&self, id: &str) -> Result<Option<Breach>, DbError> {
         Ok(self.query_json("SELECT json FROM breaches WHERE id = ?1", [id], "breach")?.into_iter().next())
+    }
+
+    /// Returns the sequence number of the latest entry in the findings log, 0 when it is empty.
+    pub fn last_change(&self) -> Result<u64, DbError> {
+        self.connection
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM findings_log", [], |row| row.get::<_, i64>(0))
+            .map(|seq| seq as u64)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Returns up to `limit` entries of the findings log after sequence number `after`, in order, each with
+    /// the breach or incident as it is now. An incident changed several times appears once per change, each
+    /// time in its current state.
+    pub fn changes_after(&self, after: u64, limit: usize) -> Result<Vec<Change>, DbError> {
+        let mut statement = self.connection.prepare_cached(CHANGES_AFTER).map_err(|e| self.error(e))?;
+        type Row = (i64, String, i64, Option<String>, Option<String>);
+        let rows: Vec<Row> = statement
+            .query_map(params![after as i64, limit as i64], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.error(e))?;
+        let mut changes = Vec::with_capacity(rows.len());
+        for (seq, kind, first_seq, json, incident) in rows {
+            let corrupt = |message: String| DbError::Corrupt {
+                path: self.path.clone(),
+                what: format!("findings log entry {seq}"),
+                message,
+            };
+            let json = json.ok_or_else(|| corrupt(format!("the {kind} it names is missing")))?;
+            let finding = match kind.as_str() {
+                "breach" => Finding::Breach(serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?),
+                "incident" => Finding::Incident(serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?),
+                other => return Err(corrupt(format!("unknown kind {other:?}"))),
+            };
+            changes.push(Change { seq: seq as u64, first_seq: first_seq as u64, incident, finding });
+        }
+        Ok(changes)
     }
 
     fn query_json<T: serde::de::DeserializeOwned, P: rusqlite::Params>(
@@ -187,7 +304,46 @@ CREATE TABLE IF NOT EXISTS incidents (
     json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incidents_by_time ON incidents (tenant, last_ms);
+CREATE TABLE IF NOT EXISTS findings_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS findings_log_by_id ON findings_log (kind, id, seq);
+CREATE TABLE IF NOT EXISTS incident_breaches (
+    breach_id TEXT PRIMARY KEY,
+    incident_id TEXT NOT NULL
+) WITHOUT ROWID;
 ";
+
+/// Fills the findings log from a database written before the log existed, breaches before incidents and each
+/// in time order, so exporters see those findings too.
+const BACKFILL_LOG: &str = "
+BEGIN;
+INSERT OR IGNORE INTO incident_breaches (breach_id, incident_id)
+SELECT j.value, i.id FROM incidents i, json_each(i.json, '$.breaches') j;
+INSERT INTO findings_log (kind, id) SELECT 'breach', id FROM breaches ORDER BY time_ms, id;
+INSERT INTO findings_log (kind, id) SELECT 'incident', id FROM incidents ORDER BY last_ms, id;
+COMMIT;
+";
+
+const LINK_BREACH: &str = "INSERT OR IGNORE INTO incident_breaches (breach_id, incident_id) VALUES (?1, ?2)";
+
+const APPEND_LOG: &str = "INSERT INTO findings_log (kind, id) VALUES (?1, ?2)";
+
+/// Log entries after a sequence number, with the current JSON of what each names and the sequence number of
+/// the first entry for the same finding.
+const CHANGES_AFTER: &str = "
+SELECT l.seq, l.kind,
+       (SELECT MIN(f.seq) FROM findings_log f WHERE f.kind = l.kind AND f.id = l.id),
+       CASE l.kind WHEN 'breach' THEN (SELECT json FROM breaches b WHERE b.id = l.id)
+                   ELSE (SELECT json FROM incidents i WHERE i.id = l.id) END,
+       CASE l.kind WHEN 'breach' THEN (SELECT incident_id FROM incident_breaches ib WHERE ib.breach_id = l.id)
+                   ELSE l.id END
+FROM findings_log l
+WHERE l.seq > ?1
+ORDER BY l.seq
+LIMIT ?2";
 
 const INSERT_BREACH: &str = "
 INSERT OR REPLACE INTO breaches (id, tenant, user, time_ms, model_id, score, json)

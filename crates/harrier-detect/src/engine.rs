@@ -124,12 +124,12 @@ fn remember(state: &mut TenantState, event: &Event, breaches: &[Breach]) {
             }
         }
     }
-    if let Activity::OauthConsent(consent) = &event.activity {
-        if let Some(app) = consent.app.id.as_deref() {
-            *state.recent.app_consents.entry(app.to_ascii_lowercase()).or_default() += 1;
-            let grant = Grant { time_ms, user: user.to_owned(), record_id: event.record_id.clone() };
-            state.recent.note_grant(app.to_ascii_lowercase(), grant);
-        }
+    if let Activity::OauthConsent(consent) = &event.activity
+        && let Some(app) = consent.app.id.as_deref()
+    {
+        *state.recent.app_consents.entry(app.to_ascii_lowercase()).or_default() += 1;
+        let grant = Grant { time_ms, user: user.to_owned(), record_id: event.record_id.clone() };
+        state.recent.note_grant(app.to_ascii_lowercase(), grant);
     }
     for breach in breaches {
         recent.push_mark(Mark {

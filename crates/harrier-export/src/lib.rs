@@ -20,4 +20,20 @@
 //! constraints, unknown attributes and the `category_uid` and `type_uid` arithmetic. Everything under
 //! an attribute of type `object` (such as `unmapped`) or `json_t` is free-form and not checked.
 
+//!
+//! [`Exporter`] reads the analysis database's findings log from its checkpoint and maps breaches and
+//! incidents with [`ocsf::map`]. For files it encodes them as JSON lines or Parquet ([`encode`]) in the
+//! Amazon Security Lake layout ([`layout`]), stages them on local disk and uploads them to a directory or
+//! an S3 bucket with object_store. Otherwise it delivers them to a webhook or a syslog receiver ([`sink`]).
+
+pub mod encode;
+mod error;
+pub mod export;
+pub mod layout;
 pub mod ocsf;
+pub mod sink;
+
+pub use encode::Format;
+pub use error::ExportError;
+pub use export::{Destination, ExportOptions, ExportSummary, Exporter, FlushPolicy};
+pub use layout::Layout;

@@ -59,6 +59,106 @@ pub enum Command {
         #[command(subcommand)]
         command: IntelCommand,
     },
+    /// Export findings to a SIEM or security data lake.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write breaches and incidents as OCSF 1.3.0 Detection Findings (class 2004).
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Ocsf(ExportOcsfArgs),
+}
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  harrier export ocsf --out lake/                              Parquet files in the Security Lake layout
+  harrier export ocsf --format jsonl --out findings/            JSON lines instead
+  harrier export ocsf --out s3://my-lake/ --region eu-west-1 --account 123456789012
+  harrier export ocsf --out https://siem.example/hook           POST JSON arrays of findings
+  harrier export ocsf --out syslog+tcp://127.0.0.1:6514          RFC 5424 over TCP
+  harrier export ocsf --out s3://my-lake/ --follow --interval 15m   keep exporting as findings arrive
+
+Each destination keeps a checkpoint under DATA_DIR/export/, so a repeated run exports only what is new.
+Files are staged on local disk before upload; a run interrupted at any point uploads every finding
+exactly once when it is started again. S3 credentials, region and endpoint come from the standard
+AWS_* environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, ...).";
+
+#[derive(Debug, Args)]
+pub struct ExportOcsfArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+
+    #[command(flatten)]
+    pub ip_data: IpDataArgs,
+
+    /// Where to write: a directory, s3://BUCKET/PREFIX, an http(s) URL, syslog+tcp://HOST:PORT or
+    /// syslog+udp://HOST:PORT.
+    #[arg(long, value_name = "DESTINATION")]
+    pub out: String,
+
+    /// File format for directories and S3: jsonl or parquet.
+    #[arg(long, default_value = "parquet", value_name = "FORMAT")]
+    pub format: harrier_export::Format,
+
+    /// Export only findings at or after this time (RFC 3339, for example 2026-11-01T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<jiff::Timestamp>,
+
+    /// Security Lake custom source name, at most 20 characters.
+    #[arg(long, default_value = "harrier", value_name = "NAME")]
+    pub source: String,
+
+    /// AWS region in the Security Lake path; required for S3.
+    #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// AWS account id in the Security Lake path; required for S3.
+    #[arg(long, env = "HARRIER_EXPORT_ACCOUNT", value_name = "ACCOUNT")]
+    pub account: Option<String>,
+
+    /// Findings-log entries per batch (one set of files per batch).
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    pub batch: usize,
+
+    /// Keep running and export new findings in batches, by size or by the time limit.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// With --follow, the longest time a finding waits before its batch is written: 5m to 24h.
+    #[arg(long, default_value = "15m", value_parser = parse_duration, value_name = "DURATION")]
+    pub interval: std::time::Duration,
+
+    /// Validate every record against the OCSF schema in this directory (a copy of the ocsf-schema
+    /// repository at v1.3.0) and leave out records that fail.
+    #[arg(long, env = "HARRIER_OCSF_SCHEMA", value_name = "DIR")]
+    pub schema: Option<PathBuf>,
+
+    /// File holding the key that signs webhook requests (HMAC-SHA256).
+    #[arg(long, env = "HARRIER_WEBHOOK_SECRET_FILE", value_name = "FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Reads durations such as `300s`, `15m`, `2h` or `1d`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration such as 15m or 2h"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?} has no unit: use s, m, h or d, as in 15m")),
+    };
+    Ok(std::time::Duration::from_secs(number * seconds))
 }
 
 const REPLAY_EXAMPLES: &str = "\

@@ -3,6 +3,7 @@
 mod cli;
 mod detect;
 mod eval;
+mod export;
 mod intel;
 mod replay;
 
@@ -15,9 +16,10 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{Cli, Command, EvalCommand, IntelCommand};
+use cli::{Cli, Command, EvalCommand, ExportCommand, IntelCommand};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     init_logging(&cli);
     let result = match &cli.command {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate(args),
         Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
+        Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
     };
     match result {
         Ok(code) => code,
@@ -62,6 +65,16 @@ fn simulate(args: &cli::SimulateArgs) -> anyhow::Result<ExitCode> {
         report.scenario_instances
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Restores the default action for SIGPIPE, which Rust programs start with ignored, so that output piped
+/// into a command that exits early (`harrier incidents | head`) ends harrier quietly, as it does other
+/// Unix tools, instead of failing a write with a broken-pipe panic.
+fn restore_sigpipe() {
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// Sends logs to standard error: human-readable by default, JSON lines with `--log-format json`. The level
