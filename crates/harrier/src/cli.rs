@@ -59,11 +59,64 @@ pub enum Command {
         #[command(subcommand)]
         command: IntelCommand,
     },
+    /// List response actions, approve, reject or undo them, and verify the action log.
+    Actions {
+        #[command(subcommand)]
+        command: ActionsCommand,
+    },
     /// Export findings to a SIEM or security data lake.
     Export {
         #[command(subcommand)]
         command: ExportCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionsCommand {
+    /// List actions with their latest status, newest first.
+    List(ActionsListArgs),
+    /// Approve a pending action.
+    Approve(ActionIdArgs),
+    /// Reject a pending or approved action.
+    Reject(ActionIdArgs),
+    /// Record that a done action was undone.
+    Undo(ActionIdArgs),
+    /// Check the action log's hash chain.
+    Verify(ActionsVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsListArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+
+    /// Only actions with this status: observed, pending, approved, rejected, blocked, done, failed, undone.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+
+    /// Print the actions as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionIdArgs {
+    /// The action id, as `harrier actions list` shows it.
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Who decides, recorded in the action log.
+    #[arg(long, env = "USER", default_value = "operator", value_name = "NAME")]
+    pub by: String,
+
+    #[command(flatten)]
+    pub data: DataDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsVerifyArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +275,11 @@ pub struct DetectionArgs {
     /// Detection settings (TOML): model thresholds and parameters, baselines, incident chaining.
     #[arg(long, env = "HARRIER_SETTINGS", value_name = "FILE")]
     pub settings: Option<PathBuf>,
+
+    /// Response policy (TOML): the decision table, the mode of each action kind and the guards. The
+    /// built-in policy observes every action and carries out none.
+    #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
+    pub response_policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +324,10 @@ pub struct ReportArgs {
     /// The incident id, as `harrier incidents` lists it.
     #[arg(value_name = "ID")]
     pub id: String,
+
+    /// Response policy (TOML) for the planned actions section; the built-in policy otherwise.
+    #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
+    pub response_policy: Option<PathBuf>,
 
     #[command(flatten)]
     pub data: DataDirArgs,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use harrier_detect::report::{RelatedActivity, write_report};
 use harrier_detect::{AnalysisDb, AnalysisSummary, Engine, Settings};
+use harrier_respond::{ActionLog, PlanSummary, Policy};
 use harrier_store::Store;
 
 use crate::cli::{AnalyseArgs, DetectionArgs, IncidentsArgs, ModelsArgs, ReportArgs};
@@ -20,22 +21,55 @@ pub fn engine(args: &DetectionArgs) -> anyhow::Result<Engine> {
     Ok(Engine::new(models, settings))
 }
 
-/// Runs the models over every stored event not yet analysed.
-pub fn analyse(data_dir: &Path, engine: &Engine) -> anyhow::Result<AnalysisSummary> {
+/// Reads the operator's response policy, or the built-in one.
+pub fn response_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
+    Ok(match path {
+        Some(path) => Policy::from_file(path)?,
+        None => Policy::builtin(),
+    })
+}
+
+/// Runs the models over every stored event not yet analysed, then plans the response to every incident
+/// opened or changed.
+pub fn analyse(data_dir: &Path, engine: &Engine, policy: &Policy) -> anyhow::Result<(AnalysisSummary, PlanSummary)> {
     let store = Store::open(data_dir).context("cannot open the store")?;
     let mut db = AnalysisDb::open(data_dir).context("cannot open the analysis database")?;
-    Ok(harrier_detect::analyse(&store, &mut db, engine)?)
+    let analysis = harrier_detect::analyse(&store, &mut db, engine)?;
+    let mut log = ActionLog::open(data_dir).context("cannot open the action log")?;
+    let plans = harrier_respond::plan_new(&db, &mut log, policy, jiff::Timestamp::now())?;
+    Ok((analysis, plans))
 }
 
 pub fn run_analyse(args: &AnalyseArgs) -> anyhow::Result<ExitCode> {
     let engine = engine(&args.detection)?;
-    let summary = analyse(&args.data.data_dir, &engine)?;
+    let policy = response_policy(args.detection.response_policy.as_deref())?;
+    let (summary, plans) = analyse(&args.data.data_dir, &engine, &policy)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        let mut json = serde_json::to_value(&summary)?;
+        json["response"] = serde_json::to_value(&plans)?;
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print_analysis(&summary);
+        print_plans(&plans);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the counts of a planning run.
+pub fn print_plans(plans: &PlanSummary) {
+    if plans.incidents_planned == 0 {
+        return;
+    }
+    println!(
+        "\nResponse: {} incidents planned, {} new actions ({} observed, {} awaiting approval, {} approved, {} blocked); \
+         `harrier actions list` shows them.",
+        plans.incidents_planned,
+        plans.actions_recorded,
+        plans.observed,
+        plans.awaiting_approval,
+        plans.approved,
+        plans.blocked
+    );
 }
 
 /// Prints the counts of an analysis run.
@@ -98,6 +132,9 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     print!("{}", write_report(&incident, &breaches, &related));
+    let policy = response_policy(args.response_policy.as_deref())?;
+    let plan = harrier_respond::plan(&incident, &breaches, &policy, harrier_respond::GuardState::default());
+    print!("\n{}", harrier_respond::write_plan(&plan));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,6 +6,7 @@ mod eval;
 mod export;
 mod intel;
 mod replay;
+mod respond;
 
 use std::process::ExitCode;
 
@@ -16,7 +17,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{Cli, Command, EvalCommand, ExportCommand, IntelCommand};
+use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand};
 
 fn main() -> ExitCode {
     restore_sigpipe();
@@ -32,6 +33,13 @@ fn main() -> ExitCode {
         Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
         Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
+        Command::Actions { command } => match command {
+            ActionsCommand::List(args) => respond::run_list(args),
+            ActionsCommand::Approve(args) => respond::run_decision(args, respond::Decide::Approve),
+            ActionsCommand::Reject(args) => respond::run_decision(args, respond::Decide::Reject),
+            ActionsCommand::Undo(args) => respond::run_decision(args, respond::Decide::Undo),
+            ActionsCommand::Verify(args) => respond::run_verify(args),
+        },
     };
     match result {
         Ok(code) => code,

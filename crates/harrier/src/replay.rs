@@ -52,19 +52,24 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
 
     drop(store);
     let analysis = match &engine {
-        Some(engine) => Some(crate::detect::analyse(&args.data_dir, engine)?),
+        Some(engine) => {
+            let policy = crate::detect::response_policy(args.detection.response_policy.as_deref())?;
+            Some(crate::detect::analyse(&args.data_dir, engine, &policy)?)
+        }
         None => None,
     };
 
     print_problems(&summary);
     if args.json {
         let mut json = serde_json::to_value(&summary)?;
-        json["analysis"] = serde_json::to_value(&analysis)?;
+        json["analysis"] = serde_json::to_value(analysis.as_ref().map(|(analysis, _)| analysis))?;
+        json["response"] = serde_json::to_value(analysis.as_ref().map(|(_, plans)| plans))?;
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         print_summary(&summary, &args.data_dir.join(harrier_store::DATABASE_FILE));
-        if let Some(analysis) = &analysis {
+        if let Some((analysis, plans)) = &analysis {
             crate::detect::print_analysis(analysis);
+            crate::detect::print_plans(plans);
         }
     }
     Ok(exit_code(&summary, args.strict))
