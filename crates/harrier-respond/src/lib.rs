@@ -13,17 +13,36 @@
 //! as an entry chained to the one before by SHA-256. [`plan_new`] plans the incidents that analysis opened
 //! or changed since its last run, from the analysis database's findings log.
 //!
-//! NOTE: no executor carries out approved actions yet (the Graph client and the milter come later), so an
-//! approved action stays approved until an operator acts on it and records the outcome.
+//! [`execute`] carries out approved SaaS actions through Microsoft Graph ([`GraphClient`]) and records
+//! what [`undo`] needs to reverse them.
+//!
+//! NOTE: forwarding, transport rules and mailbox permissions live in Exchange Online, which Graph does not
+//! reach, and the message actions belong to the milter; those actions wait for an operator.
 
 mod action;
+mod execute;
+mod graph;
 mod log;
 mod planner;
 mod policy;
 mod run;
 
 pub use action::{ActionKind, Mode, Target};
+pub use execute::{ExecuteError, execute, undo};
+pub use graph::{GraphClient, GraphConfig, GraphError};
 pub use log::{ActionLog, ActionState, Entry, LogError, Status};
 pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, kinds, plan, write_plan};
 pub use policy::{DEFAULT_POLICY, Guards, Policy, PolicyError, Rule};
 pub use run::{PlanSummary, RespondError, plan_new};
+
+/// Makes ring the process's TLS crypto provider, once, for the Graph client.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // rustls marks its ring provider deprecated because ring lacks post-quantum key exchange. It is kept
+        // because one crypto back-end builds faster than two. Installing fails only when another provider
+        // was installed first, which works as well.
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -137,15 +137,40 @@ impl ActionLog {
         self.transition(id, &[Status::Pending, Status::Approved], Status::Rejected, "rejected", by, now)
     }
 
+    /// Returns what undoing a done action needs, as recorded when it was carried out.
+    pub fn undo_detail(&self, id: &str) -> Result<serde_json::Value, LogError> {
+        let detail: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT detail FROM entries WHERE action_id = ?1 AND status = 'done' ORDER BY seq DESC LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.error(e))?;
+        let detail: serde_json::Value = detail.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+        Ok(detail["undo"].clone())
+    }
+
+    /// Returns the planned action with this id.
+    pub fn action(&self, id: &str) -> Result<ActionState, LogError> {
+        self.actions()?.into_iter().find(|s| s.action.id == id).ok_or_else(|| LogError::UnknownAction(id.to_owned()))
+    }
+
     /// Marks a done action as undone.
     pub fn undo(&mut self, id: &str, by: &str, now: Timestamp) -> Result<(), LogError> {
         self.transition(id, &[Status::Done], Status::Undone, "undone", by, now)
     }
 
-    /// Records the outcome of carrying out an approved action.
-    pub fn record_outcome(&mut self, id: &str, result: Result<(), String>, now: Timestamp) -> Result<(), LogError> {
+    /// Records the outcome of carrying out an approved action: on success, what undoing it needs.
+    pub fn record_outcome(
+        &mut self,
+        id: &str,
+        result: Result<serde_json::Value, String>,
+        now: Timestamp,
+    ) -> Result<(), LogError> {
         let (status, note) = match result {
-            Ok(()) => (Status::Done, serde_json::Value::Null),
+            Ok(undo) => (Status::Done, serde_json::json!({ "undo": undo })),
             Err(message) => (Status::Failed, serde_json::json!({ "error": message })),
         };
         self.require(id, &[Status::Approved], "carried out")?;

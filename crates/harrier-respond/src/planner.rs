@@ -96,18 +96,18 @@ pub fn plan(incident: &Incident, breaches: &[Breach], policy: &Policy, guard_sta
             let reason = format!("{}: {}; breaches {cited}", rule.name, rule.why);
             match actions.iter_mut().find(|a| a.kind == rule.action && a.target == target) {
                 Some(existing) => {
-                    if existing.breaches.contains(&breach.id) {
-                        continue;
-                    }
-                    existing.breaches.push(breach.id.clone());
                     // One reason per rule, citing every breach that matched it.
                     let prefix = format!("{}: ", rule.name);
                     match existing.reasons.iter_mut().find(|r| r.starts_with(&prefix)) {
-                        Some(same_rule) => {
+                        Some(same_rule) if !same_rule.contains(&breach.id) => {
                             same_rule.push_str(", ");
                             same_rule.push_str(&cited);
                         }
+                        Some(_) => {}
                         None => existing.reasons.push(reason),
+                    }
+                    if !existing.breaches.contains(&breach.id) {
+                        existing.breaches.push(breach.id.clone());
                     }
                 }
                 None => actions.push(PlannedAction {

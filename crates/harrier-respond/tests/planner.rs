@@ -206,7 +206,7 @@ fn log_transitions_and_chain() {
     let first = &plan.actions[0].id;
     let second = &plan.actions[1].id;
     log.approve(first, "analyst", now).unwrap();
-    log.record_outcome(first, Ok(()), now).unwrap();
+    log.record_outcome(first, Ok(serde_json::Value::Null), now).unwrap();
     log.undo(first, "analyst", now).unwrap();
     log.reject(second, "analyst", now).unwrap();
     assert!(log.undo(second, "analyst", now).is_err(), "a rejected action cannot be undone");

@@ -79,8 +79,10 @@ pub enum ActionsCommand {
     Approve(ActionIdArgs),
     /// Reject a pending or approved action.
     Reject(ActionIdArgs),
-    /// Record that a done action was undone.
+    /// Undo a done action through Microsoft Graph (re-enable the user, restore the rule or grant).
     Undo(ActionIdArgs),
+    /// Carry out every approved action through Microsoft Graph and record the outcomes.
+    Run(ActionsRunArgs),
     /// Check the action log's hash chain.
     Verify(ActionsVerifyArgs),
 }
@@ -109,8 +111,49 @@ pub struct ActionIdArgs {
     #[arg(long, env = "USER", default_value = "operator", value_name = "NAME")]
     pub by: String,
 
+    /// With undo: record the action as undone without calling Graph, after undoing it by hand.
+    #[arg(long)]
+    pub record_only: bool,
+
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
     #[command(flatten)]
     pub data: DataDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsRunArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    #[command(flatten)]
+    pub data: DataDirArgs,
+}
+
+/// The Entra ID application harrier acts as. Its client secret is read from a file or the environment,
+/// never from the command line, and never printed.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The Entra ID tenant (directory) id.
+    #[arg(long, env = "HARRIER_GRAPH_TENANT_ID", value_name = "ID")]
+    pub graph_tenant: Option<String>,
+
+    /// The application (client) id.
+    #[arg(long, env = "HARRIER_GRAPH_CLIENT_ID", value_name = "ID")]
+    pub graph_client_id: Option<String>,
+
+    /// File holding the client secret; HARRIER_GRAPH_CLIENT_SECRET may hold the secret itself.
+    #[arg(long, env = "HARRIER_GRAPH_CLIENT_SECRET_FILE", value_name = "FILE")]
+    pub graph_client_secret_file: Option<PathBuf>,
+
+    /// The identity platform's URL.
+    #[arg(long, env = "HARRIER_GRAPH_AUTHORITY", default_value = "https://login.microsoftonline.com", value_name = "URL")]
+    pub graph_authority: String,
+
+    /// The Graph endpoint with its version.
+    #[arg(long, env = "HARRIER_GRAPH_ENDPOINT", default_value = "https://graph.microsoft.com/v1.0", value_name = "URL")]
+    pub graph_endpoint: String,
 }
 
 #[derive(Debug, Args)]

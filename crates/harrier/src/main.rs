@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             ActionsCommand::Reject(args) => respond::run_decision(args, respond::Decide::Reject),
             ActionsCommand::Undo(args) => respond::run_decision(args, respond::Decide::Undo),
             ActionsCommand::Verify(args) => respond::run_verify(args),
+            ActionsCommand::Run(args) => respond::run_execute(args),
         },
     };
     match result {

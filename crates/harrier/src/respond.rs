@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use harrier_respond::ActionLog;
 
-use crate::cli::{ActionIdArgs, ActionsListArgs, ActionsVerifyArgs};
+use crate::cli::{ActionIdArgs, ActionsListArgs, ActionsRunArgs, ActionsVerifyArgs, GraphArgs};
+use harrier_respond::{ExecuteError, GraphClient, GraphConfig, Status};
 
 pub fn run_list(args: &ActionsListArgs) -> anyhow::Result<ExitCode> {
     let log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
@@ -56,12 +57,85 @@ pub fn run_decision(args: &ActionIdArgs, decide: Decide) -> anyhow::Result<ExitC
             "rejected"
         }
         Decide::Undo => {
+            let state = log.action(&args.id)?;
+            if state.status != Status::Done {
+                anyhow::bail!("action {} is {}; only done actions can be undone", args.id, state.status.as_str());
+            }
+            if !args.record_only {
+                let client = graph_client(&args.graph)?;
+                let detail = log.undo_detail(&args.id)?;
+                block_on(harrier_respond::undo(&client, &state.action, &detail))
+                    .with_context(|| format!("cannot undo {}; undo it by hand, then run again with --record-only", args.id))?;
+            }
             log.undo(&args.id, &args.by, now)?;
             "undone"
         }
     };
     println!("Action {} {verb} by {}.", args.id, args.by);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the Graph client from the arguments; the secret comes from a file or HARRIER_GRAPH_CLIENT_SECRET.
+fn graph_client(args: &GraphArgs) -> anyhow::Result<GraphClient> {
+    let missing = |what: &str, flag: &str, env: &str| anyhow::anyhow!("give the {what} with {flag} or {env}");
+    let tenant_id = args.graph_tenant.clone().ok_or_else(|| missing("tenant id", "--graph-tenant", "HARRIER_GRAPH_TENANT_ID"))?;
+    let client_id =
+        args.graph_client_id.clone().ok_or_else(|| missing("client id", "--graph-client-id", "HARRIER_GRAPH_CLIENT_ID"))?;
+    let client_secret = match &args.graph_client_secret_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the client secret from {}", path.display()))?
+            .trim()
+            .to_owned(),
+        None => std::env::var("HARRIER_GRAPH_CLIENT_SECRET")
+            .map_err(|_| missing("client secret", "--graph-client-secret-file", "HARRIER_GRAPH_CLIENT_SECRET"))?,
+    };
+    let config = GraphConfig {
+        tenant_id,
+        client_id,
+        client_secret,
+        authority: args.graph_authority.clone(),
+        graph: args.graph_endpoint.clone(),
+    };
+    Ok(GraphClient::new(config)?)
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime starts")
+        .block_on(future)
+}
+
+/// Carries out every approved action and records each outcome.
+pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
+    let mut log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
+    let approved: Vec<_> = log.actions()?.into_iter().filter(|s| s.status == Status::Approved).collect();
+    if approved.is_empty() {
+        println!("No approved actions.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let client = graph_client(&args.graph)?;
+    let (mut done, mut failed) = (0, 0);
+    for state in &approved {
+        let outcome = block_on(harrier_respond::execute(&client, &state.action));
+        let now = jiff::Timestamp::now();
+        match outcome {
+            Ok(undo) => {
+                log.record_outcome(&state.action.id, Ok(undo), now)?;
+                done += 1;
+                println!("done    {} {} on {}", state.action.id, state.action.kind, state.action.target);
+            }
+            Err(error) => {
+                log.record_outcome(&state.action.id, Err(error.to_string()), now)?;
+                failed += 1;
+                let kind = if matches!(error, ExecuteError::Unsupported(_)) { "manual" } else { "failed" };
+                println!("{kind:<7} {} {}: {error}", state.action.id, state.action.kind);
+            }
+        }
+    }
+    println!("{done} actions done, {failed} failed or left to be done by hand.");
+    Ok(if failed > 0 { ExitCode::from(crate::cli::EXIT_FAILURE) } else { ExitCode::SUCCESS })
 }
 
 pub fn run_verify(args: &ActionsVerifyArgs) -> anyhow::Result<ExitCode> {

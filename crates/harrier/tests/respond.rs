@@ -98,3 +98,65 @@ fn decisions_are_recorded_and_chained() {
     let after: Vec<Value> = serde_json::from_str(&run(harrier(&data).args(["actions", "list", "--json"]))).unwrap();
     assert_eq!(after.len(), actions.len());
 }
+
+#[test]
+fn approved_actions_run_against_graph_and_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = replayed(dir.path());
+    let actions: Vec<Value> = serde_json::from_str(&run(harrier(&data).args(["actions", "list", "--json"]))).unwrap();
+
+    // An emulated tenant that holds every user, rule and application the actions name.
+    let emulator = harrier_m365_emulator::Emulator::start("tenant-1", "client-1", "secret-1");
+    emulator.with(|state| {
+        for action in &actions {
+            let target = &action["action"]["target"];
+            if let Some(user) = target["user"].as_str() {
+                state.users.insert(user.to_owned(), serde_json::json!({ "accountEnabled": true }));
+                let known = |rules: &Vec<Value>, name: &str| rules.iter().any(|r| r["displayName"] == name);
+                if let Some(rule) = target["object"].as_str().filter(|r| !state.inbox_rules.get(user).is_some_and(|rules| known(rules, r))) {
+                    let id = format!("rule-{}", state.inbox_rules.len());
+                    state.inbox_rules.entry(user.to_owned()).or_default().push(serde_json::json!({ "id": id, "displayName": rule }));
+                }
+            }
+            if let Some(app) = target["app_id"].as_str().filter(|app| !state.service_principals.iter().any(|sp| sp["appId"] == *app)) {
+                let sp = format!("sp-{app}");
+                state.service_principals.push(serde_json::json!({ "id": sp, "appId": app, "accountEnabled": true }));
+                state.grants.push(serde_json::json!({ "id": format!("grant-{app}"), "clientId": sp, "consentType": "AllPrincipals", "resourceId": "graph", "scope": "Mail.Read" }));
+            }
+        }
+    });
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "secret-1\n").unwrap();
+    let graph = |command: &mut Command| {
+        command
+            .env("HARRIER_GRAPH_TENANT_ID", "tenant-1")
+            .env("HARRIER_GRAPH_CLIENT_ID", "client-1")
+            .env("HARRIER_GRAPH_CLIENT_SECRET_FILE", &secret)
+            .env("HARRIER_GRAPH_AUTHORITY", emulator.authority())
+            .env("HARRIER_GRAPH_ENDPOINT", emulator.graph());
+    };
+
+    let mut execute = harrier(&data);
+    execute.args(["actions", "run"]);
+    graph(&mut execute);
+    let output = execute.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!stdout.contains("secret-1"), "{stdout}");
+    let after: Vec<Value> = serde_json::from_str(&run(harrier(&data).args(["actions", "list", "--json"]))).unwrap();
+    let graph_kinds = ["revoke_sessions", "disable_user", "remove_inbox_rule", "revoke_oauth_grant", "disable_service_principal"];
+    for action in &after {
+        let kind = action["action"]["kind"].as_str().unwrap();
+        let expected = if graph_kinds.contains(&kind) { "done" } else { "failed" };
+        assert_eq!(action["status"], expected, "{kind}: {stdout}");
+    }
+
+    let disable = after.iter().find(|a| a["action"]["kind"] == "disable_user").expect("a user was disabled");
+    let user = disable["action"]["target"]["user"].as_str().unwrap().to_owned();
+    assert_eq!(emulator.with(|s| s.users[&user]["accountEnabled"].clone()), serde_json::json!(false));
+    let mut undo = harrier(&data);
+    undo.args(["actions", "undo", disable["action"]["id"].as_str().unwrap()]);
+    graph(&mut undo);
+    run(&mut undo);
+    assert_eq!(emulator.with(|s| s.users[&user]["accountEnabled"].clone()), serde_json::json!(true));
+    assert!(run(harrier(&data).args(["actions", "verify"])).contains("intact"));
+}

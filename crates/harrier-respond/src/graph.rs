@@ -1,0 +1,284 @@
+//! A Microsoft Graph client for response actions, with the client-credentials token flow.
+//!
+//! Requests follow Microsoft's documented contracts: a token from
+//! `{authority}/{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials` and the
+//! `https://graph.microsoft.com/.default` scope, then Graph v1.0 calls with the bearer token. A 429 or 503
+//! response is retried after its `Retry-After` seconds (or a doubling wait), and a 401 response once with
+//! a new token. Every retried request is idempotent: the same PATCH, DELETE or POST again has the same effect.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The endpoints and the application credentials the client signs in with. The secret is never printed:
+/// `Debug` leaves it out.
+#[derive(Clone)]
+pub struct GraphConfig {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The identity platform, `https://login.microsoftonline.com` in Microsoft's public cloud.
+    pub authority: String,
+    /// The Graph endpoint with its version, `https://graph.microsoft.com/v1.0` in the public cloud.
+    pub graph: String,
+}
+
+impl std::fmt::Debug for GraphConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphConfig")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("authority", &self.authority)
+            .field("graph", &self.graph)
+            .finish()
+    }
+}
+
+impl GraphConfig {
+    pub const PUBLIC_AUTHORITY: &'static str = "https://login.microsoftonline.com";
+    pub const PUBLIC_GRAPH: &'static str = "https://graph.microsoft.com/v1.0";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error("token request failed: {0}")]
+    Token(String),
+    #[error("{method} {path} failed: {status} {message}")]
+    Status { method: String, path: String, status: u16, message: String },
+    #[error("{method} {path} failed: {message}")]
+    Transport { method: String, path: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// Attempts per request before giving up.
+const ATTEMPTS: u32 = 5;
+/// The maximum wait honoured from a `Retry-After` header.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+pub struct GraphClient {
+    config: GraphConfig,
+    http: reqwest::Client,
+    token: Mutex<Option<(String, Instant)>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl GraphClient {
+    pub fn new(config: GraphConfig) -> Result<GraphClient, GraphError> {
+        crate::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("harrier/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GraphError::Token(format!("cannot build the HTTP client: {e}")))?;
+        Ok(GraphClient { config, http, token: Mutex::new(None) })
+    }
+
+    /// Returns a valid access token, requesting a new one when none is cached or it expires within a
+    /// minute.
+    async fn token(&self, refresh: bool) -> Result<String, GraphError> {
+        if !refresh
+            && let Some((token, expires)) = self.token.lock().expect("token lock").clone()
+            && expires > Instant::now() + Duration::from_secs(60)
+        {
+            return Ok(token);
+        }
+
+        let url = format!("{}/{}/oauth2/v2.0/token", self.config.authority.trim_end_matches('/'), self.config.tenant_id);
+        let form = [
+            ("client_id", self.config.client_id.as_str()),
+            ("client_secret", self.config.client_secret.as_str()),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("grant_type", "client_credentials"),
+        ];
+        let response = self
+            .http
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| GraphError::Token(e.without_url().to_string()))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            // The identity platform responds with `error` and an `error_description` naming the AADSTS code.
+            let description = body["error_description"].as_str().or(body["error"].as_str()).unwrap_or("no description");
+            return Err(GraphError::Token(format!("{status}: {description}")));
+        }
+        let answer: TokenResponse =
+            serde_json::from_value(body).map_err(|e| GraphError::Token(format!("invalid token response: {e}")))?;
+        let expires = Instant::now() + Duration::from_secs(answer.expires_in);
+        *self.token.lock().expect("token lock") = Some((answer.access_token.clone(), expires));
+        Ok(answer.access_token)
+    }
+
+    /// Sends a Graph request, retrying throttled and unavailable responses and one expired token.
+    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, GraphError> {
+        let url = format!("{}{path}", self.config.graph.trim_end_matches('/'));
+        let mut wait = Duration::from_secs(1);
+        let mut refreshed = false;
+        for attempt in 1..=ATTEMPTS {
+            let token = self.token(false).await?;
+            let mut request = self.http.request(method.clone(), &url).bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let error = |message: String| GraphError::Transport { method: method.to_string(), path: path.to_owned(), message };
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(e) if attempt < ATTEMPTS => {
+                    tracing::warn!(attempt, path, error = %e.without_url(), "Graph request will be repeated");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_RETRY_AFTER);
+                    continue;
+                }
+                Err(e) => return Err(error(e.without_url().to_string())),
+            };
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
+            let text = response.text().await.map_err(|e| error(e.to_string()))?;
+            if status.is_success() {
+                return Ok(if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) });
+            }
+            if status.as_u16() == 401 && !refreshed {
+                refreshed = true;
+                self.token(true).await?;
+                continue;
+            }
+            let retryable = matches!(status.as_u16(), 429 | 503 | 504);
+            if retryable && attempt < ATTEMPTS {
+                wait = retry_after.unwrap_or(wait);
+                tracing::warn!(attempt, path, status = status.as_u16(), wait_seconds = wait.as_secs(), "Graph throttled the request");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_RETRY_AFTER);
+                continue;
+            }
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+                .unwrap_or(text);
+            return Err(GraphError::Status { method: method.to_string(), path: path.to_owned(), status: status.as_u16(), message });
+        }
+        unreachable!("the loop returns on its last attempt")
+    }
+
+    /// Revokes every refresh token and session cookie of a user.
+    pub async fn revoke_sessions(&self, user: &str) -> Result<(), GraphError> {
+        self.request(reqwest::Method::POST, &format!("/users/{}/revokeSignInSessions", encode(user)), None).await?;
+        Ok(())
+    }
+
+    pub async fn set_user_enabled(&self, user: &str, enabled: bool) -> Result<(), GraphError> {
+        let body = json!({ "accountEnabled": enabled });
+        self.request(reqwest::Method::PATCH, &format!("/users/{}", encode(user)), Some(&body)).await?;
+        Ok(())
+    }
+
+    /// Deletes the inbox rule with this display name and returns its definition, for undo.
+    pub async fn delete_inbox_rule(&self, user: &str, name: &str) -> Result<Value, GraphError> {
+        let path = format!("/users/{}/mailFolders/inbox/messageRules", encode(user));
+        let rules = self.request(reqwest::Method::GET, &path, None).await?;
+        let rule = rules["value"]
+            .as_array()
+            .and_then(|rules| rules.iter().find(|r| r["displayName"].as_str() == Some(name)))
+            .cloned()
+            .ok_or_else(|| GraphError::NotFound(format!("{user} has no inbox rule named {name:?}")))?;
+        let id = rule["id"].as_str().unwrap_or_default();
+        self.request(reqwest::Method::DELETE, &format!("{path}/{}", encode(id)), None).await?;
+        Ok(rule)
+    }
+
+    /// Creates an inbox rule again from a definition [`GraphClient::delete_inbox_rule`] returned.
+    pub async fn restore_inbox_rule(&self, user: &str, definition: &Value) -> Result<(), GraphError> {
+        let mut body = definition.clone();
+        if let Some(object) = body.as_object_mut() {
+            object.remove("id");
+            object.remove("@odata.etag");
+        }
+        let path = format!("/users/{}/mailFolders/inbox/messageRules", encode(user));
+        self.request(reqwest::Method::POST, &path, Some(&body)).await?;
+        Ok(())
+    }
+
+    /// Returns the id of the service principal of an application.
+    async fn service_principal(&self, app_id: &str) -> Result<String, GraphError> {
+        let path = format!("/servicePrincipals?$filter=appId%20eq%20'{}'", encode(app_id));
+        let found = self.request(reqwest::Method::GET, &path, None).await?;
+        found["value"][0]["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::NotFound(format!("no service principal for application {app_id}")))
+    }
+
+    /// Deletes every delegated permission grant of an application and returns their definitions.
+    pub async fn revoke_grants(&self, app_id: &str) -> Result<Vec<Value>, GraphError> {
+        let client = self.service_principal(app_id).await?;
+        let path = format!("/oauth2PermissionGrants?$filter=clientId%20eq%20'{}'", encode(&client));
+        let grants = self.request(reqwest::Method::GET, &path, None).await?;
+        let grants: Vec<Value> = grants["value"].as_array().cloned().unwrap_or_default();
+        for grant in &grants {
+            let id = grant["id"].as_str().unwrap_or_default();
+            match self.request(reqwest::Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
+                // A grant already gone (deleted by an earlier, interrupted attempt) is the outcome wanted.
+                Err(GraphError::Status { status: 404, .. }) | Ok(_) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(grants)
+    }
+
+    /// Creates grants again from definitions [`GraphClient::revoke_grants`] returned.
+    pub async fn restore_grants(&self, grants: &[Value]) -> Result<(), GraphError> {
+        for grant in grants {
+            let body = json!({
+                "clientId": grant["clientId"],
+                "consentType": grant["consentType"],
+                "principalId": grant["principalId"],
+                "resourceId": grant["resourceId"],
+                "scope": grant["scope"],
+            });
+            self.request(reqwest::Method::POST, "/oauth2PermissionGrants", Some(&body)).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_service_principal_enabled(&self, app_id: &str, enabled: bool) -> Result<(), GraphError> {
+        let id = self.service_principal(app_id).await?;
+        let body = json!({ "accountEnabled": enabled });
+        self.request(reqwest::Method::PATCH, &format!("/servicePrincipals/{}", encode(&id)), Some(&body)).await?;
+        Ok(())
+    }
+
+    /// Moves a message to a folder (a well-known name such as `junkemail`, or a folder id) and returns the
+    /// message's new id.
+    pub async fn move_message(&self, user: &str, message_id: &str, folder: &str) -> Result<String, GraphError> {
+        let path = format!("/users/{}/messages/{}/move", encode(user), encode(message_id));
+        let moved = self.request(reqwest::Method::POST, &path, Some(&json!({ "destinationId": folder }))).await?;
+        Ok(moved["id"].as_str().unwrap_or(message_id).to_owned())
+    }
+}
+
+/// Percent-encodes a path segment: user principal names and ids may hold `@`, `#` or `'`.
+fn encode(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
