@@ -115,6 +115,9 @@ impl Store {
     /// Sets the pragmas for a single writer that favours throughput: write-ahead logging, and a sync only at
     /// checkpoints, which can lose the last transactions on power loss but never corrupts the database.
     fn configure(&self) -> rusqlite::Result<()> {
+        // The page size of a database is fixed when its first table is created, and a database in WAL mode
+        // keeps its page size, so the page size is set first. It does not change an existing database.
+        self.connection.pragma_update(None, "page_size", PAGE_SIZE)?;
         self.connection.pragma_update(None, "journal_mode", "WAL")?;
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         self.connection.pragma_update(None, "cache_size", -262_144)?;
@@ -127,11 +130,7 @@ impl Store {
         let version: i64 =
             self.connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| self.error(e))?;
         match version {
-            0 => {
-                // The page size of a database is fixed when its first table is created.
-                self.connection.pragma_update(None, "page_size", PAGE_SIZE).map_err(|e| self.error(e))?;
-                self.connection.execute_batch(SCHEMA).map_err(|e| self.error(e))
-            }
+            0 => self.connection.execute_batch(SCHEMA).map_err(|e| self.error(e)),
             SCHEMA_VERSION => Ok(()),
             found if found < SCHEMA_VERSION => Err(StoreError::OlderSchema { data_dir: self.data_dir.clone(), found }),
             found => Err(StoreError::SchemaVersion { path: self.path.clone(), found }),

@@ -232,3 +232,12 @@ fn older_schema_is_rejected() {
         Ok(_) => panic!("a database with schema version 2 was opened"),
     }
 }
+
+#[test]
+fn new_store_has_8_kib_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let page_size: i64 = connection.pragma_query_value(None, "page_size", |row| row.get(0)).unwrap();
+    assert_eq!(page_size, 8192);
+}
