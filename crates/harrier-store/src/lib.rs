@@ -36,9 +36,10 @@ const SLOTS_PER_BLOCK: i64 = 256;
 
 const _: () = assert!(BLOCK_RECORDS as i64 <= SLOTS_PER_BLOCK);
 
-/// How many decompressed blocks a reader keeps. Events read in time order mostly come from the few blocks
-/// that the input files' readers were filling at that time.
-const BLOCK_CACHE: usize = 16;
+/// How many decompressed blocks a reader keeps. Events read in time order come from the blocks that were
+/// being filled at that time, one per input file read at once. On records written by `bench/gen_logs.py`, a
+/// block of events is about 128 KB decompressed, so 256 blocks take about 32 MB.
+const BLOCK_CACHE: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -289,22 +290,15 @@ impl Store {
             .prepare_cached(if with_raw { SELECT_BLOCK_WITH_RAW } else { SELECT_BLOCK })
             .map_err(|e| self.error(e))?;
         let mut decoder = Decoder::new().map_err(|source| StoreError::CorruptRow { seq: 0, block: 0, source })?;
-        let mut cache: Vec<CachedBlock> = Vec::with_capacity(BLOCK_CACHE);
+        let mut cache = BlockCache::default();
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {
             let seq: i64 = row.get(0).map_err(|e| self.error(e))?;
             let (block, slot) = (seq / SLOTS_PER_BLOCK, seq % SLOTS_PER_BLOCK);
-            let position = match cache.iter().position(|cached| cached.id == block) {
-                Some(position) => position,
-                None => {
-                    let loaded = self.load_block(&mut select_block, &mut decoder, seq, block, with_raw)?;
-                    if cache.len() == BLOCK_CACHE {
-                        cache.pop();
-                    }
-                    cache.insert(0, loaded);
-                    0
-                }
-            };
-            let cached = &cache[position];
+            if !cache.contains(block) {
+                let loaded = self.load_block(&mut select_block, &mut decoder, seq, block, with_raw)?;
+                cache.insert(loaded);
+            }
+            let cached = cache.get(block).expect("the block was just loaded");
             let stored = StoredRow { seq, block, slot, cached };
             if !visit(stored)? {
                 break;
@@ -330,7 +324,41 @@ impl Store {
             |index: usize| -> Result<Vec<u8>, StoreError> { row.get::<_, Vec<u8>>(index).map_err(|e| self.error(e)) };
         let events = decoder.decompress(&frame(0)?).map_err(corrupt)?;
         let raws = if with_raw { Some(decoder.decompress(&frame(1)?).map_err(corrupt)?) } else { None };
-        Ok(CachedBlock { id: block, events, raws })
+        Ok(CachedBlock { id: block, events, raws, last_used: 0 })
+    }
+}
+
+/// The decompressed blocks a reader keeps, evicting the least recently used.
+///
+/// NOTE: when the rows of more than [`BLOCK_CACHE`] blocks interleave in time, as when many input files
+/// cover the same hours, a read decompresses some blocks more than once.
+#[derive(Default)]
+struct BlockCache {
+    blocks: HashMap<i64, CachedBlock>,
+    /// Counts lookups, so that each block's `last_used` orders the blocks by their last use.
+    clock: u64,
+}
+
+impl BlockCache {
+    fn contains(&self, id: i64) -> bool {
+        self.blocks.contains_key(&id)
+    }
+
+    fn get(&mut self, id: i64) -> Option<&CachedBlock> {
+        self.clock += 1;
+        let block = self.blocks.get_mut(&id)?;
+        block.last_used = self.clock;
+        Some(block)
+    }
+
+    fn insert(&mut self, block: CachedBlock) {
+        if self.blocks.len() >= BLOCK_CACHE {
+            let oldest = self.blocks.values().min_by_key(|cached| cached.last_used).map(|cached| cached.id);
+            if let Some(oldest) = oldest {
+                self.blocks.remove(&oldest);
+            }
+        }
+        self.blocks.insert(block.id, block);
     }
 }
 
@@ -339,6 +367,7 @@ struct CachedBlock {
     id: i64,
     events: Section,
     raws: Option<Section>,
+    last_used: u64,
 }
 
 /// One stored row as a reader walks them, with its decompressed block.

@@ -241,3 +241,28 @@ fn new_store_has_8_kib_pages() {
     let page_size: i64 = connection.pragma_query_value(None, "page_size", |row| row.get(0)).unwrap();
     assert_eq!(page_size, 8192);
 }
+
+#[test]
+fn interleaved_blocks_read_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let start = "2024-01-01T00:00:00Z".parse::<Timestamp>().unwrap();
+    let at = |second: i64| (start + jiff::SignedDuration::from_secs(second)).to_string();
+    // Each insert makes one block, and block b holds seconds b and b + 300, so a read in time order passes
+    // through all 300 blocks twice, more than a reader keeps decompressed.
+    for block in 0..300 {
+        let later = block + 300;
+        let pair = [record("t1", &format!("ma:{block}"), &at(block)), record("t1", &format!("ma:{later}"), &at(later))];
+        store.insert(&pair).unwrap();
+    }
+
+    let mut ids = Vec::new();
+    store
+        .for_each_event(&TenantId::new("t1"), |event| {
+            ids.push(event.record_id);
+            true
+        })
+        .unwrap();
+    let expected: Vec<String> = (0..600).map(|second| format!("ma:{second}")).collect();
+    assert_eq!(ids, expected);
+}
