@@ -4,8 +4,8 @@
 //! consecutive records, each block holding the normalised events and the source records compressed with
 //! zstd (see [`BLOCK_RECORDS`] and the `codec` module). Every record has a row, ordered by tenant and time,
 //! whose `seq` names its block and slot. A record seen twice (overlapping content blobs, the same export
-//! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id in a unique index,
-//! so a duplicate insert is a cheap no-op rather than a read before every write.
+//! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id, the primary key of
+//! the `record_keys` table, so a duplicate insert is a cheap no-op rather than a read before every write.
 //!
 //! Readers hand records over in whatever order the files hold them; [`Store::for_each_event`] returns them
 //! ordered by event time, which is the order the learning stages consume.
@@ -166,7 +166,7 @@ impl Store {
 
     /// Stores prepared blocks in one transaction, skipping records already stored.
     ///
-    /// Every transaction rewrites the pages of the deduplication index it touches, and record keys are
+    /// Every transaction rewrites the pages of the deduplication keys it touches, and record keys are
     /// random, so callers should pass thousands of records at a time.
     pub fn insert_prepared(&mut self, blocks: &[PreparedBlock]) -> Result<InsertStats, StoreError> {
         self.insert_blocks(blocks).map_err(|source| self.error(source))
@@ -181,6 +181,7 @@ impl Store {
         }
 
         let transaction = self.connection.transaction()?;
+        let kept = insert_keys(&transaction, blocks)?;
         let mut stats = InsertStats::default();
         {
             // The writer holds the write lock from the first insert, so no other writer takes these ids.
@@ -188,32 +189,24 @@ impl Store {
                 transaction.query_row("SELECT coalesce(max(id), 0) + 1 FROM blocks", [], |row| row.get(0))?;
             let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
             let mut insert_block = transaction.prepare_cached(INSERT_BLOCK)?;
-            let mut kept = Vec::with_capacity(BLOCK_RECORDS);
-            for block in blocks {
-                kept.clear();
-                // A row's slot counts the rows of its block stored before it, so the slots stay right
-                // when duplicates are dropped from the block below.
-                let mut slot = 0i64;
-                for row in &block.rows {
-                    let changed = insert_event.execute(params![
-                        tenant_ids[&row.tenant],
-                        row.time_ms,
-                        next_block * SLOTS_PER_BLOCK + slot,
-                        row.key.as_slice(),
-                    ])?;
-                    kept.push(changed > 0);
-                    slot += i64::from(changed > 0);
-                }
-                let inserted = slot as usize;
+            for (block, kept) in blocks.iter().zip(&kept) {
+                let inserted = kept.iter().filter(|&&kept| kept).count();
                 stats.inserted += inserted as u64;
                 stats.duplicates += (block.rows.len() - inserted) as u64;
                 if inserted == 0 {
                     continue;
                 }
+                // A row's slot counts the new rows of its block before it, because the duplicates are
+                // dropped from the block below.
+                let new_rows = block.rows.iter().zip(kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
+                for (slot, row) in new_rows.enumerate() {
+                    let seq = next_block * SLOTS_PER_BLOCK + slot as i64;
+                    insert_event.execute(params![tenant_ids[&row.tenant], row.time_ms, seq])?;
+                }
                 if inserted == block.rows.len() {
                     insert_block.execute(params![next_block, block.events, block.raws])?;
                 } else {
-                    let (events, raws) = block.retain(&kept);
+                    let (events, raws) = block.retain(kept);
                     insert_block.execute(params![next_block, events, raws])?;
                 }
                 next_block += 1;
@@ -326,6 +319,29 @@ impl Store {
         let raws = if with_raw { Some(decoder.decompress(&frame(1)?).map_err(corrupt)?) } else { None };
         Ok(CachedBlock { id: block, events, raws, last_used: 0 })
     }
+}
+
+/// Adds the keys of every row to `record_keys`, and returns for each row of each block whether its key is
+/// new. A key that occurs twice among the blocks is new only at its first occurrence.
+///
+/// The keys are inserted in sorted order, so that consecutive inserts land on the same pages of the
+/// table's B-tree instead of on random ones.
+fn insert_keys(transaction: &rusqlite::Transaction<'_>, blocks: &[PreparedBlock]) -> rusqlite::Result<Vec<Vec<bool>>> {
+    let mut order: Vec<(u32, u32)> = Vec::new();
+    for (block_index, block) in blocks.iter().enumerate() {
+        order.extend((0..block.rows.len()).map(|row_index| (block_index as u32, row_index as u32)));
+    }
+    let key = |&(block, row): &(u32, u32)| &blocks[block as usize].rows[row as usize].key;
+    // A stable sort keeps the occurrences of one key in their order, so the first one is inserted first.
+    order.sort_by(|a, b| key(a).cmp(key(b)));
+
+    let mut kept: Vec<Vec<bool>> = blocks.iter().map(|block| vec![false; block.rows.len()]).collect();
+    let mut insert_key = transaction.prepare_cached(INSERT_KEY)?;
+    for position in &order {
+        let changed = insert_key.execute([key(position).as_slice()])?;
+        kept[position.0 as usize][position.1 as usize] = changed > 0;
+    }
+    Ok(kept)
 }
 
 /// The decompressed blocks a reader keeps, evicting the least recently used.
@@ -538,16 +554,21 @@ CREATE TABLE events (
     tenant_id INTEGER NOT NULL,
     time_ms INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    record_key BLOB NOT NULL,
     PRIMARY KEY (tenant_id, time_ms, seq)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX events_by_key ON events (record_key);
+-- The deduplication key of every stored record. It is a table apart from events so that the writer can
+-- insert the keys in sorted order and the rows in time order.
+CREATE TABLE record_keys (
+    key BLOB PRIMARY KEY
+) WITHOUT ROWID;
 PRAGMA user_version = 3;
 COMMIT;
 ";
 
 const INSERT_EVENT: &str = "
-INSERT OR IGNORE INTO events (tenant_id, time_ms, seq, record_key) VALUES (?1, ?2, ?3, ?4)";
+INSERT INTO events (tenant_id, time_ms, seq) VALUES (?1, ?2, ?3)";
+
+const INSERT_KEY: &str = "INSERT OR IGNORE INTO record_keys (key) VALUES (?1)";
 
 const INSERT_BLOCK: &str = "INSERT INTO blocks (id, events, raws) VALUES (?1, ?2, ?3)";
 

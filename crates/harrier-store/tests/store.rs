@@ -266,3 +266,17 @@ fn interleaved_blocks_read_in_time_order() {
     let expected: Vec<String> = (0..600).map(|second| format!("ma:{second}")).collect();
     assert_eq!(ids, expected);
 }
+
+#[test]
+fn first_copy_in_a_batch_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let first = record("t1", "ma:1", "2024-01-01T00:00:00Z");
+    let mut copy = first.clone();
+    copy.raw = "{\"Id\":\"1\",\"copy\":true}".to_owned();
+    let other = record("t1", "ma:2", "2024-01-02T00:00:00Z");
+
+    let stats = store.insert(&[first.clone(), copy, other.clone()]).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (2, 1));
+    assert_eq!(read_records(&store, "t1"), vec![first, other]);
+}
