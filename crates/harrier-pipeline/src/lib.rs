@@ -23,7 +23,7 @@ pub use summary::{FileReport, MAX_SKIP_EXAMPLES, SkipReport, Summary};
 const BATCH_BLOCKS: usize = 4096 / harrier_store::BLOCK_RECORDS;
 
 /// How many records the writer stores in one transaction at most. Record keys are random, so each
-/// transaction rewrites most pages of the deduplication index: large transactions amortise that.
+/// transaction rewrites most pages of the table of deduplication keys: large transactions amortise that.
 const TRANSACTION_RECORDS: usize = 65_536;
 
 /// The maximum time records wait in the writer before they are stored.

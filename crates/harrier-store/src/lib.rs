@@ -31,7 +31,7 @@ const SCHEMA_VERSION: i64 = 3;
 /// The page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 8192;
 
-/// The factor of the block id in a row's `seq`, which adds the record's slot in its block.
+/// A row's `seq` is its block id times this factor plus its slot in the block.
 const SLOTS_PER_BLOCK: i64 = 256;
 
 const _: () = assert!(BLOCK_RECORDS as i64 <= SLOTS_PER_BLOCK);
