@@ -51,7 +51,40 @@ fn bench_formats(c: &mut Criterion) {
             })
         });
     }
+    bench_generated(&mut group, dir.path());
     group.finish();
+}
+
+/// Records in the file that `bench/gen_logs.py` writes for the `generated_mix` case.
+const GENERATED: usize = 20_000;
+
+/// Reads the mix of sign-ins and audit records that `bench/replay.sh` replays, written by `bench/gen_logs.py`.
+/// The case is left out, with a message, when `python3` cannot run the script.
+fn bench_generated(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, dir: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/gen_logs.py");
+    let path = dir.join("generated.jsonl");
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--records", &GENERATED.to_string(), "--out"])
+        .arg(&path)
+        .status();
+    if !matches!(status, Ok(status) if status.success()) {
+        eprintln!("skipping read/generated_mix: python3 {} failed: {status:?}", script.display());
+        return;
+    }
+    group.throughput(Throughput::Elements(GENERATED as u64));
+    group.bench_function("generated_mix", |b| {
+        b.iter(|| {
+            let mut records = 0usize;
+            read_file(&path, &ReadOptions::default(), &mut |item| {
+                if let Item::Record(_) = item {
+                    records += 1;
+                }
+            })
+            .unwrap();
+            assert_eq!(records, GENERATED);
+        })
+    });
 }
 
 criterion_group!(benches, bench_formats);

@@ -30,19 +30,19 @@ fn is_sign_in_table(name: &str) -> bool {
 
 /// Classifies one record; `None` when no supported schema matches.
 pub fn detect(record: Fields<'_>) -> Option<SourceFormat> {
-    if let Some(table) = record.str("Type") {
-        if let Some(format) = detect_sentinel_table(table) {
-            return Some(format);
-        }
+    if let Some(table) = record.str("Type")
+        && let Some(format) = detect_sentinel_table(table)
+    {
+        return Some(format);
     }
-    if record.get("properties").is_some() {
-        if let Some(category) = record.str("category") {
-            return Some(if is_sign_in_table(category) {
-                SourceFormat::AzureMonitorSignIn
-            } else {
-                SourceFormat::AzureMonitorAudit
-            });
-        }
+    if record.get("properties").is_some()
+        && let Some(category) = record.str("category")
+    {
+        return Some(if is_sign_in_table(category) {
+            SourceFormat::AzureMonitorSignIn
+        } else {
+            SourceFormat::AzureMonitorAudit
+        });
     }
     if record.get("CreationTime").is_some() && record.get("Operation").is_some() {
         return Some(SourceFormat::ManagementActivity);
@@ -62,10 +62,11 @@ pub fn detect(record: Fields<'_>) -> Option<SourceFormat> {
     if record.get("ActionType").is_some() && record.get("Timestamp").is_some() {
         return Some(SourceFormat::DefenderHunting);
     }
-    if let Some(category) = record.str("Category") {
-        if is_sign_in_table(category) && record.get("ResultType").is_some() {
-            return Some(SourceFormat::SentinelSigninLogs);
-        }
+    if let Some(category) = record.str("Category")
+        && is_sign_in_table(category)
+        && record.get("ResultType").is_some()
+    {
+        return Some(SourceFormat::SentinelSigninLogs);
     }
     None
 }

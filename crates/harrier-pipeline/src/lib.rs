@@ -15,15 +15,15 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 use harrier_enrich::IpIntel;
 use harrier_ingest::{FileError, Item, ReadOptions, Skip, read_file};
 use harrier_model::Record;
-use harrier_store::{Codec, PreparedRecord, Store, StoreError};
+use harrier_store::{BlockBuilder, PreparedBlock, Store, StoreError};
 
 pub use summary::{FileReport, MAX_SKIP_EXAMPLES, SkipReport, Summary};
 
-/// How many records travel together from a reader to the writer.
-const BATCH_SIZE: usize = 4096;
+/// How many blocks travel together from a reader to the writer (4,096 records when the blocks are full).
+const BATCH_BLOCKS: usize = 4096 / harrier_store::BLOCK_RECORDS;
 
 /// How many records the writer stores in one transaction at most. Record keys are random, so each
-/// transaction rewrites most pages of the deduplication index: large transactions amortise that.
+/// transaction rewrites most pages of the table of deduplication keys: large transactions amortise that.
 const TRANSACTION_RECORDS: usize = 65_536;
 
 /// The maximum time records wait in the writer before they are stored.
@@ -55,7 +55,7 @@ impl Progress for NoProgress {}
 
 /// Messages from readers to the writer.
 enum Message {
-    Batch(Vec<PreparedRecord>),
+    Batch(Vec<PreparedBlock>),
     Skips(Vec<Skip>),
     File(FileReport),
 }
@@ -78,19 +78,19 @@ pub fn replay(
     let bytes_before = bytes_read.load(Ordering::Relaxed);
     let read_options = ReadOptions { bytes_read: Some(bytes_read.clone()), ..options.read.clone() };
     let (sender, receiver) = sync_channel::<Message>(QUEUE_BATCHES);
-    let codec = store.codec();
 
     let mut summary = Summary::default();
     let mut store_error = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let sender = sender.clone();
-            let reader = Reader { files, next_file: &next_file, options: &read_options, intel, codec: &codec, progress };
+            let reader = Reader { files, next_file: &next_file, options: &read_options, intel, progress };
             scope.spawn(move || reader.run(sender));
         }
         drop(sender);
 
-        let mut writer = Writer { store, pending: Vec::new(), last_flush: std::time::Instant::now(), progress };
+        let mut writer =
+            Writer { store, pending: Vec::new(), pending_records: 0, last_flush: std::time::Instant::now(), progress };
         for message in receiver {
             match message {
                 Message::Batch(records) if store_error.is_none() => {
@@ -115,22 +115,25 @@ pub fn replay(
     Ok(summary)
 }
 
-/// Gathers prepared records into large transactions.
+/// Gathers prepared blocks into large transactions.
 struct Writer<'a> {
     store: &'a mut Store,
-    pending: Vec<PreparedRecord>,
+    pending: Vec<PreparedBlock>,
+    /// The number of records in `pending`.
+    pending_records: usize,
     last_flush: std::time::Instant,
     progress: &'a dyn Progress,
 }
 
 impl Writer<'_> {
-    fn add(&mut self, mut records: Vec<PreparedRecord>, summary: &mut Summary) -> Result<(), StoreError> {
+    fn add(&mut self, mut blocks: Vec<PreparedBlock>, summary: &mut Summary) -> Result<(), StoreError> {
+        self.pending_records += blocks.iter().map(|block| block.rows().len()).sum::<usize>();
         if self.pending.is_empty() {
-            self.pending = std::mem::take(&mut records);
+            self.pending = std::mem::take(&mut blocks);
         } else {
-            self.pending.append(&mut records);
+            self.pending.append(&mut blocks);
         }
-        if self.pending.len() >= TRANSACTION_RECORDS || self.last_flush.elapsed() >= TRANSACTION_INTERVAL {
+        if self.pending_records >= TRANSACTION_RECORDS || self.last_flush.elapsed() >= TRANSACTION_INTERVAL {
             self.flush(summary)?;
         }
         Ok(())
@@ -143,8 +146,9 @@ impl Writer<'_> {
         }
         let stats = self.store.insert_prepared(&self.pending)?;
         summary.add_batch(&self.pending, stats);
-        self.progress.stored(self.pending.len() as u64);
+        self.progress.stored(self.pending_records as u64);
         self.pending.clear();
+        self.pending_records = 0;
         Ok(())
     }
 }
@@ -161,36 +165,42 @@ struct Reader<'a> {
     next_file: &'a AtomicUsize,
     options: &'a ReadOptions,
     intel: &'a IpIntel,
-    codec: &'a Codec,
     progress: &'a dyn Progress,
 }
 
 impl Reader<'_> {
     /// Reads files, taking the next unread file until none is left.
     fn run(self, sender: SyncSender<Message>) {
-        let mut batch = Vec::with_capacity(BATCH_SIZE);
+        let mut batch = Batch { blocks: Vec::with_capacity(BATCH_BLOCKS), builder: BlockBuilder::new() };
         loop {
             let index = self.next_file.fetch_add(1, Ordering::Relaxed);
             let Some(path) = self.files.get(index) else { break };
             self.read(path, &mut batch, &sender);
         }
-        if !batch.is_empty() {
-            let _ = sender.send(Message::Batch(batch));
+        let Batch { mut blocks, mut builder } = batch;
+        blocks.extend(builder.finish());
+        if !blocks.is_empty() {
+            let _ = sender.send(Message::Batch(blocks));
         }
     }
 
-    /// Reads one file, sending full batches of prepared records, then the file's skips and report.
-    fn read(&self, path: &Path, batch: &mut Vec<PreparedRecord>, sender: &SyncSender<Message>) {
+    /// Reads one file, sending full batches of prepared blocks, then the file's skips and report.
+    ///
+    /// The block being filled carries on into the next file, so a small file does not make a small block.
+    fn read(&self, path: &Path, batch: &mut Batch, sender: &SyncSender<Message>) {
         let mut records = 0u64;
         let mut skips = Vec::new();
         let result = read_file(path, self.options, &mut |item| match item {
             Item::Record(mut record) => {
                 enrich(&mut record, self.intel);
                 records += 1;
-                batch.push(PreparedRecord::new(*record, self.codec));
-                if batch.len() == BATCH_SIZE {
-                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH_SIZE));
-                    let _ = sender.send(Message::Batch(full));
+                batch.builder.push(*record);
+                if batch.builder.is_full() {
+                    batch.blocks.extend(batch.builder.finish());
+                    if batch.blocks.len() == BATCH_BLOCKS {
+                        let full = std::mem::replace(&mut batch.blocks, Vec::with_capacity(BATCH_BLOCKS));
+                        let _ = sender.send(Message::Batch(full));
+                    }
                 }
             }
             Item::Skipped(skip) => skips.push(skip),
@@ -203,6 +213,12 @@ impl Reader<'_> {
         self.progress.file_done(path);
         let _ = sender.send(Message::File(report));
     }
+}
+
+/// A reader's prepared blocks not yet sent, and the block it is filling.
+struct Batch {
+    blocks: Vec<PreparedBlock>,
+    builder: BlockBuilder,
 }
 
 /// Attaches IP intelligence to a record's client address.

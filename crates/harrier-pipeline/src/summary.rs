@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use harrier_ingest::{FileError, FileInfo, Skip};
-use harrier_store::{InsertStats, PreparedRecord};
+use harrier_store::{InsertStats, PreparedBlock};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -93,10 +93,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub(crate) fn add_batch(&mut self, records: &[PreparedRecord], stats: InsertStats) {
+    pub(crate) fn add_batch(&mut self, blocks: &[PreparedBlock], stats: InsertStats) {
         self.records.stored += stats.inserted;
         self.records.duplicates += stats.duplicates;
-        for record in records {
+        for record in blocks.iter().flat_map(PreparedBlock::rows) {
             *self.formats.entry(record.format).or_default() += 1;
             *self.kinds.entry(record.kind).or_default() += 1;
             match self.tenants.get_mut(record.tenant.as_str()) {

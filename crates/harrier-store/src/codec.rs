@@ -1,219 +1,193 @@
-//! Compression of stored rows.
+//! Compression of stored records in blocks.
 //!
-//! A row's payload (the event JSON followed by the raw record) is one zstd frame. A single record of about a
-//! kilobyte compresses poorly on its own, because zstd has nothing to refer back to, so every store trains a
-//! dictionary from its first records and keeps it in the `dictionaries` table. On records written by
-//! `bench/gen_logs.py`, `zstd -1` with a 64 KiB dictionary made a record about five times smaller than
-//! `zstd -1` without one. Rows compressed before the dictionary exists carry no dictionary id and stay
-//! readable.
+//! Records are stored in blocks of up to [`BLOCK_RECORDS`] consecutive records. A block keeps two zstd
+//! frames: the events' JSON and the raw records. Each frame contains a section of values: a little-endian
+//! `u32` count, then one little-endian `u32` length per value, then the values one after another. A
+//! record's row names its block and its slot, the record's index in both sections.
+//!
+//! Compressing a block of records costs less CPU per record than compressing each record alone, and
+//! compresses better without a trained dictionary, because the records of a block share field names and
+//! values. Keeping the events apart from the raw records lets readers of events skip the raw records.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use zstd::bulk::{Compressor, Decompressor};
 
-/// The zstd level: the fastest standard level, because compression runs once per record on reader threads.
+/// The maximum number of records in one block.
+pub const BLOCK_RECORDS: usize = 128;
+
+/// The zstd level of both frames. Level -2 made the store about a quarter larger on records written by
+/// `bench/gen_logs.py` without a CPU saving that stood out from the noise between runs.
 const LEVEL: i32 = 1;
 
-/// How many records are sampled before the dictionary is trained.
-const TRAINING_RECORDS: usize = 2_000;
+/// The largest section a stored frame may expand to. Larger frames are treated as corrupt.
+pub(crate) const MAX_SECTION_BYTES: usize = 256 << 20;
 
-/// The maximum dictionary size in bytes.
-const DICTIONARY_BYTES: usize = 64 * 1024;
-
-/// The largest value a stored frame may expand to. Larger frames are treated as corrupt.
-pub(crate) const MAX_VALUE_BYTES: usize = 256 << 20;
-
-/// A compression dictionary with its id in the `dictionaries` table.
-#[derive(Debug)]
-pub(crate) struct Dictionary {
-    pub(crate) id: i64,
-    pub(crate) bytes: Vec<u8>,
-}
-
-/// Compresses values for one store, training its dictionary from the first records compressed.
-///
-/// The threads that prepare records share one codec, which [`crate::Store::codec`] returns.
-#[derive(Debug, Default)]
-pub struct Codec {
-    dictionary: OnceLock<Arc<Dictionary>>,
-    samples: Mutex<Option<Samples>>,
-}
-
-/// Values gathered for training, concatenated, with the length of each.
-#[derive(Debug, Default)]
-struct Samples {
+/// Values of one section before compression: the lengths and the concatenated values.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SectionBuilder {
+    lengths: Vec<u32>,
     data: Vec<u8>,
-    sizes: Vec<usize>,
-    records: usize,
+    /// Where the value being appended starts in `data`.
+    value_start: usize,
 }
 
-/// One compressed value and the dictionary it needs.
-pub(crate) struct Compressed {
-    pub(crate) dictionary_id: Option<i64>,
-    pub(crate) frame: Vec<u8>,
+impl SectionBuilder {
+    /// Returns the buffer to append the next value to; [`SectionBuilder::end_value`] ends it.
+    pub(crate) fn data(&mut self) -> &mut Vec<u8> {
+        &mut self.data
+    }
+
+    /// Ends the value appended to [`SectionBuilder::data`] since the previous value ended.
+    pub(crate) fn end_value(&mut self) {
+        let length = u32::try_from(self.data.len() - self.value_start).expect("a stored value is smaller than 4 GiB");
+        self.lengths.push(length);
+        self.value_start = self.data.len();
+    }
+
+    pub(crate) fn push(&mut self, value: &[u8]) {
+        self.data.extend_from_slice(value);
+        self.end_value();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.lengths.clear();
+        self.data.clear();
+        self.value_start = 0;
+    }
+
+    /// Compresses the section into one zstd frame.
+    pub(crate) fn compress(&self) -> Vec<u8> {
+        COMPRESSOR.with_borrow_mut(|slot| {
+            let state = slot.get_or_insert_with(|| CompressorState {
+                compressor: Compressor::new(LEVEL).expect("zstd accepts the standard level"),
+                input: Vec::new(),
+                output: Vec::new(),
+            });
+            let input = &mut state.input;
+            input.clear();
+            input.reserve(4 + 4 * self.lengths.len() + self.data.len());
+            input.extend_from_slice(&(self.lengths.len() as u32).to_le_bytes());
+            for length in &self.lengths {
+                input.extend_from_slice(&length.to_le_bytes());
+            }
+            input.extend_from_slice(&self.data);
+            // Both buffers are reused: a fresh buffer of the compress bound for every block costs more in
+            // page faults than the compression itself.
+            let output = &mut state.output;
+            output.clear();
+            output.reserve(zstd::zstd_safe::compress_bound(input.len()));
+            state
+                .compressor
+                .compress_to_buffer(input.as_slice(), output)
+                .expect("the buffer has room for the compress bound");
+            output.as_slice().to_vec()
+        })
+    }
 }
 
-impl Codec {
-    /// Creates a codec that uses `dictionary` when the store has one, and trains one otherwise.
-    pub(crate) fn new(dictionary: Option<Dictionary>) -> Codec {
-        let codec = Codec::default();
-        match dictionary {
-            Some(dictionary) => codec.dictionary.set(Arc::new(dictionary)).expect("a new codec has no dictionary"),
-            None => *codec.samples.lock().expect("a new mutex is not poisoned") = Some(Samples::default()),
-        }
-        codec
-    }
-
-    /// Returns the dictionary in use, if one has been trained or loaded.
-    pub(crate) fn dictionary(&self) -> Option<&Arc<Dictionary>> {
-        self.dictionary.get()
-    }
-
-    /// Compresses one row's payload with the current dictionary.
-    pub(crate) fn compress(&self, payload: &[u8]) -> Compressed {
-        let dictionary = match self.dictionary.get() {
-            Some(dictionary) => Some(dictionary.clone()),
-            None => self.sample(payload),
-        };
-        let dictionary_id = dictionary.as_ref().map(|d| d.id);
-        let frame = with_compressor(dictionary, |compressor, buffer| compress_into(compressor, buffer, payload));
-        Compressed { dictionary_id, frame }
-    }
-
-    /// Adds a record to the training samples, and trains the dictionary once enough records are in.
-    /// Returns the new dictionary when this call trained it.
-    ///
-    /// A thread that finds another thread sampling or training skips the record rather than wait.
-    fn sample(&self, payload: &[u8]) -> Option<Arc<Dictionary>> {
-        let Ok(mut guard) = self.samples.try_lock() else { return self.dictionary.get().cloned() };
-        let samples = guard.as_mut()?;
-        samples.data.extend_from_slice(payload);
-        samples.sizes.push(payload.len());
-        samples.records += 1;
-        if samples.records < TRAINING_RECORDS {
-            return None;
-        }
-        let samples = guard.take()?;
-        let bytes = zstd::dict::from_continuous(&samples.data, &samples.sizes, DICTIONARY_BYTES).ok()?;
-        let dictionary = Arc::new(Dictionary { id: 1, bytes });
-        Some(self.dictionary.get_or_init(|| dictionary).clone())
-    }
-}
-
-/// A reader thread's compressor, kept with the dictionary it was built for, and its output buffer.
-struct ThreadCompressor {
-    dictionary: Option<Arc<Dictionary>>,
+/// A reader thread's compressor, the buffer it assembles a section in, and the buffer it compresses into.
+struct CompressorState {
     compressor: Compressor<'static>,
-    buffer: Vec<u8>,
+    input: Vec<u8>,
+    output: Vec<u8>,
 }
 
 thread_local! {
-    static COMPRESSOR: RefCell<Option<ThreadCompressor>> = const { RefCell::new(None) };
+    static COMPRESSOR: RefCell<Option<CompressorState>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with this thread's compressor for `dictionary`, building a new one when the dictionary
-/// differs from the last call's. Loading a dictionary into a compressor costs far more than one record.
-fn with_compressor<T>(
-    dictionary: Option<Arc<Dictionary>>,
-    f: impl FnOnce(&mut Compressor<'static>, &mut Vec<u8>) -> T,
-) -> T {
-    COMPRESSOR.with_borrow_mut(|slot| {
-        let reusable = slot.as_ref().is_some_and(|current| same_dictionary(&current.dictionary, &dictionary));
-        if !reusable {
-            let compressor = match &dictionary {
-                Some(dictionary) => Compressor::with_dictionary(LEVEL, &dictionary.bytes),
-                None => Compressor::new(LEVEL),
-            }
-            .expect("zstd accepts the standard level and a dictionary it trained");
-            *slot = Some(ThreadCompressor { dictionary, compressor, buffer: Vec::new() });
+/// A decompressed section, with the offset of each value.
+#[derive(Debug)]
+pub(crate) struct Section {
+    bytes: Vec<u8>,
+    /// The start of each value in `bytes`, followed by the end of the last value.
+    bounds: Vec<usize>,
+}
+
+impl Section {
+    /// Returns the value in `slot`, or `None` when the section has fewer values.
+    pub(crate) fn get(&self, slot: usize) -> Option<&[u8]> {
+        let start = *self.bounds.get(slot)?;
+        let end = *self.bounds.get(slot + 1)?;
+        Some(&self.bytes[start..end])
+    }
+
+    /// Returns every value in order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &[u8]> {
+        self.bounds.windows(2).map(|pair| &self.bytes[pair[0]..pair[1]])
+    }
+}
+
+/// Decompresses stored sections, reusing one zstd context.
+pub(crate) struct Decoder {
+    decompressor: Decompressor<'static>,
+}
+
+impl Decoder {
+    pub(crate) fn new() -> std::io::Result<Decoder> {
+        Ok(Decoder { decompressor: Decompressor::new()? })
+    }
+
+    /// Decompresses one frame and reads its section header.
+    pub(crate) fn decompress(&mut self, frame: &[u8]) -> std::io::Result<Section> {
+        let bytes = self.decompressor.decompress(frame, MAX_SECTION_BYTES)?;
+        let invalid = |message: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, message.to_owned());
+        let count = read_u32(&bytes, 0).ok_or_else(|| invalid("the section has no header"))? as usize;
+        let data_start = count
+            .checked_mul(4)
+            .and_then(|n| n.checked_add(4))
+            .filter(|&start| start <= bytes.len())
+            .ok_or_else(|| invalid("the section header is longer than the section"))?;
+        let mut bounds = Vec::with_capacity(count + 1);
+        let mut offset = data_start;
+        bounds.push(offset);
+        for index in 0..count {
+            let length = read_u32(&bytes, 4 + 4 * index).expect("the header was checked to fit") as usize;
+            offset = offset
+                .checked_add(length)
+                .filter(|&end| end <= bytes.len())
+                .ok_or_else(|| invalid("the section's value lengths add up to more than the section"))?;
+            bounds.push(offset);
         }
-        let current = slot.as_mut().expect("the compressor was just set");
-        f(&mut current.compressor, &mut current.buffer)
-    })
-}
-
-fn same_dictionary(a: &Option<Arc<Dictionary>>, b: &Option<Arc<Dictionary>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        (None, None) => true,
-        _ => false,
+        Ok(Section { bytes, bounds })
     }
 }
 
-/// Compresses `value` into the reusable `buffer`, and returns an exactly sized copy.
-fn compress_into(compressor: &mut Compressor<'static>, buffer: &mut Vec<u8>, value: &[u8]) -> Vec<u8> {
-    buffer.clear();
-    buffer.reserve(zstd::zstd_safe::compress_bound(value.len()));
-    compressor.compress_to_buffer(value, buffer).expect("the buffer has room for the compress bound");
-    buffer.as_slice().to_vec()
-}
-
-/// Decompresses stored values, keeping one decompressor per dictionary.
-pub(crate) struct Decoder<'a> {
-    dictionary: Option<&'a Dictionary>,
-    plain: Option<Decompressor<'static>>,
-    with_dictionary: Option<Decompressor<'static>>,
-}
-
-impl<'a> Decoder<'a> {
-    pub(crate) fn new(codec: &'a Codec) -> Decoder<'a> {
-        Decoder { dictionary: codec.dictionary().map(|d| d.as_ref()), plain: None, with_dictionary: None }
-    }
-
-    /// Decompresses one stored value that was compressed with `dictionary_id`.
-    pub(crate) fn decompress(&mut self, dictionary_id: Option<i64>, frame: &[u8]) -> std::io::Result<Vec<u8>> {
-        let decompressor = match dictionary_id {
-            None => self.plain.get_or_insert(Decompressor::new()?),
-            Some(id) => {
-                let dictionary = self.dictionary.filter(|d| d.id == id).ok_or_else(|| {
-                    std::io::Error::new(std::io::ErrorKind::NotFound, format!("dictionary {id} is not in the database"))
-                })?;
-                match &mut self.with_dictionary {
-                    Some(decompressor) => decompressor,
-                    slot => slot.insert(Decompressor::with_dictionary(&dictionary.bytes)?),
-                }
-            }
-        };
-        decompressor.decompress(frame, MAX_VALUE_BYTES)
-    }
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let word = bytes.get(at..at + 4)?;
+    Some(u32::from_le_bytes(word.try_into().expect("the slice has four bytes")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn payload(i: usize) -> String {
-        let user = i % 50;
-        let event =
-            format!(r#"{{"record_id":"ma:{i:08}","operation":"FileAccessed","user":"user{user}@example.com"}}"#);
-        let raw = format!(r#"{{"Id":"{i:08}","Operation":"FileAccessed","UserId":"user{user}@example.com"}}"#);
-        event + &raw
+    #[test]
+    fn sections_round_trip() {
+        let mut section = SectionBuilder::default();
+        section.push(b"first");
+        section.push(b"");
+        section.data().extend_from_slice(b"th");
+        section.data().extend_from_slice(b"ird");
+        section.end_value();
+        assert_eq!(section.len(), 3);
+
+        let decoded = Decoder::new().unwrap().decompress(&section.compress()).unwrap();
+        let values: Vec<&[u8]> = decoded.values().collect();
+        assert_eq!(values, vec![&b"first"[..], b"", b"third"]);
+        assert_eq!(decoded.get(2), Some(&b"third"[..]));
+        assert_eq!(decoded.get(3), None);
     }
 
     #[test]
-    fn values_round_trip_before_and_after_training() {
-        let codec = Codec::new(None);
-        let mut stored = Vec::new();
-        for i in 0..TRAINING_RECORDS + 10 {
-            let payload = payload(i);
-            stored.push((codec.compress(payload.as_bytes()), payload));
-        }
-        assert!(codec.dictionary().is_some(), "no dictionary after {TRAINING_RECORDS} records");
-        assert_eq!(stored.first().unwrap().0.dictionary_id, None);
-        assert_eq!(stored.last().unwrap().0.dictionary_id, Some(1));
-
-        let mut decoder = Decoder::new(&codec);
-        for (compressed, payload) in &stored {
-            assert_eq!(decoder.decompress(compressed.dictionary_id, &compressed.frame).unwrap(), payload.as_bytes());
-        }
-    }
-
-    #[test]
-    fn unknown_dictionary_is_an_error() {
-        let codec = Codec::new(None);
-        let compressed = codec.compress(b"{}{}");
-        let error = Decoder::new(&codec).decompress(Some(7), &compressed.frame).unwrap_err();
-        assert!(error.to_string().contains("dictionary 7"), "{error}");
+    fn truncated_header_is_an_error() {
+        let frame = zstd::bulk::compress(&[9, 0, 0, 0, 1, 0], 1).unwrap();
+        let error = Decoder::new().unwrap().decompress(&frame).unwrap_err();
+        assert!(error.to_string().contains("header"), "{error}");
     }
 }

@@ -1,10 +1,11 @@
 //! The embedded event store.
 //!
-//! Events are kept in one SQLite database under the data directory. Each row contains the normalised event and
-//! the source record, compressed together with zstd and a dictionary trained per store (see [`Codec`]).
-//! Every row is keyed by tenant, and a record seen twice (overlapping content blobs, the same export
-//! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id in a
-//! unique index, so a duplicate insert is a cheap no-op rather than a read before every write.
+//! Events are kept in one SQLite database under the data directory. Records are stored in blocks of
+//! consecutive records, each block holding the normalised events and the source records compressed with
+//! zstd (see [`BLOCK_RECORDS`] and the `codec` module). Every record has a row, ordered by tenant and time,
+//! whose `seq` names its block and slot. A record seen twice (overlapping content blobs, the same export
+//! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id, the primary key of
+//! the `record_keys` table, so a duplicate insert is a cheap no-op rather than a read before every write.
 //!
 //! Readers hand records over in whatever order the files hold them; [`Store::for_each_event`] returns them
 //! ordered by event time, which is the order the learning stages consume.
@@ -13,23 +14,32 @@ mod codec;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use harrier_model::{Event, Record, TenantId};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub use codec::Codec;
-use codec::{Decoder, Dictionary};
+pub use codec::BLOCK_RECORDS;
+use codec::{Decoder, Section, SectionBuilder};
 
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "harrier.sqlite";
 
 /// The schema version this build writes, kept in SQLite's `user_version`.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 8192;
+
+/// A row's `seq` is its block id times this factor plus its slot in the block.
+const SLOTS_PER_BLOCK: i64 = 256;
+
+const _: () = assert!(BLOCK_RECORDS as i64 <= SLOTS_PER_BLOCK);
+
+/// How many decompressed blocks a reader keeps. Events read in time order come from the blocks that were
+/// being filled at that time, one per input file read at once. On records written by `bench/gen_logs.py`, a
+/// block of events is about 128 KB decompressed, so 256 blocks take about 32 MB.
+const BLOCK_CACHE: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -43,15 +53,20 @@ pub enum StoreError {
         path.display()
     )]
     SchemaVersion { path: PathBuf, found: i64 },
+    #[error(
+        "the store in {} was written by an older harrier (schema version {found}), and this build reads only \
+         version {SCHEMA_VERSION}; replay the source logs into a new data directory, or delete {} and replay \
+         them again",
+        data_dir.display(),
+        data_dir.display()
+    )]
+    OlderSchema { data_dir: PathBuf, found: i64 },
     #[error("stored event {seq} is not valid: {source}")]
     CorruptEvent { seq: i64, source: serde_json::Error },
-    #[error("stored event {seq} cannot be decompressed: {source}; the database is damaged")]
-    CorruptRow { seq: i64, source: std::io::Error },
-    #[error(
-        "stored event {seq} is not valid: its event length {event_bytes} exceeds its payload of {payload_bytes} \
-         bytes; the database is damaged"
-    )]
-    EventLength { seq: i64, event_bytes: i64, payload_bytes: usize },
+    #[error("stored event {seq} cannot be decompressed (block {block}): {source}; the database is damaged")]
+    CorruptRow { seq: i64, block: i64, source: std::io::Error },
+    #[error("stored event {seq} names slot {slot} of block {block}, which has no such slot; the database is damaged")]
+    MissingSlot { seq: i64, block: i64, slot: i64 },
 }
 
 /// Counts of what one [`Store::insert`] call stored.
@@ -71,12 +86,10 @@ pub struct TimeRange {
 
 /// The event store of one data directory.
 pub struct Store {
+    data_dir: PathBuf,
     path: PathBuf,
     connection: Connection,
     tenant_ids: HashMap<TenantId, i64>,
-    codec: Arc<Codec>,
-    /// Whether the codec's dictionary is already in the `dictionaries` table.
-    dictionary_stored: bool,
 }
 
 impl Store {
@@ -86,28 +99,14 @@ impl Store {
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_path_buf(), source })?;
         let path = data_dir.join(DATABASE_FILE);
         let connection = Connection::open(&path).map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
-        let mut store = Store {
-            path,
-            connection,
-            tenant_ids: HashMap::new(),
-            codec: Arc::new(Codec::default()),
-            dictionary_stored: false,
-        };
+        let mut store = Store { data_dir: data_dir.to_path_buf(), path, connection, tenant_ids: HashMap::new() };
         store.configure().map_err(|source| store.error(source))?;
         store.migrate()?;
-        let dictionary = store.load_dictionary().map_err(|source| store.error(source))?;
-        store.dictionary_stored = dictionary.is_some();
-        store.codec = Arc::new(Codec::new(dictionary));
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Returns the codec that [`PreparedRecord::new`] needs to prepare records for this store.
-    pub fn codec(&self) -> Arc<Codec> {
-        self.codec.clone()
     }
 
     fn error(&self, source: rusqlite::Error) -> StoreError {
@@ -117,6 +116,9 @@ impl Store {
     /// Sets the pragmas for a single writer that favours throughput: write-ahead logging, and a sync only at
     /// checkpoints, which can lose the last transactions on power loss but never corrupts the database.
     fn configure(&self) -> rusqlite::Result<()> {
+        // The page size of a database is fixed when its first table is created, and a database in WAL mode
+        // keeps its page size, so the page size is set first. It does not change an existing database.
+        self.connection.pragma_update(None, "page_size", PAGE_SIZE)?;
         self.connection.pragma_update(None, "journal_mode", "WAL")?;
         self.connection.pragma_update(None, "synchronous", "NORMAL")?;
         self.connection.pragma_update(None, "cache_size", -262_144)?;
@@ -129,23 +131,11 @@ impl Store {
         let version: i64 =
             self.connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| self.error(e))?;
         match version {
-            0 => {
-                // The page size of a database is fixed when its first table is created.
-                self.connection.pragma_update(None, "page_size", PAGE_SIZE).map_err(|e| self.error(e))?;
-                self.connection.execute_batch(SCHEMA).map_err(|e| self.error(e))
-            }
+            0 => self.connection.execute_batch(SCHEMA).map_err(|e| self.error(e)),
             SCHEMA_VERSION => Ok(()),
+            found if found < SCHEMA_VERSION => Err(StoreError::OlderSchema { data_dir: self.data_dir.clone(), found }),
             found => Err(StoreError::SchemaVersion { path: self.path.clone(), found }),
         }
-    }
-
-    /// Loads the newest compression dictionary, if the store has one.
-    fn load_dictionary(&self) -> rusqlite::Result<Option<Dictionary>> {
-        self.connection
-            .query_row("SELECT id, bytes FROM dictionaries ORDER BY id DESC LIMIT 1", [], |row| {
-                Ok(Dictionary { id: row.get(0)?, bytes: row.get(1)? })
-            })
-            .optional()
     }
 
     /// Returns the numeric id of a tenant, adding the tenant on first sight.
@@ -154,73 +144,75 @@ impl Store {
             return Ok(id);
         }
         self.connection.execute("INSERT OR IGNORE INTO tenants (name) VALUES (?1)", [tenant.as_str()])?;
-        let id = self.connection.query_row("SELECT id FROM tenants WHERE name = ?1", [tenant.as_str()], |r| r.get(0))?;
+        let id =
+            self.connection.query_row("SELECT id FROM tenants WHERE name = ?1", [tenant.as_str()], |r| r.get(0))?;
         self.tenant_ids.insert(tenant.clone(), id);
         Ok(id)
     }
 
     /// Stores records in one transaction, skipping records already stored.
     pub fn insert(&mut self, records: &[Record]) -> Result<InsertStats, StoreError> {
-        let prepared: Vec<PreparedRecord> =
-            records.iter().cloned().map(|record| PreparedRecord::new(record, &self.codec)).collect();
-        self.insert_prepared(&prepared)
-    }
-
-    /// Stores prepared records in one transaction, skipping records already stored.
-    ///
-    /// Every transaction rewrites the pages of the deduplication index it touches, and record keys are
-    /// random, so callers should pass thousands of records at a time.
-    pub fn insert_prepared(&mut self, records: &[PreparedRecord]) -> Result<InsertStats, StoreError> {
-        self.insert_batch(records).map_err(|source| self.error(source))
-    }
-
-    fn insert_batch(&mut self, records: &[PreparedRecord]) -> rusqlite::Result<InsertStats> {
-        let mut tenant_ids = Vec::with_capacity(records.len());
+        let mut blocks = Vec::with_capacity(records.len().div_ceil(BLOCK_RECORDS));
+        let mut builder = BlockBuilder::new();
         for record in records {
-            tenant_ids.push(self.tenant_id(&record.tenant)?);
+            builder.push(record.clone());
+            if builder.is_full() {
+                blocks.extend(builder.finish());
+            }
+        }
+        blocks.extend(builder.finish());
+        self.insert_prepared(&blocks)
+    }
+
+    /// Stores prepared blocks in one transaction, skipping records already stored.
+    ///
+    /// Every transaction rewrites the pages of the deduplication keys it touches, and record keys are
+    /// random, so callers should pass thousands of records at a time.
+    pub fn insert_prepared(&mut self, blocks: &[PreparedBlock]) -> Result<InsertStats, StoreError> {
+        self.insert_blocks(blocks).map_err(|source| self.error(source))
+    }
+
+    fn insert_blocks(&mut self, blocks: &[PreparedBlock]) -> rusqlite::Result<InsertStats> {
+        let mut tenant_ids = HashMap::new();
+        for row in blocks.iter().flat_map(|block| &block.rows) {
+            if !tenant_ids.contains_key(&row.tenant) {
+                tenant_ids.insert(row.tenant.clone(), self.tenant_id(&row.tenant)?);
+            }
         }
 
         let transaction = self.connection.transaction()?;
-        let dictionary_used = records.iter().any(|record| record.dictionary_id.is_some());
-        if dictionary_used && !self.dictionary_stored {
-            let dictionary = self.codec.dictionary().expect("records name a dictionary only after it is trained");
-            // A plain insert fails when another writer stored a different dictionary under the same id
-            // since this store was opened, rather than keep rows that the stored dictionary cannot read.
-            transaction.execute(
-                "INSERT INTO dictionaries (id, bytes) VALUES (?1, ?2)",
-                params![dictionary.id, dictionary.bytes],
-            )?;
-        }
+        let kept = insert_keys(&transaction, blocks)?;
         let mut stats = InsertStats::default();
         {
-            let mut statement = transaction.prepare_cached(INSERT_EVENT)?;
-            for (record, tenant_id) in records.iter().zip(tenant_ids) {
-                let changed = statement.execute(params![
-                    tenant_id,
-                    record.key.as_slice(),
-                    record.time_ms,
-                    record.kind,
-                    record.format,
-                    record.operation,
-                    record.user,
-                    record.ip,
-                    record.asn,
-                    record.country,
-                    record.ip_class,
-                    record.outcome,
-                    record.dictionary_id,
-                    record.event_bytes,
-                    record.payload,
-                ])?;
-                if changed == 0 {
-                    stats.duplicates += 1;
-                } else {
-                    stats.inserted += 1;
+            // The writer holds the write lock from the first insert, so no other writer takes these ids.
+            let mut next_block: i64 =
+                transaction.query_row("SELECT coalesce(max(id), 0) + 1 FROM blocks", [], |row| row.get(0))?;
+            let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
+            let mut insert_block = transaction.prepare_cached(INSERT_BLOCK)?;
+            for (block, kept) in blocks.iter().zip(&kept) {
+                let inserted = kept.iter().filter(|&&kept| kept).count();
+                stats.inserted += inserted as u64;
+                stats.duplicates += (block.rows.len() - inserted) as u64;
+                if inserted == 0 {
+                    continue;
                 }
+                // A row's slot counts the new rows of its block before it, because the duplicates are
+                // dropped from the block below.
+                let new_rows = block.rows.iter().zip(kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
+                for (slot, row) in new_rows.enumerate() {
+                    let seq = next_block * SLOTS_PER_BLOCK + slot as i64;
+                    insert_event.execute(params![tenant_ids[&row.tenant], row.time_ms, seq])?;
+                }
+                if inserted == block.rows.len() {
+                    insert_block.execute(params![next_block, block.events, block.raws])?;
+                } else {
+                    let (events, raws) = block.retain(kept);
+                    insert_block.execute(params![next_block, events, raws])?;
+                }
+                next_block += 1;
             }
         }
         transaction.commit()?;
-        self.dictionary_stored |= dictionary_used;
         Ok(stats)
     }
 
@@ -252,7 +244,8 @@ impl Store {
 
     /// Lists the stored tenants.
     pub fn tenants(&self) -> Result<Vec<TenantId>, StoreError> {
-        let mut statement = self.connection.prepare("SELECT name FROM tenants ORDER BY name").map_err(|e| self.error(e))?;
+        let mut statement =
+            self.connection.prepare("SELECT name FROM tenants ORDER BY name").map_err(|e| self.error(e))?;
         let names = statement
             .query_map([], |row| row.get::<_, String>(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
@@ -263,92 +256,270 @@ impl Store {
     /// Calls `visit` with every event of `tenant` in time order (ties in the order they were stored), and
     /// stops early when `visit` returns `false`.
     pub fn for_each_event(&self, tenant: &TenantId, mut visit: impl FnMut(Event) -> bool) -> Result<(), StoreError> {
+        self.for_each_row(tenant, false, |row| Ok(visit(row.event()?)))
+    }
+
+    /// Calls `visit` with every record of `tenant`, the event and the raw record as read, in the order of
+    /// [`Store::for_each_event`], and stops early when `visit` returns `false`.
+    pub fn for_each_record(&self, tenant: &TenantId, mut visit: impl FnMut(Record) -> bool) -> Result<(), StoreError> {
+        self.for_each_row(tenant, true, |row| {
+            let event = row.event()?;
+            let raw = row.raw()?;
+            Ok(visit(Record { event, raw }))
+        })
+    }
+
+    /// Walks the rows of `tenant` in time order, decompressing each block once while it stays in the cache.
+    fn for_each_row(
+        &self,
+        tenant: &TenantId,
+        with_raw: bool,
+        mut visit: impl FnMut(StoredRow<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         let mut statement = self.connection.prepare_cached(SELECT_EVENTS).map_err(|e| self.error(e))?;
         let mut rows = statement.query([tenant.as_str()]).map_err(|e| self.error(e))?;
-        let mut decoder = Decoder::new(&self.codec);
+        let mut select_block = self
+            .connection
+            .prepare_cached(if with_raw { SELECT_BLOCK_WITH_RAW } else { SELECT_BLOCK })
+            .map_err(|e| self.error(e))?;
+        let mut decoder = Decoder::new().map_err(|source| StoreError::CorruptRow { seq: 0, block: 0, source })?;
+        let mut cache = BlockCache::default();
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {
-            let event = self.decode_row(row, &mut decoder)?;
-            if !visit(event) {
+            let seq: i64 = row.get(0).map_err(|e| self.error(e))?;
+            let (block, slot) = (seq / SLOTS_PER_BLOCK, seq % SLOTS_PER_BLOCK);
+            if !cache.contains(block) {
+                let loaded = self.load_block(&mut select_block, &mut decoder, seq, block, with_raw)?;
+                cache.insert(loaded);
+            }
+            let cached = cache.get(block).expect("the block was just loaded");
+            let stored = StoredRow { seq, block, slot, cached };
+            if !visit(stored)? {
                 break;
             }
         }
         Ok(())
     }
 
-    /// Decompresses one row of `SELECT_EVENTS` and parses its event.
-    fn decode_row(&self, row: &rusqlite::Row<'_>, decoder: &mut Decoder<'_>) -> Result<Event, StoreError> {
-        let seq: i64 = row.get(0).map_err(|e| self.error(e))?;
-        let dictionary_id: Option<i64> = row.get(1).map_err(|e| self.error(e))?;
-        let event_bytes: i64 = row.get(2).map_err(|e| self.error(e))?;
-        let frame = row.get_ref(3).map_err(|e| self.error(e))?;
-        let frame = frame.as_blob().map_err(|source| {
-            self.error(rusqlite::Error::FromSqlConversionFailure(3, frame.data_type(), Box::new(source)))
-        })?;
-        let payload =
-            decoder.decompress(dictionary_id, frame).map_err(|source| StoreError::CorruptRow { seq, source })?;
-        let json = usize::try_from(event_bytes)
-            .ok()
-            .and_then(|end| payload.get(..end))
-            .ok_or(StoreError::EventLength { seq, event_bytes, payload_bytes: payload.len() })?;
-        serde_json::from_slice(json).map_err(|source| StoreError::CorruptEvent { seq, source })
+    /// Reads and decompresses one block.
+    fn load_block(
+        &self,
+        select_block: &mut rusqlite::CachedStatement<'_>,
+        decoder: &mut Decoder,
+        seq: i64,
+        block: i64,
+        with_raw: bool,
+    ) -> Result<CachedBlock, StoreError> {
+        let corrupt = |source| StoreError::CorruptRow { seq, block, source };
+        let missing = || corrupt(std::io::Error::new(std::io::ErrorKind::NotFound, "the block is missing"));
+        let mut rows = select_block.query([block]).map_err(|e| self.error(e))?;
+        let row = rows.next().map_err(|e| self.error(e))?.ok_or_else(missing)?;
+        let frame =
+            |index: usize| -> Result<Vec<u8>, StoreError> { row.get::<_, Vec<u8>>(index).map_err(|e| self.error(e)) };
+        let events = decoder.decompress(&frame(0)?).map_err(corrupt)?;
+        let raws = if with_raw { Some(decoder.decompress(&frame(1)?).map_err(corrupt)?) } else { None };
+        Ok(CachedBlock { id: block, events, raws, last_used: 0 })
     }
 }
 
-/// A record turned into the values of one row, ready to insert.
+/// Adds the keys of every row to `record_keys`, and returns for each row of each block whether its key is
+/// new. A key that occurs twice among the blocks is new only at its first occurrence.
 ///
-/// Preparing serialises and compresses the event and raw record and hashes the key, the costly part of
-/// storing, so reader threads can do it in parallel and leave only the inserts to the single writer.
+/// The keys are inserted in sorted order, so that consecutive inserts land on the same pages of the
+/// table's B-tree instead of on random ones.
+fn insert_keys(transaction: &rusqlite::Transaction<'_>, blocks: &[PreparedBlock]) -> rusqlite::Result<Vec<Vec<bool>>> {
+    let mut order: Vec<(u32, u32)> = Vec::new();
+    for (block_index, block) in blocks.iter().enumerate() {
+        order.extend((0..block.rows.len()).map(|row_index| (block_index as u32, row_index as u32)));
+    }
+    let key = |&(block, row): &(u32, u32)| &blocks[block as usize].rows[row as usize].key;
+    // A stable sort keeps the occurrences of one key in their order, so the first one is inserted first.
+    order.sort_by(|a, b| key(a).cmp(key(b)));
+
+    let mut kept: Vec<Vec<bool>> = blocks.iter().map(|block| vec![false; block.rows.len()]).collect();
+    let mut insert_key = transaction.prepare_cached(INSERT_KEY)?;
+    for position in &order {
+        let changed = insert_key.execute([key(position).as_slice()])?;
+        kept[position.0 as usize][position.1 as usize] = changed > 0;
+    }
+    Ok(kept)
+}
+
+/// The decompressed blocks a reader keeps, evicting the least recently used.
+///
+/// NOTE: when the rows of more than [`BLOCK_CACHE`] blocks interleave in time, as when many input files
+/// cover the same hours, a read decompresses some blocks more than once.
+#[derive(Default)]
+struct BlockCache {
+    blocks: HashMap<i64, CachedBlock>,
+    /// Counts lookups, so that each block's `last_used` orders the blocks by their last use.
+    clock: u64,
+}
+
+impl BlockCache {
+    fn contains(&self, id: i64) -> bool {
+        self.blocks.contains_key(&id)
+    }
+
+    fn get(&mut self, id: i64) -> Option<&CachedBlock> {
+        self.clock += 1;
+        let block = self.blocks.get_mut(&id)?;
+        block.last_used = self.clock;
+        Some(block)
+    }
+
+    fn insert(&mut self, block: CachedBlock) {
+        if self.blocks.len() >= BLOCK_CACHE {
+            let oldest = self.blocks.values().min_by_key(|cached| cached.last_used).map(|cached| cached.id);
+            if let Some(oldest) = oldest {
+                self.blocks.remove(&oldest);
+            }
+        }
+        self.blocks.insert(block.id, block);
+    }
+}
+
+/// A decompressed block in a reader's cache.
+struct CachedBlock {
+    id: i64,
+    events: Section,
+    raws: Option<Section>,
+    last_used: u64,
+}
+
+/// One stored row as a reader walks them, with its decompressed block.
+struct StoredRow<'a> {
+    seq: i64,
+    block: i64,
+    slot: i64,
+    cached: &'a CachedBlock,
+}
+
+impl StoredRow<'_> {
+    fn value<'s>(&self, section: &'s Section) -> Result<&'s [u8], StoreError> {
+        usize::try_from(self.slot).ok().and_then(|slot| section.get(slot)).ok_or(StoreError::MissingSlot {
+            seq: self.seq,
+            block: self.block,
+            slot: self.slot,
+        })
+    }
+
+    fn event(&self) -> Result<Event, StoreError> {
+        let json = self.value(&self.cached.events)?;
+        serde_json::from_slice(json).map_err(|source| StoreError::CorruptEvent { seq: self.seq, source })
+    }
+
+    fn raw(&self) -> Result<String, StoreError> {
+        let raws = self.cached.raws.as_ref().expect("blocks are loaded with raw records for this walk");
+        let raw = self.value(raws)?;
+        String::from_utf8(raw.to_vec()).map_err(|_| StoreError::CorruptRow {
+            seq: self.seq,
+            block: self.block,
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "the raw record is not valid UTF-8"),
+        })
+    }
+}
+
+/// The values of one record's row, besides its block and slot, and what a replay summary counts.
 #[derive(Clone, Debug)]
-pub struct PreparedRecord {
+pub struct PreparedRow {
     pub tenant: TenantId,
     key: [u8; 16],
     pub time_ms: i64,
     pub kind: &'static str,
     pub format: &'static str,
-    operation: String,
-    user: Option<String>,
-    ip: Option<String>,
-    asn: Option<u32>,
-    country: Option<String>,
-    ip_class: Option<&'static str>,
-    outcome: &'static str,
-    dictionary_id: Option<i64>,
-    /// The length of the event JSON at the start of the payload, in bytes.
-    event_bytes: i64,
-    /// The event JSON followed by the source record, compressed.
-    payload: Vec<u8>,
 }
 
-impl PreparedRecord {
-    /// Prepares `record` for the store whose codec is `codec`.
-    pub fn new(record: Record, codec: &Codec) -> PreparedRecord {
-        let Record { mut event, raw } = record;
-        let mut payload = Vec::with_capacity(2 * raw.len() + 256);
-        serde_json::to_writer(&mut payload, &event).expect("events serialise to JSON");
-        let event_bytes = payload.len() as i64;
-        payload.extend_from_slice(raw.as_bytes());
-        let compressed = codec.compress(&payload);
+/// A block of records turned into rows and compressed frames, ready to insert.
+///
+/// Preparing serialises and compresses the events and raw records and hashes the keys, the costly part of
+/// storing, so reader threads can do it in parallel and leave only the inserts to the single writer.
+#[derive(Clone, Debug)]
+pub struct PreparedBlock {
+    rows: Vec<PreparedRow>,
+    /// The events' JSON, one section compressed.
+    events: Vec<u8>,
+    /// The raw records, one section compressed.
+    raws: Vec<u8>,
+}
 
-        // The event is serialised, so its strings move into the row's columns without copies.
-        let kind = event.kind();
-        let ip_info = event.ip_info.as_mut();
-        PreparedRecord {
+impl PreparedBlock {
+    pub fn rows(&self) -> &[PreparedRow] {
+        &self.rows
+    }
+
+    /// Recompresses the block with only the records whose `keep` flag is set, in order.
+    fn retain(&self, keep: &[bool]) -> (Vec<u8>, Vec<u8>) {
+        let mut decoder = Decoder::new().expect("zstd creates a decompression context");
+        let mut recompress = |frame: &[u8]| {
+            let section = decoder.decompress(frame).expect("a frame this process compressed decompresses");
+            let mut kept = SectionBuilder::default();
+            for (value, _) in section.values().zip(keep).filter(|(_, keep)| **keep) {
+                kept.push(value);
+            }
+            kept.compress()
+        };
+        let events = recompress(&self.events);
+        let raws = recompress(&self.raws);
+        (events, raws)
+    }
+}
+
+/// Gathers records into a block, serialising each event as it is added.
+#[derive(Debug, Default)]
+pub struct BlockBuilder {
+    rows: Vec<PreparedRow>,
+    events: SectionBuilder,
+    raws: SectionBuilder,
+}
+
+impl BlockBuilder {
+    pub fn new() -> BlockBuilder {
+        BlockBuilder::default()
+    }
+
+    /// Returns whether the block has [`BLOCK_RECORDS`] records.
+    pub fn is_full(&self) -> bool {
+        self.rows.len() >= BLOCK_RECORDS
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds a record. Callers finish the block once [`BlockBuilder::is_full`] returns `true`.
+    pub fn push(&mut self, record: Record) {
+        let Record { event, raw } = record;
+        serde_json::to_writer(self.events.data(), &event).expect("events serialise to JSON");
+        self.events.end_value();
+        self.raws.push(raw.as_bytes());
+
+        self.rows.push(PreparedRow {
             key: record_key(&event.tenant, &event.record_id),
             time_ms: event.time.as_millisecond(),
-            kind,
+            kind: event.kind(),
             format: event.format.as_str(),
-            ip: event.client.ip.map(|ip| ip.to_string()),
-            asn: ip_info.as_ref().and_then(|info| info.asn),
-            ip_class: ip_info.as_ref().map(|info| info.class.as_str()),
-            country: ip_info.and_then(|info| info.country.take()),
-            outcome: event.outcome.as_str(),
-            operation: std::mem::take(&mut event.operation),
-            user: event.actor.user.take(),
             tenant: event.tenant,
-            dictionary_id: compressed.dictionary_id,
-            event_bytes,
-            payload: compressed.frame,
+        });
+    }
+
+    /// Compresses the records added since the last call into a block, or returns `None` when there are none.
+    pub fn finish(&mut self) -> Option<PreparedBlock> {
+        if self.rows.is_empty() {
+            return None;
         }
+        debug_assert_eq!(self.events.len(), self.rows.len());
+        let block = PreparedBlock {
+            rows: std::mem::replace(&mut self.rows, Vec::with_capacity(BLOCK_RECORDS)),
+            events: self.events.compress(),
+            raws: self.raws.compress(),
+        };
+        self.events.clear();
+        self.raws.clear();
+        Some(block)
     }
 }
 
@@ -367,45 +538,45 @@ fn from_millis(ms: i64) -> Timestamp {
 
 const SCHEMA: &str = "
 BEGIN;
-CREATE TABLE dictionaries (
-    id INTEGER PRIMARY KEY,
-    bytes BLOB NOT NULL
-);
 CREATE TABLE tenants (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
 );
-CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
-    tenant_id INTEGER NOT NULL REFERENCES tenants (id),
-    record_key BLOB NOT NULL,
-    time_ms INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    format TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    user TEXT,
-    ip TEXT,
-    asn INTEGER,
-    country TEXT,
-    ip_class TEXT,
-    outcome TEXT NOT NULL,
-    dictionary_id INTEGER REFERENCES dictionaries (id),
-    event_bytes INTEGER NOT NULL,
-    payload BLOB NOT NULL
+CREATE TABLE blocks (
+    id INTEGER PRIMARY KEY,
+    events BLOB NOT NULL,
+    raws BLOB NOT NULL
 );
-CREATE UNIQUE INDEX events_by_key ON events (record_key);
-CREATE INDEX events_by_time ON events (tenant_id, time_ms);
-PRAGMA user_version = 2;
+-- One row per record, clustered by tenant and time so that reads in time order scan the table.
+-- seq is the block id times 256 plus the record's slot in the block, which also orders the records by
+-- when they were stored.
+CREATE TABLE events (
+    tenant_id INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, time_ms, seq)
+) WITHOUT ROWID;
+-- The deduplication key of every stored record. It is a table apart from events so that the writer can
+-- insert the keys in sorted order and the rows in time order.
+CREATE TABLE record_keys (
+    key BLOB PRIMARY KEY
+) WITHOUT ROWID;
+PRAGMA user_version = 3;
 COMMIT;
 ";
 
 const INSERT_EVENT: &str = "
-INSERT OR IGNORE INTO events
-    (tenant_id, record_key, time_ms, kind, format, operation, user, ip, asn, country, ip_class, outcome,
-     dictionary_id, event_bytes, payload)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+INSERT INTO events (tenant_id, time_ms, seq) VALUES (?1, ?2, ?3)";
+
+const INSERT_KEY: &str = "INSERT OR IGNORE INTO record_keys (key) VALUES (?1)";
+
+const INSERT_BLOCK: &str = "INSERT INTO blocks (id, events, raws) VALUES (?1, ?2, ?3)";
 
 const SELECT_EVENTS: &str = "
-SELECT seq, dictionary_id, event_bytes, payload FROM events
+SELECT seq FROM events
 WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?1)
 ORDER BY time_ms, seq";
+
+const SELECT_BLOCK: &str = "SELECT events FROM blocks WHERE id = ?1";
+
+const SELECT_BLOCK_WITH_RAW: &str = "SELECT events, raws FROM blocks WHERE id = ?1";

@@ -37,7 +37,9 @@ fn duplicates_are_stored_once() {
 fn same_id_in_two_tenants_is_two_events() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    store.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t2", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+    store
+        .insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t2", "ma:1", "2024-01-01T00:00:00Z")])
+        .unwrap();
 
     assert_eq!(store.event_count(Some(&TenantId::new("t1"))).unwrap(), 1);
     assert_eq!(store.event_count(Some(&TenantId::new("t2"))).unwrap(), 1);
@@ -79,11 +81,12 @@ fn stored_events_survive_reopening() {
 
     let store = Store::open(dir.path()).unwrap();
     let mut events = Vec::new();
-    store.for_each_event(&TenantId::new("t1"), |event| {
-        events.push(event);
-        true
-    })
-    .unwrap();
+    store
+        .for_each_event(&TenantId::new("t1"), |event| {
+            events.push(event);
+            true
+        })
+        .unwrap();
     assert_eq!(events, vec![original.event]);
 }
 
@@ -110,8 +113,19 @@ fn newer_schema_is_rejected() {
     }
 }
 
+fn read_records(store: &Store, tenant: &str) -> Vec<Record> {
+    let mut records = Vec::new();
+    store
+        .for_each_record(&TenantId::new(tenant), |record| {
+            records.push(record);
+            true
+        })
+        .unwrap();
+    records
+}
+
 #[test]
-fn compressed_rows_round_trip_with_dictionary() {
+fn records_round_trip_across_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let originals: Vec<Record> = (0..5_000)
         .map(|i| record("t1", &format!("ma:{i:05}"), &format!("2024-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60)))
@@ -119,35 +133,67 @@ fn compressed_rows_round_trip_with_dictionary() {
     Store::open(dir.path()).unwrap().insert(&originals).unwrap();
 
     let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
-    let dictionaries: i64 = connection.query_row("SELECT count(*) FROM dictionaries", [], |row| row.get(0)).unwrap();
-    assert_eq!(dictionaries, 1);
-    let with_dictionary: i64 = connection
-        .query_row("SELECT count(*) FROM events WHERE dictionary_id IS NOT NULL", [], |row| row.get(0))
-        .unwrap();
-    assert!(with_dictionary > 0, "no row was compressed with the dictionary");
+    let blocks: i64 = connection.query_row("SELECT count(*) FROM blocks", [], |row| row.get(0)).unwrap();
+    assert_eq!(blocks as usize, 5_000usize.div_ceil(harrier_store::BLOCK_RECORDS));
     drop(connection);
 
     let store = Store::open(dir.path()).unwrap();
     let mut events = Vec::new();
-    store.for_each_event(&TenantId::new("t1"), |event| {
-        events.push(event);
-        true
-    })
-    .unwrap();
-    let mut expected: Vec<Event> = originals.into_iter().map(|record| record.event).collect();
-    expected.sort_by_key(|event| event.time);
-    assert_eq!(events.len(), expected.len());
-    assert_eq!(events, expected);
+    store
+        .for_each_event(&TenantId::new("t1"), |event| {
+            events.push(event);
+            true
+        })
+        .unwrap();
+    let mut expected = originals.clone();
+    expected.sort_by_key(|record| record.event.time);
+    let expected_events: Vec<Event> = expected.iter().map(|record| record.event.clone()).collect();
+    assert_eq!(events.len(), expected_events.len());
+    assert_eq!(events, expected_events);
+    assert_eq!(read_records(&store, "t1"), expected);
 }
 
 #[test]
-fn corrupt_compressed_row_names_the_row() {
+fn partly_duplicate_block_keeps_only_new_records() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
-    store.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t1", "ma:2", "2024-01-02T00:00:00Z")]).unwrap();
+    let old = [record("t1", "ma:2", "2024-01-02T00:00:00Z"), record("t1", "ma:4", "2024-01-04T00:00:00Z")];
+    store.insert(&old).unwrap();
+
+    let batch: Vec<Record> =
+        (1..=5).map(|i| record("t1", &format!("ma:{i}"), &format!("2024-01-0{i}T00:00:00Z"))).collect();
+    let stats = store.insert(&batch).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (3, 2));
+    assert_eq!(read_records(&store, "t1"), batch);
+
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let raws: Vec<u8> = connection.query_row("SELECT raws FROM blocks WHERE id = 2", [], |row| row.get(0)).unwrap();
+    let section = zstd::bulk::decompress(&raws, 1 << 20).unwrap();
+    assert_eq!(&section[..4], &3u32.to_le_bytes(), "the second block keeps only the three new raw records");
+}
+
+#[test]
+fn repeated_insert_adds_no_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let batch = vec![record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t1", "ma:2", "2024-01-01T00:01:00Z")];
+    store.insert(&batch).unwrap();
+    store.insert(&batch).unwrap();
+
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let blocks: i64 = connection.query_row("SELECT count(*) FROM blocks", [], |row| row.get(0)).unwrap();
+    assert_eq!(blocks, 1);
+}
+
+#[test]
+fn corrupt_block_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+    store.insert(&[record("t1", "ma:2", "2024-01-02T00:00:00Z")]).unwrap();
     let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
     let seq: i64 = connection.query_row("SELECT max(seq) FROM events", [], |row| row.get(0)).unwrap();
-    connection.execute("UPDATE events SET payload = x'28b52ffd00' WHERE seq = ?1", [seq]).unwrap();
+    connection.execute("UPDATE blocks SET events = x'28b52ffd00' WHERE id = 2", []).unwrap();
     drop(connection);
 
     let mut visited = 0;
@@ -157,12 +203,13 @@ fn corrupt_compressed_row_names_the_row() {
     });
     match result {
         Err(error @ StoreError::CorruptRow { .. }) => {
-            let StoreError::CorruptRow { seq: found, .. } = &error else { unreachable!() };
+            let StoreError::CorruptRow { seq: found, block, .. } = &error else { unreachable!() };
             assert_eq!(*found, seq);
+            assert_eq!(*block, 2);
             assert!(error.to_string().contains(&format!("stored event {seq} ")), "{error}");
         }
         Err(other) => panic!("unexpected error: {other}"),
-        Ok(()) => panic!("a corrupt row was read"),
+        Ok(()) => panic!("a corrupt block was read"),
     }
     assert_eq!(visited, 1, "the intact row before the corrupt one is visited");
 }
@@ -171,14 +218,65 @@ fn corrupt_compressed_row_names_the_row() {
 fn older_schema_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
-    connection.pragma_update(None, "user_version", 1).unwrap();
+    connection.pragma_update(None, "user_version", 2).unwrap();
     drop(connection);
 
     match Store::open(dir.path()) {
-        Err(error @ StoreError::SchemaVersion { found: 1, .. }) => {
-            assert!(error.to_string().contains("reads version 2"), "{error}");
+        Err(error @ StoreError::OlderSchema { found: 2, .. }) => {
+            let message = error.to_string();
+            assert!(message.contains(&dir.path().display().to_string()), "{message}");
+            assert!(message.contains("reads only version 3"), "{message}");
+            assert!(message.contains("new data directory"), "{message}");
         }
         Err(other) => panic!("unexpected error: {other}"),
-        Ok(_) => panic!("a database with schema version 1 was opened"),
+        Ok(_) => panic!("a database with schema version 2 was opened"),
     }
+}
+
+#[test]
+fn new_store_has_8_kib_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let page_size: i64 = connection.pragma_query_value(None, "page_size", |row| row.get(0)).unwrap();
+    assert_eq!(page_size, 8192);
+}
+
+#[test]
+fn interleaved_blocks_read_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let start = "2024-01-01T00:00:00Z".parse::<Timestamp>().unwrap();
+    let at = |second: i64| (start + jiff::SignedDuration::from_secs(second)).to_string();
+    // Each insert makes one block, and block b holds seconds b and b + 300, so a read in time order passes
+    // through all 300 blocks twice, more than a reader keeps decompressed.
+    for block in 0..300 {
+        let later = block + 300;
+        let pair = [record("t1", &format!("ma:{block}"), &at(block)), record("t1", &format!("ma:{later}"), &at(later))];
+        store.insert(&pair).unwrap();
+    }
+
+    let mut ids = Vec::new();
+    store
+        .for_each_event(&TenantId::new("t1"), |event| {
+            ids.push(event.record_id);
+            true
+        })
+        .unwrap();
+    let expected: Vec<String> = (0..600).map(|second| format!("ma:{second}")).collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn first_copy_in_a_batch_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let first = record("t1", "ma:1", "2024-01-01T00:00:00Z");
+    let mut copy = first.clone();
+    copy.raw = "{\"Id\":\"1\",\"copy\":true}".to_owned();
+    let other = record("t1", "ma:2", "2024-01-02T00:00:00Z");
+
+    let stats = store.insert(&[first.clone(), copy, other.clone()]).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (2, 1));
+    assert_eq!(read_records(&store, "t1"), vec![first, other]);
 }

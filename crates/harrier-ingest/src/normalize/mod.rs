@@ -95,10 +95,10 @@ pub(crate) fn user_key(text: &str) -> Option<String> {
 /// Splits a list written as `a;b`, `a,b` or a JSON array of strings into its items.
 pub(crate) fn split_list(text: &str) -> Vec<String> {
     let trimmed = text.trim();
-    if trimmed.starts_with('[') {
-        if let Ok(items) = serde_json::from_str::<Vec<String>>(trimmed) {
-            return items.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-        }
+    if trimmed.starts_with('[')
+        && let Ok(items) = serde_json::from_str::<Vec<String>>(trimmed)
+    {
+        return items.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
     }
     trimmed.split([';', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }

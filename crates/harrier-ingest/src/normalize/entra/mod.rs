@@ -74,6 +74,9 @@ pub(super) fn sign_in_outcome(activity: &Activity) -> Option<Outcome> {
 struct Layers<'a> {
     payload: Fields<'a>,
     envelope: Fields<'a>,
+    /// Whether `payload` is a `properties` object apart from the envelope. When it is not, both layers are
+    /// the same object and a name missing from the payload is not looked up again.
+    layered: bool,
 }
 
 /// Returns a record's `properties` object, parsed when a CSV export stored it as JSON text.
@@ -83,15 +86,23 @@ fn properties<'a>(record: Fields<'a>) -> Option<Cow<'a, Value>> {
 
 impl<'a> Layers<'a> {
     fn new(envelope: Fields<'a>, properties: Option<&'a Value>) -> Layers<'a> {
-        Layers { payload: properties.and_then(Fields::of).unwrap_or(envelope), envelope }
+        match properties.and_then(Fields::of) {
+            Some(payload) => Layers { payload, envelope, layered: true },
+            None => Layers { payload: envelope, envelope, layered: false },
+        }
+    }
+
+    /// Returns the envelope when it is a layer apart from the payload.
+    fn outer(&self) -> Option<Fields<'a>> {
+        self.layered.then_some(self.envelope)
     }
 
     fn get(&self, name: &str) -> Option<&'a Value> {
-        self.payload.get(name).or_else(|| self.envelope.get(name))
+        self.payload.get(name).or_else(|| self.outer()?.get(name))
     }
 
     fn str(&self, name: &str) -> Option<&'a str> {
-        self.payload.str(name).or_else(|| self.envelope.str(name))
+        self.payload.str(name).or_else(|| self.outer()?.str(name))
     }
 
     /// Returns the first of `names` that is a string, trying each name in both layers before the next name.
@@ -100,7 +111,7 @@ impl<'a> Layers<'a> {
     }
 
     fn json(&self, name: &str) -> Option<Cow<'a, Value>> {
-        self.payload.json(name).or_else(|| self.envelope.json(name))
+        self.payload.json(name).or_else(|| self.outer()?.json(name))
     }
 
     fn json_any(&self, names: &[&str]) -> Option<Cow<'a, Value>> {
@@ -108,11 +119,11 @@ impl<'a> Layers<'a> {
     }
 
     fn bool(&self, name: &str) -> Option<bool> {
-        self.payload.bool(name).or_else(|| self.envelope.bool(name))
+        self.payload.bool(name).or_else(|| self.outer()?.bool(name))
     }
 
     fn i64(&self, name: &str) -> Option<i64> {
-        self.payload.i64(name).or_else(|| self.envelope.i64(name))
+        self.payload.i64(name).or_else(|| self.outer()?.i64(name))
     }
 }
 
