@@ -22,6 +22,7 @@
 mod action;
 mod execute;
 mod graph;
+pub mod linklock;
 mod log;
 mod planner;
 mod policy;
