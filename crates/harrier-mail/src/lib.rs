@@ -33,6 +33,7 @@
 //! # Ok::<(), harrier_mail::MailError>(())
 //! ```
 
+pub mod analysis;
 mod attachment;
 mod auth;
 mod error;
@@ -42,6 +43,7 @@ mod origin;
 mod read;
 mod urls;
 
+pub use analysis::{Analysis, AnalysisOptions, Class, Factor, FactorKind, Verdict, analyze};
 pub use attachment::Attachment;
 pub use auth::{AuthResult, AuthenticationResults};
 pub use error::MailError;
