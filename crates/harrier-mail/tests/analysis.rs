@@ -440,3 +440,55 @@ fn random_text_never_panics() {
         let _ = analyze(&parse_bytes(body.as_bytes()), &AnalysisOptions::default());
     }
 }
+
+#[test]
+fn sender_header_factors_flagged() {
+    let message = parse_bytes(
+        "From: \"Prοtocolo 12345678901\" <bradesco-pontos@rewards.example.top>\r\nTo: victim@example.org\r\n\
+         Subject: Re: victim@example.org, your points expire\r\n\r\nDear victim@example.org, redeem your points.\r\n"
+            .as_bytes(),
+    );
+    let kinds = default_kinds(&message);
+    for expected in [
+        FactorKind::DisplayNameNumber,
+        FactorKind::BrandInSenderAddress,
+        FactorKind::AbusedTldSender,
+        FactorKind::ObfuscatedText,
+        FactorKind::RecipientInSubject,
+        FactorKind::RecipientInBody,
+        FactorKind::FakeReply,
+    ] {
+        assert!(kinds.contains(&expected), "{expected:?} missing from {kinds:?}");
+    }
+}
+
+#[test]
+fn plain_personal_mail_is_clean() {
+    let message = parse_bytes(
+        b"From: \"Alice Example\" <alice@example.org>\r\nTo: bob@example.net\r\nSubject: Re: lunch\r\nIn-Reply-To: <x@example.net>\r\n\r\nSee you at noon.\r\n",
+    );
+    let analysis = analyze(&message, &AnalysisOptions::default());
+    assert_eq!(analysis.verdict.class, Class::Clean, "{:?}", analysis.factors);
+    assert_eq!(analysis.verdict.score, 0);
+}
+
+#[test]
+fn missing_from_is_malformed_sender() {
+    let message = parse_bytes(b"To: bob@example.net\r\nSubject: hello\r\n\r\nbody\r\n");
+    assert!(default_kinds(&message).contains(&FactorKind::MalformedSender));
+}
+
+#[test]
+fn pdf_link_analysed_as_link() {
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Annot /Subtype /Link /A << /S /URI /URI (https://bit.ly/3abcdef) >> >> endobj\n%%EOF";
+    let bytes = message_with_attachment("a@example.org", "Your document.", "doc.pdf", "application/pdf", pdf);
+    let kinds = default_kinds(&parse_bytes(&bytes));
+    assert!(kinds.contains(&FactorKind::PdfLink), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::Shortener), "{kinds:?}");
+}
+
+#[test]
+fn abused_tld_link_flagged() {
+    let factors = links::analyze_url("https://secure-login.example.top/x", None, None, &[]);
+    assert!(factors.iter().any(|factor| factor.kind == FactorKind::AbusedTldLink));
+}

@@ -46,6 +46,9 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         factors.push(Factor::new(FactorKind::BrandInSenderAddress, format!("{} in {}", brand.name, address(from))));
     }
 
+    if lists::ABUSED_TLDS.iter().any(|tld| from_domain.ends_with(&format!(".{tld}"))) {
+        factors.push(Factor::new(FactorKind::AbusedTldSender, from_domain.clone()));
+    }
     let freemail = lists::FREEMAIL.contains(&from_domain);
     if freemail && names_organisation(display_name) {
         factors.push(Factor::new(FactorKind::FreemailSender, format!("{display_name:?} <{}>", address(from))));

@@ -126,10 +126,14 @@ fn host_factors(host: &str, url: &Url, url_text: &str, sender: Option<&str>, pro
             }
             None => {}
         }
+        if lists::ABUSED_TLDS.iter().any(|tld| registrable.ends_with(&format!(".{tld}"))) {
+            factors.push(Factor::new(FactorKind::AbusedTldLink, registrable.clone()));
+        }
         if !sender_is(registrable)
-            && let Some(target) = lookalike(registrable, protected) {
-                factors.push(Factor::new(FactorKind::LookalikeLinkDomain, format!("{registrable} ({target})")));
-            }
+            && let Some(target) = lookalike(registrable, protected)
+        {
+            factors.push(Factor::new(FactorKind::LookalikeLinkDomain, format!("{registrable} ({target})")));
+        }
     }
     factors
 }

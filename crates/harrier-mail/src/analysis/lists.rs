@@ -59,6 +59,8 @@ pub static FILE_SHARING: LazyLock<Vec<String>> =
 pub static FREEMAIL: LazyLock<Vec<String>> = LazyLock::new(|| entries(include_str!("../../data/freemail.txt")));
 pub static RISKY_EXTENSIONS: LazyLock<Vec<String>> =
     LazyLock::new(|| entries(include_str!("../../data/risky_extensions.txt")));
+pub static ABUSED_TLDS: LazyLock<Vec<String>> =
+    LazyLock::new(|| entries(include_str!("../../data/abused_tlds.txt")));
 pub static CALL_TO_ACTION: LazyLock<Vec<String>> =
     LazyLock::new(|| entries(include_str!("../../data/call_to_action.txt")));
 pub static BRANDS: LazyLock<Vec<Brand>> = LazyLock::new(|| parse_brands(include_str!("../../data/brands.txt")));

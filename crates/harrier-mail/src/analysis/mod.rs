@@ -59,6 +59,8 @@ pub enum FactorKind {
     QrCodeLink,
     /// A link whose fragment carries an email address, as phishing kits use to prefill the victim's sign-in.
     AddressInLink,
+    /// A link's domain is under a top-level domain where most names are abused.
+    AbusedTldLink,
     /// A link inside a PDF attachment.
     PdfLink,
 
@@ -87,6 +89,14 @@ pub enum FactorKind {
     FakeReply,
     /// The subject carries a recipient's address, as mass-personalised scams write it.
     RecipientInSubject,
+    /// The start of the body names the recipient by address, in mail that is not from a mailing list.
+    RecipientInBody,
+    /// The From domain is under a top-level domain where most names are abused.
+    AbusedTldSender,
+    /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
+    /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
+    /// blocks.
+    ObfuscatedText,
 
     // Authentication, from the receiving host's Authentication-Results.
     /// SPF failed (`fail`).
@@ -199,6 +209,15 @@ pub fn analyze(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
     }
+    for text in [message.subject.as_deref(), message.from.as_ref().and_then(|from| from.name.as_deref())].into_iter().flatten() {
+        if is_obfuscated(text) {
+            factors.push(Factor::new(FactorKind::ObfuscatedText, text));
+            break;
+        }
+    }
+    if let Some(address) = recipient_in_body(message) {
+        factors.push(Factor::new(FactorKind::RecipientInBody, address));
+    }
     if fake_reply(message) {
         factors.push(Factor::new(FactorKind::FakeReply, message.subject.clone().unwrap_or_default()));
     }
@@ -218,6 +237,39 @@ fn recipient_in_subject(message: &MailMessage) -> Option<String> {
         .filter_map(|mailbox| mailbox.address.as_deref())
         .map(str::to_lowercase)
         .find(|address| address.contains('@') && subject.contains(address.as_str()))
+}
+
+/// Characters at the start of the body searched for the recipient's address: the greeting, not the
+/// footer, where newsletters print the subscribed address.
+const GREETING_CHARS: usize = 400;
+
+/// Returns a To address that appears at the start of the body text. Mailing lists are left out, because
+/// list software writes the subscriber's address into the message.
+fn recipient_in_body(message: &MailMessage) -> Option<String> {
+    if is_bulk(message) {
+        return None;
+    }
+    let body = message.text_body.as_deref().or(message.html_body.as_deref())?;
+    let greeting: String = body.chars().take(GREETING_CHARS).collect::<String>().to_lowercase();
+    message
+        .to
+        .iter()
+        .filter_map(|mailbox| mailbox.address.as_deref())
+        .map(str::to_lowercase)
+        .find(|address| address.contains('@') && greeting.contains(address.as_str()))
+}
+
+/// Returns whether `text` has a word that mixes scripts or letters styled with Unicode blocks meant for
+/// phonetics and mathematics, which people do not type in ordinary mail.
+fn is_obfuscated(text: &str) -> bool {
+    use unicode_security::MixedScript;
+
+    let styled = |character: char| {
+        matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF | 0x2070..=0x209F | 0xFF21..=0xFF5A)
+    };
+    text.split(|character: char| !character.is_alphanumeric())
+        .filter(|word| word.chars().count() >= 3)
+        .any(|word| word.chars().any(styled) || !word.is_single_script())
 }
 
 fn fake_reply(message: &MailMessage) -> bool {

@@ -80,11 +80,11 @@ use FactorKind as K;
 #[rustfmt::skip]
 pub const WEIGHTS: &[FactorWeight] = &[
     //  kind                          first extra  max  class
-    row(K::AnchorDomainMismatch,        10,   5,   20, Some(Phish)),
+    row(K::AnchorDomainMismatch,        10,   2,   15, Some(Phish)),
     row(K::AnchorBrandMismatch,         30,   5,   35, Some(Phish)),
     row(K::CallToActionOffDomain,        20,   5,   30, Some(Phish)),
     row(K::IpLiteralHost,               25,   0,   25, Some(Phish)),
-    row(K::Shortener,                   10,   0,   10, None),
+    row(K::Shortener,                   10,   0,   10, Some(Phish)),
     row(K::PunycodeHost,                15,   0,   15, Some(Phish)),
     row(K::MixedScriptHost,             30,   0,   30, Some(Phish)),
     row(K::FreeHosting,                 20,   5,   30, Some(Phish)),
@@ -94,6 +94,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::LookalikeLinkDomain,         30,   0,   30, Some(Phish)),
     row(K::QrCodeLink,                  25,   0,   25, Some(Phish)),
     row(K::AddressInLink,               20,   0,   20, Some(Phish)),
+    row(K::AbusedTldLink,               10,   0,   10, Some(Phish)),
     row(K::PdfLink,                     15,   0,   15, Some(Phish)),
     row(K::BrandInLinkPath,             10,   0,   10, Some(Phish)),
 
@@ -109,12 +110,15 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::MalformedSender,             10,   0,   10, Some(Spoof)),
     row(K::FakeReply,                   10,   0,   10, Some(Spoof)),
     row(K::RecipientInSubject,          15,   0,   15, None),
+    row(K::RecipientInBody,             10,   0,   10, None),
+    row(K::AbusedTldSender,             10,   0,   10, Some(Spoof)),
+    row(K::ObfuscatedText,              20,   0,   20, Some(Spoof)),
 
     row(K::SpfFail,                     15,   0,   15, Some(Spoof)),
     row(K::SpfSoftfail,                  5,   0,    5, Some(Spoof)),
     row(K::DkimFail,                    10,   0,   10, Some(Spoof)),
     row(K::DmarcFail,                   25,   0,   25, Some(Spoof)),
-    row(K::CompauthFail,                25,   0,   25, Some(Spoof)),
+    row(K::CompauthFail,                30,   0,   30, Some(Spoof)),
 
     row(K::AttachmentTypeMismatch,      20,   0,   20, Some(Mal)),
     row(K::ExecutableAttachment,        45,   0,   45, Some(Mal)),
@@ -258,7 +262,11 @@ mod tests {
             Factor::new(FactorKind::HtmlCredentialForm, "login.html"),
         ], true);
         assert_eq!(analysis.verdict.class, Class::CredentialPhishing);
-        assert_eq!(analysis.verdict.score, 85);
+        let expected: u8 = [FactorKind::DmarcFail, FactorKind::CompauthFail, FactorKind::HtmlCredentialForm]
+            .into_iter()
+            .map(|kind| weight_of(kind).weight)
+            .sum();
+        assert_eq!(analysis.verdict.score, u32::from(expected));
     }
 
     #[test]
@@ -268,8 +276,9 @@ mod tests {
             Factor::new(FactorKind::CompauthFail, "compauth=fail"),
             Factor::new(FactorKind::SpfFail, "spf=fail"),
         ];
-        assert_eq!(decide(factors.clone(), false).verdict, Verdict { class: Class::Spoofing, score: 65 });
-        assert_eq!(decide(factors, true).verdict, Verdict { class: Class::CredentialPhishing, score: 65 });
+        let score = factors.iter().map(|factor| u32::from(weight_of(factor.kind).weight)).sum();
+        assert_eq!(decide(factors.clone(), false).verdict, Verdict { class: Class::Spoofing, score });
+        assert_eq!(decide(factors, true).verdict, Verdict { class: Class::CredentialPhishing, score });
     }
 
     #[test]
