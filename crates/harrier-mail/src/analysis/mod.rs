@@ -156,6 +156,11 @@ pub enum FactorKind {
     /// A known sender's IBAN differs from the ones seen before.
     BankDetailsChanged,
 
+    // Verdict.
+    /// Evidence from three or more of: the sender and its authentication, the links, the attachments and
+    /// the language. Added by the verdict, because independent marks together are stronger than each.
+    CombinedEvidence,
+
     // Bulk mail.
     /// Mailing-list headers (`List-Unsubscribe` or `List-Id`).
     BulkMail,

@@ -143,6 +143,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::BankAccountDetails,           8,   0,    8, Some(Fraud)),
     row(K::BankDetailsChanged,          45,   0,   45, Some(Fraud)),
 
+    row(K::CombinedEvidence,            10,   0,   10, None),
     row(K::BulkMail,                     0,   0,    0, None),
 ];
 
@@ -157,6 +158,38 @@ const MIN_PAYLOAD_EVIDENCE: u32 = 6;
 
 /// Points of sender-forgery evidence that make a threat score spoofing (or phishing, with links).
 const MIN_SPOOFING_EVIDENCE: u32 = 15;
+
+/// Groups of evidence needed for [`FactorKind::CombinedEvidence`].
+const MIN_COMBINED_GROUPS: usize = 3;
+
+/// Returns the groups (sender, links, attachments, language) that have factors with points, in that order.
+fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
+    let group = |kind: FactorKind| match kind {
+        K::AnchorDomainMismatch | K::AnchorBrandMismatch | K::CallToActionOffDomain | K::IpLiteralHost
+        | K::Shortener | K::PunycodeHost | K::MixedScriptHost | K::FreeHosting | K::FormService
+        | K::FileShareLink | K::BrandOnForeignDomain | K::BrandInLinkPath | K::LookalikeLinkDomain
+        | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink => Some("links"),
+        K::AttachmentTypeMismatch | K::ExecutableAttachment | K::DoubleExtension | K::HtmlAttachment
+        | K::HtmlCredentialForm | K::HtmlScriptRedirect | K::OfficeMacro | K::PdfActiveContent
+        | K::ArchiveEncrypted | K::ArchiveNested | K::ArchiveExecutable | K::ArchiveLimitExceeded
+        | K::ArchiveUnreadable => Some("attachments"),
+        K::Urgency | K::PaymentRequest | K::GiftCardRequest | K::CredentialRequest | K::AccountThreat
+        | K::ScamLanguage | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
+        K::CombinedEvidence | K::BulkMail => None,
+        // Sender identity, authentication and the other header checks; a Return-Path on another domain
+        // is too common in bulk mail to count as a group of its own.
+        K::ReturnPathMismatch => None,
+        _ => Some("sender"),
+    };
+    let mut groups = Vec::new();
+    for name in ["sender", "links", "attachments", "language"] {
+        let present = weighted.iter().any(|factor| factor.weight > 0 && group(factor.factor.kind) == Some(name));
+        if present {
+            groups.push(name);
+        }
+    }
+    groups
+}
 
 /// Returns the weight row of `kind`.
 pub fn weight_of(kind: FactorKind) -> FactorWeight {
@@ -204,6 +237,12 @@ pub fn decide(factors: Vec<Factor>, has_payload: bool) -> Analysis {
             None => counted.push((factor.kind, points)),
         }
         weighted.push(WeightedFactor { factor, weight: points, class: row.class });
+    }
+    let groups = evidence_groups(&weighted);
+    if groups.len() >= MIN_COMBINED_GROUPS {
+        let row = weight_of(FactorKind::CombinedEvidence);
+        let factor = Factor::new(FactorKind::CombinedEvidence, groups.join(", "));
+        weighted.push(WeightedFactor { factor, weight: u32::from(row.weight), class: row.class });
     }
     weighted.sort_by(|first, second| second.weight.cmp(&first.weight).then(first.factor.kind.cmp(&second.factor.kind)));
 
@@ -279,6 +318,19 @@ mod tests {
         let score = factors.iter().map(|factor| u32::from(weight_of(factor.kind).weight)).sum();
         assert_eq!(decide(factors.clone(), false).verdict, Verdict { class: Class::Spoofing, score });
         assert_eq!(decide(factors, true).verdict, Verdict { class: Class::CredentialPhishing, score });
+    }
+
+    #[test]
+    fn three_groups_add_combined_evidence() {
+        let factors = vec![
+            Factor::new(FactorKind::DmarcFail, "dmarc=fail"),
+            Factor::new(FactorKind::Shortener, "bit.ly"),
+            Factor::new(FactorKind::Urgency, "urgent"),
+        ];
+        let analysis = decide(factors.clone(), true);
+        assert!(analysis.factors.iter().any(|factor| factor.factor.kind == FactorKind::CombinedEvidence));
+        let two = decide(factors[..2].to_vec(), true);
+        assert!(!two.factors.iter().any(|factor| factor.factor.kind == FactorKind::CombinedEvidence));
     }
 
     #[test]
