@@ -134,7 +134,9 @@ pub fn find_ibans(text: &str) -> Vec<String> {
     for candidate in IBAN_CANDIDATE.find_iter(text) {
         let compact: String = candidate.as_str().chars().filter(|character| *character != ' ').collect::<String>().to_ascii_uppercase();
         let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(country, _)| compact.starts_with(country)) else { continue };
-        if compact.len() < length {
+        // Case-insensitive `[a-z]` also matches the Kelvin sign and the long s, so a candidate may hold
+        // multi-byte characters, and byte slicing below needs ASCII.
+        if !compact.is_ascii() || compact.len() < length {
             continue;
         }
         let iban = &compact[..length];
@@ -252,6 +254,7 @@ mod tests {
         let text = "please pay to iban: de89 3704 0044 0532 0130 00 bic cobadeffxxx by friday";
         assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
         assert!(find_ibans("order de12 3456 7890 1234 5678 90 shipped").is_empty());
+        assert!(find_ibans("de89 \u{212A}\u{212A}\u{212A}\u{212A} 0044 0532 0130 00").is_empty());
     }
 
     #[test]
