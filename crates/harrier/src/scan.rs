@@ -189,6 +189,8 @@ struct FolderResult {
     /// for ham folders.
     threat_rate: f64,
     by_class: BTreeMap<&'static str, usize>,
+    /// Share of the folder's messages in each class, from 0 to 1.
+    rate_by_class: BTreeMap<&'static str, f64>,
 }
 
 pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
@@ -226,6 +228,8 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
         };
         result.skipped = for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
         result.threat_rate = if result.messages == 0 { 0.0 } else { result.threats as f64 / result.messages as f64 };
+        let messages = result.messages.max(1) as f64;
+        result.rate_by_class = result.by_class.iter().map(|(class, count)| (*class, *count as f64 / messages)).collect();
         results.push(result);
     }
     if results.is_empty() {

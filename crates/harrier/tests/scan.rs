@@ -66,6 +66,7 @@ fn eval_email_reports_rates_per_folder() {
     assert_eq!(results[0]["threats"], 0);
     assert_eq!(results[1]["messages"], 2);
     assert_eq!(results[1]["threats"], 1);
+    assert_eq!(results[1]["rate_by_class"]["malware"], 0.5);
 }
 
 #[test]
