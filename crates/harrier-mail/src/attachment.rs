@@ -18,6 +18,9 @@ pub struct Attachment {
     pub detected_extension: Option<String>,
     /// True when the file name has an extension and the detected type belongs to another one.
     pub extension_mismatch: bool,
+    /// The decoded content, kept for the attachment analysis and left out of serialised summaries.
+    #[serde(skip)]
+    pub content: Vec<u8>,
 }
 
 /// Extensions of formats that are zip archives inside; `infer` may report any of them for each other.
@@ -58,10 +61,11 @@ pub fn summarize(part: &MessagePart<'_>) -> Attachment {
         detected_type: detected.map(|kind| kind.mime_type().to_string()),
         detected_extension,
         extension_mismatch,
+        content: content.to_vec(),
     }
 }
 
-fn name_extension(file_name: Option<&str>) -> Option<String> {
+pub(crate) fn name_extension(file_name: Option<&str>) -> Option<String> {
     let (_, extension) = file_name?.trim().rsplit_once('.')?;
     (!extension.is_empty()).then(|| extension.to_ascii_lowercase())
 }

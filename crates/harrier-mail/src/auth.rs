@@ -11,7 +11,7 @@ use serde::Serialize;
 pub struct AuthenticationResults {
     /// The header value as it appears in the message, unfolded.
     pub raw: String,
-    /// The authserv-id: the host or domain that wrote the header.
+    /// The authserv-id: the host or domain that wrote the header. Exchange Online leaves it out.
     pub authserv_id: Option<String>,
     /// The method results, in header order.
     pub results: Vec<AuthResult>,
@@ -33,14 +33,17 @@ impl AuthenticationResults {
     pub fn parse(raw: &str) -> Self {
         let unfolded = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         let cleaned = strip_comments(&unfolded);
-        let mut clauses = split_clauses(&cleaned).into_iter();
-        let authserv_id = clauses
-            .next()
-            .and_then(|first| tokenize(&first).into_iter().next())
-            .and_then(|token| match token {
+        let mut clauses = split_clauses(&cleaned).into_iter().peekable();
+        // Exchange Online writes no authserv-id, so its first clause is already a result (`spf=pass`).
+        let first_is_result = clauses.peek().is_some_and(|first| tokenize(first).get(1) == Some(&Token::Equals));
+        let authserv_id = if first_is_result {
+            None
+        } else {
+            clauses.next().and_then(|first| tokenize(&first).into_iter().next()).and_then(|token| match token {
                 Token::Word(word) => Some(word),
                 _ => None,
-            });
+            })
+        };
         let results = clauses.filter_map(|clause| parse_clause(&tokenize(&clause))).collect();
         Self { raw: unfolded, authserv_id, results }
     }
@@ -175,4 +178,28 @@ fn parse_clause(tokens: &[Token]) -> Option<AuthResult> {
         rest = tail;
     }
     Some(AuthResult { method, result, properties })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_without_authserv_id_keeps_first_result() {
+        let parsed = AuthenticationResults::parse(
+            "spf=fail (sender IP is 192.0.2.1) smtp.mailfrom=example.org; dkim=none (message not signed) \
+             header.d=none;dmarc=fail action=none header.from=example.org;compauth=fail reason=001",
+        );
+        assert_eq!(parsed.authserv_id, None);
+        assert_eq!(parsed.result_of("spf"), Some("fail"));
+        assert_eq!(parsed.result_of("dmarc"), Some("fail"));
+        assert_eq!(parsed.result_of("compauth"), Some("fail"));
+    }
+
+    #[test]
+    fn header_with_authserv_id_reads_it() {
+        let parsed = AuthenticationResults::parse("mx.example.net; spf=pass smtp.mailfrom=example.org");
+        assert_eq!(parsed.authserv_id.as_deref(), Some("mx.example.net"));
+        assert_eq!(parsed.result_of("spf"), Some("pass"));
+    }
 }

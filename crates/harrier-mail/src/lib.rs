@@ -19,6 +19,10 @@
 //!   X-MS-Exchange-Organization-SCL, X-Spam-*) go to [`MailMessage::upstream_verdicts`] only, so later
 //!   stages cannot mistake another filter's opinion for evidence.
 //!
+//! - [`analyze`] turns a summary into factors (links, sender identity, authentication results,
+//!   attachments, fraud language) and a [`Verdict`]: a score from 0 to 100 and a [`Class`]. The weights
+//!   are one table, [`analysis::WEIGHTS`], and the word and host lists are text files under `data/`.
+//!
 //! Nothing in this crate resolves or fetches a URL or a host name found in a message.
 //!
 //! ```no_run
@@ -33,6 +37,7 @@
 //! # Ok::<(), harrier_mail::MailError>(())
 //! ```
 
+pub mod analysis;
 mod attachment;
 mod auth;
 mod error;
@@ -42,6 +47,7 @@ mod origin;
 mod read;
 mod urls;
 
+pub use analysis::{Analysis, AnalysisOptions, Class, Factor, FactorKind, Verdict, analyze};
 pub use attachment::Attachment;
 pub use auth::{AuthResult, AuthenticationResults};
 pub use error::MailError;

@@ -89,6 +89,8 @@ pub struct MailMessage {
     pub reply_to: Vec<Mailbox>,
     /// The Return-Path address.
     pub return_path: Option<String>,
+    /// True when the message has an In-Reply-To or References header, as real replies do.
+    pub has_reply_headers: bool,
     /// The To recipients, group members included.
     pub to: Vec<Mailbox>,
     /// The Cc recipients.
@@ -159,6 +161,7 @@ fn empty_summary(raw: &RawMessage) -> MailMessage {
         sender: None,
         reply_to: Vec::new(),
         return_path: None,
+        has_reply_headers: false,
         to: Vec::new(),
         cc: Vec::new(),
         bcc: Vec::new(),
@@ -182,6 +185,7 @@ fn fill_headers(summary: &mut MailMessage, message: &Message<'_>) {
     summary.sender = message.sender().and_then(|sender| mailboxes(Some(sender)).into_iter().next());
     summary.reply_to = mailboxes(message.reply_to());
     summary.return_path = message.return_address().map(str::to_string);
+    summary.has_reply_headers = !message.in_reply_to().is_empty() || !message.references().is_empty();
     summary.to = mailboxes(message.to());
     summary.cc = mailboxes(message.cc());
     summary.bcc = mailboxes(message.bcc());

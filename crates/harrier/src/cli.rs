@@ -49,7 +49,10 @@ pub enum Command {
     /// Write a simulated tenant's logs, with attack scenarios and ground-truth labels.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(SimulateArgs),
-    /// Evaluate detection on labelled logs.
+    /// Analyse mail messages and print a verdict with its factors for each.
+    #[command(after_help = crate::scan::SCAN_EXAMPLES)]
+    Scan(crate::scan::ScanArgs),
+    /// Evaluate detection on labelled logs or mail.
     Eval {
         #[command(subcommand)]
         command: EvalCommand,
@@ -414,6 +417,8 @@ pub struct SimulateArgs {
 pub enum EvalCommand {
     /// Replay labelled Microsoft 365 and Entra logs and score the incidents against the labels.
     Saas(EvalSaasArgs),
+    /// Analyse folders of known ham and phishing mail and report detection and false-positive rates.
+    Email(crate::scan::EvalEmailArgs),
 }
 
 #[derive(Debug, Args)]

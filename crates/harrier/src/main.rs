@@ -7,6 +7,7 @@ mod export;
 mod intel;
 mod replay;
 mod respond;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -30,7 +31,9 @@ fn main() -> ExitCode {
         Command::Models(args) => detect::run_models(args),
         Command::Report(args) => detect::run_report(args),
         Command::Simulate(args) => simulate(args),
+        Command::Scan(args) => scan::run(args),
         Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
+        Command::Eval { command: EvalCommand::Email(args) } => scan::run_eval(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
         Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
         Command::Actions { command } => match command {
@@ -90,7 +93,7 @@ fn restore_sigpipe() {
 /// comes from `HARRIER_LOG` (for example `debug` or `harrier_ingest=trace`) and defaults to warnings.
 fn init_logging(cli: &Cli) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HARRIER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,html5ever=error"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match cli.log_format {
         cli::LogFormat::Text => builder.init(),

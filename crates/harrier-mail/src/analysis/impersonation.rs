@@ -1,0 +1,262 @@
+//! Sender impersonation: display names that carry another address or a brand, look-alike domains, and
+//! Reply-To or Return-Path domains that differ from the From domain.
+
+use unicode_security::skeleton;
+
+use super::domain::{address_domain, domains_in_text, public_suffix, registrable_domain, registrable_label};
+use super::lists::{self, BRANDS};
+use super::{Factor, FactorKind};
+use crate::message::MailMessage;
+
+/// Words in a display name that present a free-mail sender as an organisation.
+const ORGANISATION_WORDS: &[&str] = &[
+    "support", "security", "helpdesk", "help desk", "administrator", "admin", "billing", "service", "services",
+    "department", "payroll", "accounts", "customer care", "team", "it desk", "webmail", "mail server",
+];
+
+/// Runs the sender checks on `message`. `protected` contains the registrable domains whose look-alikes count.
+pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
+    let mut factors = Vec::new();
+    let Some(from) = &message.from else {
+        factors.push(Factor::new(FactorKind::MalformedSender, "no From header"));
+        return factors;
+    };
+    let from_host = from.address.as_deref().and_then(address_domain);
+    let from_domain = from_host.as_deref().and_then(registrable_domain);
+    let display_name = from.name.as_deref().unwrap_or_default();
+
+    if !display_name.is_empty() {
+        let named = named_domains(display_name);
+        if !named.is_empty() && from_domain.as_ref().is_none_or(|domain| !named.contains(domain)) {
+            factors.push(Factor::new(FactorKind::DisplayNameAddress, format!("{display_name:?} <{}>", address(from))));
+        }
+        if let Some(brand) = brand_in_display_name(display_name)
+            && from_domain.as_deref().is_none_or(|domain| !brand.owns(domain)) {
+                factors.push(Factor::new(FactorKind::DisplayNameBrand, format!("{} <{}>", brand.name, address(from))));
+            }
+    }
+    if has_long_number(display_name) {
+        factors.push(Factor::new(FactorKind::DisplayNameNumber, display_name));
+    }
+    let Some(from_domain) = from_domain else {
+        factors.push(Factor::new(FactorKind::MalformedSender, address(from)));
+        return factors;
+    };
+    if let Some(brand) = brand_in_address(address(from), &from_domain) {
+        factors.push(Factor::new(FactorKind::BrandInSenderAddress, format!("{} in {}", brand.name, address(from))));
+    }
+
+    if lists::ABUSED_TLDS.iter().any(|tld| from_domain.ends_with(&format!(".{tld}"))) {
+        factors.push(Factor::new(FactorKind::AbusedTldSender, from_domain.clone()));
+    }
+    let freemail = lists::FREEMAIL.contains(&from_domain);
+    if freemail && names_organisation(display_name) {
+        factors.push(Factor::new(FactorKind::FreemailSender, format!("{display_name:?} <{}>", address(from))));
+    }
+    if let Some(target) = lookalike(&from_domain, protected) {
+        factors.push(Factor::new(FactorKind::LookalikeSenderDomain, format!("{from_domain} ({target})")));
+    }
+    for reply_to in &message.reply_to {
+        let Some(reply_domain) = reply_to.address.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host))
+        else {
+            continue;
+        };
+        if reply_domain == from_domain {
+            continue;
+        }
+        factors.push(Factor::new(FactorKind::ReplyToMismatch, format!("{reply_domain} vs {from_domain}")));
+        if lists::FREEMAIL.contains(&reply_domain) {
+            factors.push(Factor::new(FactorKind::ReplyToFreemail, reply_domain.clone()));
+        }
+        break;
+    }
+    let return_domain =
+        message.return_path.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
+    if let Some(return_domain) = return_domain.filter(|domain| *domain != from_domain) {
+        factors.push(Factor::new(FactorKind::ReturnPathMismatch, format!("{return_domain} vs {from_domain}")));
+    }
+    factors
+}
+
+/// Returns the domains a display name carries as an address (`"ceo@example.com" <x@other.net>`) or as the
+/// whole name (`"paypal.com" <x@other.net>`). A domain inside a longer name ("CNET News.com Daily") is a
+/// publication's name and does not count.
+fn named_domains(display_name: &str) -> Vec<String> {
+    let trimmed = display_name.trim().trim_matches(['"', '\'', '<', '>', '(', ')']);
+    if !trimmed.contains(char::is_whitespace) {
+        return domains_in_text(trimmed);
+    }
+    display_name
+        .split(|character: char| character.is_whitespace() || "<>()[]\"',;".contains(character))
+        .filter(|word| word.contains('@'))
+        .flat_map(domains_in_text)
+        .collect()
+}
+
+/// Returns whether a display name has a run of eight or more digits.
+fn has_long_number(display_name: &str) -> bool {
+    let mut run = 0;
+    for character in display_name.chars() {
+        run = if character.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 8 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Returns the brand whose name (six letters or more) appears in an address whose domain the brand does
+/// not own.
+fn brand_in_address(address: &str, from_domain: &str) -> Option<&'static lists::Brand> {
+    let lower = address.to_lowercase();
+    BRANDS.iter().find(|brand| !brand.common_word && brand.token.len() >= 6 && !brand.owns(from_domain) && lower.contains(&brand.token))
+}
+
+fn address(mailbox: &crate::message::Mailbox) -> &str {
+    mailbox.address.as_deref().unwrap_or_default()
+}
+
+/// Folds `text` to its UTS #39 confusable skeleton in lower case, so `Pаypal` with a Cyrillic `а` and
+/// `PayPal` compare equal.
+fn fold(text: &str) -> String {
+    skeleton(&text.to_lowercase()).collect::<String>().to_lowercase()
+}
+
+/// Returns whether `needle` occurs in `haystack` with no letter or digit on either side.
+fn contains_word(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    haystack.match_indices(needle).any(|(start, matched)| {
+        let before = haystack[..start].chars().next_back();
+        let after = haystack[start + matched.len()..].chars().next();
+        before.is_none_or(|character| !character.is_alphanumeric()) && after.is_none_or(|character| !character.is_alphanumeric())
+    })
+}
+
+/// Returns the brand that a display name names, comparing confusable skeletons word by word.
+fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
+    let folded = fold(display_name);
+    let lower = display_name.to_lowercase();
+    let words = display_name.split_whitespace().count();
+    BRANDS.iter().find(|brand| {
+        if brand.common_word && words > 3 {
+            return false;
+        }
+        let name = brand.name.to_lowercase();
+        contains_word(&lower, &name) || contains_word(&folded, &fold(&name))
+    })
+}
+
+fn names_organisation(display_name: &str) -> bool {
+    let lower = display_name.to_lowercase();
+    ORGANISATION_WORDS.iter().any(|word| contains_word(&lower, word))
+}
+
+/// Returns a description of the protected or brand domain that `registrable` imitates, if any.
+///
+/// Checks, in order: the same label under another suffix (protected domains only, because brands own many
+/// suffixes), an equal confusable skeleton (`rnicrosoft`, Cyrillic letters, punycode), a small edit
+/// distance on the label (Damerau-Levenshtein 1 for labels of 6 to 8 letters, 2 from 9), and the target's
+/// label as one hyphen-separated part of a longer label (`paypal-secure`).
+pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
+    if protected.iter().any(|domain| domain == registrable) || BRANDS.iter().any(|brand| brand.owns(registrable)) {
+        return None;
+    }
+    let label = registrable_label(registrable);
+    let unicode_label = if label.starts_with("xn--") { idna::domain_to_unicode(label).0 } else { label.to_string() };
+    let label_skeleton = fold(&unicode_label);
+
+    for target in protected {
+        let target_label = registrable_label(target);
+        if target_label == label && public_suffix(target) != public_suffix(registrable) {
+            return Some(format!("other suffix of {target}"));
+        }
+        if let Some(how) = label_imitates(label, &label_skeleton, target_label, 5) {
+            return Some(format!("{how} {target}"));
+        }
+    }
+    for brand in BRANDS.iter().filter(|brand| !brand.common_word) {
+        let Some(target) = brand.domains.first() else { continue };
+        let target_label = registrable_label(target);
+        if label == target_label {
+            continue;
+        }
+        if let Some(how) = label_imitates(label, &label_skeleton, target_label, 5) {
+            return Some(format!("{how} {target}"));
+        }
+        if target_label.len() >= 3 && label.split('-').any(|part| part == brand.token) {
+            return Some(format!("brand name in {target}"));
+        }
+    }
+    None
+}
+
+fn label_imitates(label: &str, label_skeleton: &str, target_label: &str, min_part: usize) -> Option<&'static str> {
+    if label == target_label {
+        return None;
+    }
+    if label_skeleton == fold(target_label) {
+        return Some("confusable with");
+    }
+    let allowed = match target_label.chars().count() {
+        0..=5 => 0,
+        6..=8 => 1,
+        _ => 2,
+    };
+    let distance = strsim::damerau_levenshtein(label, target_label);
+    if allowed > 0 && (1..=allowed).contains(&distance) {
+        return Some("edit distance of");
+    }
+    if target_label.len() >= min_part && label.len() > target_label.len() && label.split('-').any(|part| part == target_label) {
+        return Some("contains the name of");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookalike_by_edit_distance() {
+        let protected = vec!["contoso.com".to_string()];
+        assert_eq!(lookalike("contosso.com", &protected).as_deref(), Some("edit distance of contoso.com"));
+        assert_eq!(lookalike("paypall.com", &[]).as_deref(), Some("edit distance of paypal.com"));
+        // The digit 1 folds to the letter l, so the skeleton check finds this one first.
+        assert_eq!(lookalike("paypa1.com", &[]).as_deref(), Some("confusable with paypal.com"));
+    }
+
+    #[test]
+    fn lookalike_by_confusable_skeleton() {
+        assert_eq!(lookalike("rnicrosoft.com", &[]).as_deref(), Some("confusable with microsoft.com"));
+        // "аpple" is a common word and skipped; "pаypal" with a Cyrillic а is not.
+        let punycode = idna::domain_to_ascii("pаypal.com").expect("valid IDN");
+        assert_eq!(lookalike(&punycode, &[]).as_deref(), Some("confusable with paypal.com"));
+    }
+
+    #[test]
+    fn lookalike_by_suffix_and_combination() {
+        let protected = vec!["contoso.com".to_string()];
+        assert_eq!(lookalike("contoso.co", &protected).as_deref(), Some("other suffix of contoso.com"));
+        assert_eq!(lookalike("contoso-payments.com", &protected).as_deref(), Some("contains the name of contoso.com"));
+        assert!(lookalike("docusign-secure.com", &[]).is_some());
+    }
+
+    #[test]
+    fn real_and_unrelated_domains_not_lookalikes() {
+        let protected = vec!["contoso.com".to_string()];
+        assert_eq!(lookalike("contoso.com", &protected), None);
+        assert_eq!(lookalike("paypal.com", &[]), None);
+        assert_eq!(lookalike("example.org", &protected), None);
+        assert_eq!(lookalike("kernel.org", &[]), None);
+    }
+
+    #[test]
+    fn display_name_brand_folds_confusables() {
+        assert_eq!(brand_in_display_name("DocuSign Electronic Signature").map(|brand| brand.name.as_str()), Some("DocuSign"));
+        assert_eq!(brand_in_display_name("Mіcrosoft account team").map(|brand| brand.name.as_str()), Some("Microsoft"));
+        assert_eq!(brand_in_display_name("Alice Smith"), None);
+        assert_eq!(brand_in_display_name("Big Apple Pizza and Pasta Restaurant"), None);
+    }
+}

@@ -1,0 +1,286 @@
+//! Fraud language and payment details: phrase lists, IBAN and account-number extraction, and a memory of
+//! the IBANs each sender domain used before.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::lists;
+use super::{Factor, FactorKind, sender_domain};
+use crate::message::MailMessage;
+
+/// Characters of body text read; the rest of a longer body is ignored.
+const MAX_TEXT_CHARS: usize = 256 * 1024;
+
+/// A phrase list and the factor its matches raise.
+struct PhraseCategory {
+    kind: FactorKind,
+    phrases: &'static [String],
+    matcher: AhoCorasick,
+}
+
+static CATEGORIES: LazyLock<Vec<PhraseCategory>> = LazyLock::new(|| {
+    let lists: [(FactorKind, &'static [String]); 6] = [
+        (FactorKind::Urgency, &lists::URGENCY),
+        (FactorKind::PaymentRequest, &lists::PAYMENT),
+        (FactorKind::GiftCardRequest, &lists::GIFT_CARD),
+        (FactorKind::CredentialRequest, &lists::CREDENTIAL),
+        (FactorKind::AccountThreat, &lists::ACCOUNT_THREAT),
+        (FactorKind::ScamLanguage, &lists::PRIZE),
+    ];
+    lists
+        .into_iter()
+        .map(|(kind, phrases)| PhraseCategory {
+            kind,
+            phrases,
+            matcher: AhoCorasick::new(phrases).expect("phrase lists build an automaton"),
+        })
+        .collect()
+});
+
+/// Analyses the subject and body text of `message`. With `memory`, an IBAN that differs from the ones its
+/// sender domain used before is flagged.
+pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Factor> {
+    let text = message_text(message);
+    let mut factors = phrase_factors(&text);
+    let ibans = find_ibans(&text);
+    let accounts = find_account_numbers(&text);
+    if !ibans.is_empty() || !accounts.is_empty() {
+        let mut shown: Vec<String> = ibans.iter().map(|iban| mask(iban)).collect();
+        shown.extend(accounts.iter().map(|account| mask(account)));
+        factors.push(Factor { kind: FactorKind::BankAccountDetails, detail: shown.join(" "), count: shown.len() as u32 });
+    }
+    if let (Some(memory), Some(domain)) = (memory, sender_domain(message)) {
+        for iban in &ibans {
+            if let IbanCheck::Changed { previous } = memory.check(&domain, iban) {
+                let previous: Vec<String> = previous.iter().map(|iban| mask(iban)).collect();
+                factors.push(Factor::new(
+                    FactorKind::BankDetailsChanged,
+                    format!("{domain} sent {} (before: {})", mask(iban), previous.join(" ")),
+                ));
+            }
+        }
+    }
+    factors
+}
+
+/// Returns the subject and the body text, lower-cased. An HTML-only message is converted to text.
+pub fn message_text(message: &MailMessage) -> String {
+    let mut text = message.subject.clone().unwrap_or_default();
+    text.push('\n');
+    match (&message.text_body, &message.html_body) {
+        (Some(body), _) => text.extend(body.chars().take(MAX_TEXT_CHARS)),
+        (None, Some(html)) => {
+            let cut: String = html.chars().take(MAX_TEXT_CHARS * 2).collect();
+            text.push_str(&mail_parser::decoders::html::html_to_text(&cut));
+        }
+        (None, None) => {}
+    }
+    text.to_lowercase()
+}
+
+/// Matches every phrase list against lower-cased `text`. A match counts only at word boundaries.
+fn phrase_factors(text: &str) -> Vec<Factor> {
+    let mut factors = Vec::new();
+    for category in CATEGORIES.iter() {
+        let mut matched = BTreeSet::new();
+        for found in category.matcher.find_overlapping_iter(text) {
+            let before = text[..found.start()].chars().next_back();
+            let after = text[found.end()..].chars().next();
+            let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric());
+            if boundary(before) && boundary(after) {
+                matched.insert(category.phrases[found.pattern().as_usize()].as_str());
+            }
+        }
+        if !matched.is_empty() {
+            let detail = matched.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            factors.push(Factor { kind: category.kind, detail, count: matched.len() as u32 });
+        }
+    }
+    factors
+}
+
+/// IBAN lengths per country code, from the SWIFT IBAN registry.
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16), ("BG", 22), ("BH", 22),
+    ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28), ("CZ", 24), ("DE", 22), ("DK", 18), ("DO", 28),
+    ("EE", 20), ("EG", 29), ("ES", 24), ("FI", 18), ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23),
+    ("GL", 18), ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23), ("IS", 26),
+    ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32), ("LI", 21), ("LT", 20), ("LU", 20),
+    ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22), ("MK", 19), ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18),
+    ("NO", 15), ("PK", 24), ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24),
+    ("SC", 31), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29),
+    ("VA", 22), ("VG", 24), ("XK", 20),
+];
+
+static IBAN_CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{1,4}){3,9}\b").expect("IBAN pattern is valid")
+});
+
+static ACCOUNT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:account|acct|a/c|conta|konto|cuenta|rekening|compte)[ .]*(?:no\.?|number|nr\.?|nummer|número|numero|#)?[ ]*[:#]?[ ]*([0-9][0-9 \-]{5,22}[0-9])\b",
+    )
+    .expect("account pattern is valid")
+});
+
+/// Returns the valid IBANs in `text`, upper-case and without spaces. A candidate counts when its country
+/// code is known, it has that country's length and its mod-97 check (ISO 13616) gives 1.
+pub fn find_ibans(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for candidate in IBAN_CANDIDATE.find_iter(text) {
+        let compact: String = candidate.as_str().chars().filter(|character| *character != ' ').collect::<String>().to_ascii_uppercase();
+        let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(country, _)| compact.starts_with(country)) else { continue };
+        // Case-insensitive `[a-z]` also matches the Kelvin sign and the long s, so a candidate may hold
+        // multi-byte characters, and byte slicing below needs ASCII.
+        if !compact.is_ascii() || compact.len() < length {
+            continue;
+        }
+        let iban = &compact[..length];
+        if iban_checksum_valid(iban) && !found.iter().any(|known: &String| known == iban) {
+            found.push(iban.to_string());
+        }
+    }
+    found
+}
+
+/// Computes the ISO 13616 check: move the first four characters to the end, turn letters into 10 to 35,
+/// and take the number modulo 97. A valid IBAN gives 1.
+pub fn iban_checksum_valid(iban: &str) -> bool {
+    if iban.len() < 5 || !iban.chars().all(|character| character.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let rearranged = iban[4..].chars().chain(iban[..4].chars());
+    let mut remainder: u32 = 0;
+    for character in rearranged {
+        let value = character.to_digit(36).expect("alphanumeric was checked");
+        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+    }
+    remainder == 1
+}
+
+/// Returns the account numbers written after an "account number" label in `text`.
+pub fn find_account_numbers(text: &str) -> Vec<String> {
+    ACCOUNT_NUMBER
+        .captures_iter(text)
+        .filter_map(|captures| captures.get(1))
+        .map(|number| number.as_str().chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|digits| (6..=20).contains(&digits.len()))
+        .collect()
+}
+
+/// Shows the first four and last four characters of an account identifier.
+fn mask(value: &str) -> String {
+    let characters: Vec<char> = value.chars().collect();
+    if characters.len() <= 8 {
+        return value.to_string();
+    }
+    let head: String = characters[..4].iter().collect();
+    let tail: String = characters[characters.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// The IBANs each sender domain used, so a changed bank account of a known supplier can be flagged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMemory {
+    by_domain: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// How an IBAN compares with what a sender domain used before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IbanCheck {
+    /// No IBAN is remembered for the domain.
+    NewSender,
+    /// The domain used this IBAN before.
+    Known,
+    /// The domain used other IBANs before, listed here.
+    Changed {
+        /// The IBANs remembered for the domain.
+        previous: Vec<String>,
+    },
+}
+
+impl PaymentMemory {
+    /// Creates an empty memory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `domain` (a registrable domain) used `iban`.
+    pub fn remember(&mut self, domain: &str, iban: &str) {
+        self.by_domain.entry(domain.to_ascii_lowercase()).or_default().insert(normalize_iban(iban));
+    }
+
+    /// Compares `iban` with the IBANs remembered for `domain`.
+    pub fn check(&self, domain: &str, iban: &str) -> IbanCheck {
+        let Some(known) = self.by_domain.get(&domain.to_ascii_lowercase()) else { return IbanCheck::NewSender };
+        if known.contains(&normalize_iban(iban)) {
+            IbanCheck::Known
+        } else {
+            IbanCheck::Changed { previous: known.iter().cloned().collect() }
+        }
+    }
+
+    /// Records every valid IBAN in `message` under its From domain. Call it for mail known to be genuine
+    /// (for example, mail that passed DMARC and was paid), never for unchecked mail.
+    pub fn remember_message(&mut self, message: &MailMessage) {
+        let Some(domain) = sender_domain(message) else { return };
+        for iban in find_ibans(&message_text(message)) {
+            self.remember(&domain, &iban);
+        }
+    }
+}
+
+fn normalize_iban(iban: &str) -> String {
+    iban.chars().filter(|character| !character.is_whitespace()).collect::<String>().to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_checksum_accepts_valid() {
+        assert!(iban_checksum_valid("DE89370400440532013000"));
+        assert!(iban_checksum_valid("GB29NWBK60161331926819"));
+        assert!(!iban_checksum_valid("DE89370400440532013001"));
+    }
+
+    #[test]
+    fn finds_spaced_iban_in_text() {
+        let text = "please pay to iban: de89 3704 0044 0532 0130 00 bic cobadeffxxx by friday";
+        assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
+        assert!(find_ibans("order de12 3456 7890 1234 5678 90 shipped").is_empty());
+        assert!(find_ibans("de89 \u{212A}\u{212A}\u{212A}\u{212A} 0044 0532 0130 00").is_empty());
+    }
+
+    #[test]
+    fn finds_account_numbers() {
+        assert_eq!(find_account_numbers("account number: 12345678, sort code 12-34-56"), vec!["12345678".to_string()]);
+        assert!(find_account_numbers("your account is ready").is_empty());
+    }
+
+    #[test]
+    fn phrases_match_at_word_boundaries() {
+        let factors = phrase_factors("please buy gift cards and send the codes urgently");
+        let kinds: Vec<FactorKind> = factors.iter().map(|factor| factor.kind).collect();
+        assert!(kinds.contains(&FactorKind::GiftCardRequest));
+        assert!(kinds.contains(&FactorKind::Urgency));
+        assert!(phrase_factors("the surgent file").is_empty());
+    }
+
+    #[test]
+    fn payment_memory_flags_changed_iban() {
+        let mut memory = PaymentMemory::new();
+        assert_eq!(memory.check("supplier.example", "DE89370400440532013000"), IbanCheck::NewSender);
+        memory.remember("supplier.example", "DE89 3704 0044 0532 0130 00");
+        assert_eq!(memory.check("Supplier.example", "DE89370400440532013000"), IbanCheck::Known);
+        assert_eq!(
+            memory.check("supplier.example", "GB29NWBK60161331926819"),
+            IbanCheck::Changed { previous: vec!["DE89370400440532013000".to_string()] }
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! Per-message email analysis: the factors that make a message look like credential phishing, fraud,
+//! spoofing, malware, spam or graymail, and the verdict they add up to.
+//!
+//! Each analyser reads a [`MailMessage`] and returns [`Factor`]s. [`analyze`] runs them all and
+//! [`verdict::decide`] weighs the factors with the table in [`verdict::WEIGHTS`]. Nothing here reads
+//! [`MailMessage::upstream_verdicts`], resolves a host name or fetches a URL.
+
+pub mod attachments;
+pub mod impersonation;
+pub mod language;
+pub mod links;
+pub mod lists;
+pub mod verdict;
+
+mod domain;
+mod html;
+mod qr;
+
+use serde::Serialize;
+
+use crate::message::MailMessage;
+
+pub use domain::{address_domain, registrable_domain};
+pub use language::{IbanCheck, PaymentMemory};
+pub use verdict::{Class, Verdict, WEIGHTS, decide};
+
+/// What a factor found. The name in JSON output is the variant in snake case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorKind {
+    // Links.
+    /// The link text is a URL or domain whose registrable domain differs from the link's.
+    AnchorDomainMismatch,
+    /// The link text is a URL or domain of a brand or a protected domain, and the link goes elsewhere.
+    AnchorBrandMismatch,
+    /// Call-to-action link text ("Review Document", "Sign in") over a domain unrelated to the sender.
+    CallToActionOffDomain,
+    /// The link host is an IP address.
+    IpLiteralHost,
+    /// The link goes through a URL shortener.
+    Shortener,
+    /// The link host has punycode (`xn--`) labels.
+    PunycodeHost,
+    /// A link host label mixes Unicode scripts.
+    MixedScriptHost,
+    /// The link points at free hosting, a site builder, a serverless platform or a tunnel.
+    FreeHosting,
+    /// The link points at a form or survey service.
+    FormService,
+    /// The link points at a file-sharing service and the sender is not that service.
+    FileShareLink,
+    /// A brand name is a label or hyphen-separated part of a link host on a domain the brand does not use.
+    BrandOnForeignDomain,
+    /// A brand name is a segment of a link's path on a domain the brand does not use.
+    BrandInLinkPath,
+    /// A link's domain looks like a brand's or a protected domain.
+    LookalikeLinkDomain,
+    /// A URL decoded from a QR code in an image attachment.
+    QrCodeLink,
+    /// A link whose fragment carries an email address, as phishing kits use to prefill the victim's sign-in.
+    AddressInLink,
+    /// A link's domain is under a top-level domain where most names are abused.
+    AbusedTldLink,
+    /// A link inside a PDF attachment.
+    PdfLink,
+
+    // Sender identity.
+    /// The display name contains an address or domain different from the From address.
+    DisplayNameAddress,
+    /// The display name names a brand and the From domain is not the brand's.
+    DisplayNameBrand,
+    /// The From domain looks like a protected domain or a brand's.
+    LookalikeSenderDomain,
+    /// The Reply-To domain differs from the From domain.
+    ReplyToMismatch,
+    /// Replies go to a free mailbox while the From domain is another one.
+    ReplyToFreemail,
+    /// The Return-Path domain differs from the From domain.
+    ReturnPathMismatch,
+    /// The From domain is a free mailbox provider and the display name names a brand or organisation.
+    FreemailSender,
+    /// The From address names a brand that does not own its domain (`bradesco-pontos@example.com`).
+    BrandInSenderAddress,
+    /// The display name carries a long number, as generated "protocol" or "invoice" senders do.
+    DisplayNameNumber,
+    /// The From header is missing or its address has no valid domain.
+    MalformedSender,
+    /// The subject starts with `Re:` but the message has no In-Reply-To or References header.
+    FakeReply,
+    /// The subject carries a recipient's address, as mass-personalised scams write it.
+    RecipientInSubject,
+    /// The start of the body names the recipient by address, in mail that is not from a mailing list.
+    RecipientInBody,
+    /// The From domain is under a top-level domain where most names are abused.
+    AbusedTldSender,
+    /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
+    /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
+    /// blocks.
+    ObfuscatedText,
+
+    // Authentication, from the receiving host's Authentication-Results.
+    /// SPF failed (`fail`).
+    SpfFail,
+    /// SPF soft-failed (`softfail`).
+    SpfSoftfail,
+    /// DKIM failed.
+    DkimFail,
+    /// DMARC failed.
+    DmarcFail,
+    /// Microsoft's composite authentication failed (`compauth=fail`).
+    CompauthFail,
+
+    // Attachments.
+    /// The attachment's content is of another type than its name says.
+    AttachmentTypeMismatch,
+    /// An executable, script, disk image or macro-enabled file.
+    ExecutableAttachment,
+    /// A name with two extensions, such as `invoice.pdf.exe`.
+    DoubleExtension,
+    /// An HTML attachment.
+    HtmlAttachment,
+    /// An HTML attachment with a form or password field.
+    HtmlCredentialForm,
+    /// An HTML attachment with script, meta refresh or location redirect.
+    HtmlScriptRedirect,
+    /// An Office document with VBA macros.
+    OfficeMacro,
+    /// A PDF with `/JavaScript`, `/JS`, `/Launch` or `/OpenAction`.
+    PdfActiveContent,
+    /// An archive with encrypted entries.
+    ArchiveEncrypted,
+    /// An archive inside an archive.
+    ArchiveNested,
+    /// An archive that contains an executable or script.
+    ArchiveExecutable,
+    /// An archive past a size, entry-count or depth limit, so it was not read in full.
+    ArchiveLimitExceeded,
+    /// An archive in a format this analysis cannot list (RAR, 7z and others).
+    ArchiveUnreadable,
+
+    // Language and payment details.
+    /// Urgency or pressure phrases.
+    Urgency,
+    /// Payment, wire-transfer or bank-detail phrases.
+    PaymentRequest,
+    /// Gift-card requests.
+    GiftCardRequest,
+    /// Requests to verify an account or enter credentials.
+    CredentialRequest,
+    /// Threats to an account or service (suspension, unusual sign-in, held delivery).
+    AccountThreat,
+    /// Prize, lottery, inheritance, investment or extortion phrases.
+    ScamLanguage,
+    /// A valid IBAN (mod-97 checked) or a bank account number.
+    BankAccountDetails,
+    /// A known sender's IBAN differs from the ones seen before.
+    BankDetailsChanged,
+
+    // Verdict.
+    /// Evidence from three or more of: the sender and its authentication, the links, the attachments and
+    /// the language. Added by the verdict, because independent marks together are stronger than each.
+    CombinedEvidence,
+
+    // Bulk mail.
+    /// Mailing-list headers (`List-Unsubscribe` or `List-Id`).
+    BulkMail,
+}
+
+/// One finding of an analyser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Factor {
+    /// What was found.
+    pub kind: FactorKind,
+    /// The evidence: a URL, a domain, a file name or the matched phrases.
+    pub detail: String,
+    /// How many distinct matches the factor stands for (phrases, links); at least 1.
+    pub count: u32,
+}
+
+impl Factor {
+    /// Creates a factor that stands for one match.
+    pub fn new(kind: FactorKind, detail: impl Into<String>) -> Self {
+        Self { kind, detail: detail.into(), count: 1 }
+    }
+}
+
+/// Settings of the analysis.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisOptions {
+    /// Registrable domains of the organisation and its correspondents, lower-case; look-alikes of them are
+    /// flagged.
+    pub protected_domains: Vec<String>,
+    /// IBANs seen before, per sender domain; a changed IBAN for a known sender is flagged.
+    pub payment_memory: Option<PaymentMemory>,
+}
+
+/// The factors of one message and the verdict they add up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Analysis {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Every factor found, strongest first.
+    pub factors: Vec<verdict::WeightedFactor>,
+}
+
+/// Runs every analyser on `message` and decides its verdict.
+pub fn analyze(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
+    let mut factors = Vec::new();
+    factors.extend(impersonation::analyze(message, &options.protected_domains));
+    factors.extend(links::analyze(message, &options.protected_domains));
+    factors.extend(attachments::analyze(message, &options.protected_domains));
+    factors.extend(language::analyze(message, options.payment_memory.as_ref()));
+    factors.extend(authentication_factors(message));
+    if let Some(address) = recipient_in_subject(message) {
+        factors.push(Factor::new(FactorKind::RecipientInSubject, address));
+    }
+    for text in [message.subject.as_deref(), message.from.as_ref().and_then(|from| from.name.as_deref())].into_iter().flatten() {
+        if is_obfuscated(text) {
+            factors.push(Factor::new(FactorKind::ObfuscatedText, text));
+            break;
+        }
+    }
+    if let Some(address) = recipient_in_body(message) {
+        factors.push(Factor::new(FactorKind::RecipientInBody, address));
+    }
+    if fake_reply(message) {
+        factors.push(Factor::new(FactorKind::FakeReply, message.subject.clone().unwrap_or_default()));
+    }
+    if is_bulk(message) {
+        factors.push(Factor::new(FactorKind::BulkMail, message.list_headers.join(" ")));
+    }
+    let has_payload = !message.urls.is_empty() || !message.attachments.is_empty();
+    verdict::decide(factors, has_payload)
+}
+
+fn recipient_in_subject(message: &MailMessage) -> Option<String> {
+    let subject = message.subject.as_deref()?.to_lowercase();
+    message
+        .to
+        .iter()
+        .chain(&message.cc)
+        .filter_map(|mailbox| mailbox.address.as_deref())
+        .map(str::to_lowercase)
+        .find(|address| address.contains('@') && subject.contains(address.as_str()))
+}
+
+/// Characters at the start of the body searched for the recipient's address: the greeting, not the
+/// footer, where newsletters print the subscribed address.
+const GREETING_CHARS: usize = 400;
+
+/// Returns a To address that appears at the start of the body text. Mailing lists are left out, because
+/// list software writes the subscriber's address into the message.
+fn recipient_in_body(message: &MailMessage) -> Option<String> {
+    if is_bulk(message) {
+        return None;
+    }
+    let body = message.text_body.as_deref().or(message.html_body.as_deref())?;
+    let greeting: String = body.chars().take(GREETING_CHARS).collect::<String>().to_lowercase();
+    message
+        .to
+        .iter()
+        .filter_map(|mailbox| mailbox.address.as_deref())
+        .map(str::to_lowercase)
+        .find(|address| address.contains('@') && greeting.contains(address.as_str()))
+}
+
+/// Returns whether `text` has a word that mixes scripts or letters styled with Unicode blocks meant for
+/// phonetics and mathematics, which people do not type in ordinary mail.
+fn is_obfuscated(text: &str) -> bool {
+    use unicode_security::MixedScript;
+
+    let styled = |character: char| {
+        matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF | 0x2070..=0x209F | 0xFF21..=0xFF5A)
+    };
+    text.split(|character: char| !character.is_alphanumeric())
+        .filter(|word| word.chars().count() >= 3)
+        .any(|word| word.chars().any(styled) || !word.is_single_script())
+}
+
+fn fake_reply(message: &MailMessage) -> bool {
+    let subject = message.subject.as_deref().unwrap_or_default().trim_start().to_lowercase();
+    let reply = ["re:", "re :", "aw:", "sv:", "res:", "rif:"].iter().any(|prefix| subject.starts_with(prefix));
+    reply && !message.has_reply_headers
+}
+
+/// Reads SPF, DKIM, DMARC and compauth results from the topmost Authentication-Results header that has
+/// any of them. That header was written by the receiving host. Lower ones travelled with the message, so a
+/// sender could have forged them.
+fn authentication_factors(message: &MailMessage) -> Vec<Factor> {
+    let methods = ["spf", "dkim", "dmarc", "compauth"];
+    let Some(header) = message
+        .authentication_results
+        .iter()
+        .find(|header| header.results.iter().any(|result| methods.contains(&result.method.as_str())))
+    else {
+        return Vec::new();
+    };
+    let mut factors = Vec::new();
+    let detail = |method: &str, result: &str| format!("{method}={result} by {}", header.authserv_id.as_deref().unwrap_or("?"));
+    match header.result_of("spf") {
+        Some(result @ "fail") => factors.push(Factor::new(FactorKind::SpfFail, detail("spf", result))),
+        Some(result @ "softfail") => factors.push(Factor::new(FactorKind::SpfSoftfail, detail("spf", result))),
+        _ => {}
+    }
+    // A message with several signatures passes DKIM when any of them passes.
+    let dkim: Vec<&str> =
+        header.results.iter().filter(|result| result.method == "dkim").map(|result| result.result.as_str()).collect();
+    if dkim.contains(&"fail") && !dkim.contains(&"pass") {
+        factors.push(Factor::new(FactorKind::DkimFail, detail("dkim", "fail")));
+    }
+    if header.result_of("dmarc") == Some("fail") {
+        factors.push(Factor::new(FactorKind::DmarcFail, detail("dmarc", "fail")));
+    }
+    if header.result_of("compauth") == Some("fail") {
+        factors.push(Factor::new(FactorKind::CompauthFail, detail("compauth", "fail")));
+    }
+    factors
+}
+
+fn is_bulk(message: &MailMessage) -> bool {
+    message.list_headers.iter().any(|name| name == "list-unsubscribe" || name == "list-id")
+}
+
+/// The registrable domain of the From address, when it has one.
+pub(crate) fn sender_domain(message: &MailMessage) -> Option<String> {
+    let address = message.from.as_ref()?.address.as_deref()?;
+    registrable_domain(&address_domain(address)?)
+}

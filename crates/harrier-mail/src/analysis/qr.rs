@@ -1,0 +1,45 @@
+//! QR code decoding from PNG and JPEG images with `image` and `rqrr`.
+
+use std::io::Cursor;
+
+/// Images with more pixels than this are not decoded.
+const MAX_PIXELS: u64 = 16_000_000;
+
+/// Images larger than this many bytes are not decoded.
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+
+/// Images are scaled down so that their longer side is at most this many pixels before detection, which
+/// bounds the detector's time. A QR code in a mail image stays readable at that size.
+const MAX_SIDE: u32 = 1200;
+
+/// Decodes the QR codes in an image and returns their contents. Returns nothing for images that fail to
+/// decode or are over the limits.
+pub fn decode(content: &[u8]) -> Vec<String> {
+    if content.len() > MAX_IMAGE_BYTES {
+        return Vec::new();
+    }
+    let Ok(reader) = image::ImageReader::new(Cursor::new(content)).with_guessed_format() else { return Vec::new() };
+    let mut reader = reader;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let Ok(decoded) = reader.decode() else { return Vec::new() };
+    if u64::from(decoded.width()) * u64::from(decoded.height()) > MAX_PIXELS || decoded.width() < 21 || decoded.height() < 21 {
+        return Vec::new();
+    }
+    let mut grey = decoded.to_luma8();
+    let longer = grey.width().max(grey.height());
+    if longer > MAX_SIDE {
+        let scale = |side: u32| (u64::from(side) * u64::from(MAX_SIDE) / u64::from(longer)).max(1) as u32;
+        grey = image::imageops::thumbnail(&grey, scale(grey.width()), scale(grey.height()));
+    }
+    let (width, height) = (grey.width() as usize, grey.height() as usize);
+    // The image comes from the sender, so a panic inside the third-party detector is caught and treated
+    // as an image without a readable code.
+    std::panic::catch_unwind(move || {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| grey.get_pixel(x as u32, y as u32).0[0]);
+        prepared.detect_grids().into_iter().filter_map(|grid| grid.decode().ok().map(|(_, content)| content)).collect()
+    })
+    .unwrap_or_default()
+}

@@ -1,0 +1,494 @@
+//! Tests of the email analysis on real fixtures and on messages built for one factor each.
+
+mod common;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use common::{fixture_message_bytes, parse_fixture};
+use harrier_mail::analysis::{AnalysisOptions, PaymentMemory, attachments, links};
+use harrier_mail::{Class, FactorKind, MailFormat, MailMessage, MessageOrigin, RawMessage, analyze, parse_message};
+
+fn parse_bytes(bytes: &[u8]) -> MailMessage {
+    let origin = MessageOrigin { path: PathBuf::from("memory.eml"), index: 0, format: MailFormat::Eml };
+    parse_message(&RawMessage { origin, envelope_from: None, bytes: bytes.to_vec() })
+}
+
+fn kinds_of(message: &MailMessage, options: &AnalysisOptions) -> Vec<FactorKind> {
+    analyze(message, options).factors.iter().map(|factor| factor.factor.kind).collect()
+}
+
+fn default_kinds(message: &MailMessage) -> Vec<FactorKind> {
+    kinds_of(message, &AnalysisOptions::default())
+}
+
+/// Puts `headers` in front of a fixture, as a receiving host adds its own trace headers.
+fn with_headers(name: &str, headers: &str) -> Vec<u8> {
+    let mut bytes = headers.replace('\n', "\r\n").into_bytes();
+    bytes.extend(fixture_message_bytes(name));
+    bytes
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut output = String::new();
+    for chunk in bytes.chunks(3) {
+        let value = chunk.iter().enumerate().fold(0u32, |value, (index, byte)| value | u32::from(*byte) << (16 - 8 * index));
+        for index in 0..4 {
+            if index <= chunk.len() {
+                output.push(ALPHABET[(value >> (18 - 6 * index) & 63) as usize] as char);
+            } else {
+                output.push('=');
+            }
+        }
+    }
+    output.as_bytes().chunks(76).map(|line| String::from_utf8_lossy(line).into_owned()).collect::<Vec<_>>().join("\r\n")
+}
+
+/// Builds a message with a text part and one base64 attachment.
+fn message_with_attachment(from: &str, text: &str, file_name: &str, content_type: &str, content: &[u8]) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: user@contoso.com\r\nSubject: Documents\r\nMessage-ID: <a1@example.org>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n{text}\r\n--b1\r\n\
+         Content-Type: {content_type}; name=\"{file_name}\"\r\nContent-Disposition: attachment; filename=\"{file_name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+        base64(content)
+    )
+    .into_bytes()
+}
+
+#[test]
+fn dkim_pass_fixture_has_no_auth_factor() {
+    let kinds = default_kinds(&parse_fixture("dkim-pass.eml"));
+    assert!(!kinds.contains(&FactorKind::DkimFail));
+    assert!(!kinds.contains(&FactorKind::DmarcFail));
+}
+
+#[test]
+fn dmarc_fail_fixture_flagged() {
+    let bytes = with_headers(
+        "dmarc-reject-fail.eml",
+        "Authentication-Results: mx.example.net; spf=fail smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=none; dmarc=fail (p=reject) header.from=dmarc3.spamassassin.org\n",
+    );
+    let kinds = default_kinds(&parse_bytes(&bytes));
+    assert!(kinds.contains(&FactorKind::DmarcFail));
+    assert!(kinds.contains(&FactorKind::SpfFail));
+}
+
+#[test]
+fn dmarc_pass_fixture_not_flagged() {
+    let bytes = with_headers(
+        "dmarc-reject-pass.eml",
+        "Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=pass header.d=dmarc3.spamassassin.org; dmarc=pass header.from=dmarc3.spamassassin.org\n",
+    );
+    let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+    assert_eq!(analysis.verdict.class, Class::Clean);
+    assert!(analysis.factors.is_empty(), "{:?}", analysis.factors);
+}
+
+#[test]
+fn exchange_compauth_fail_flagged() {
+    let bytes = with_headers(
+        "dmarc-reject-fail.eml",
+        "Authentication-Results: spf=softfail (sender IP is 192.0.2.9) smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=none (message not signed) header.d=none;dmarc=fail action=quarantine\n header.from=dmarc3.spamassassin.org;compauth=fail reason=000\n",
+    );
+    let kinds = default_kinds(&parse_bytes(&bytes));
+    assert!(kinds.contains(&FactorKind::CompauthFail));
+    assert!(kinds.contains(&FactorKind::DmarcFail));
+    assert!(kinds.contains(&FactorKind::SpfSoftfail));
+}
+
+#[test]
+fn only_topmost_auth_header_counts() {
+    // The top header says spf=pass and dkim=pass; lower ones with spf=fail and dkim=fail travelled with
+    // the message and are ignored.
+    let kinds = default_kinds(&parse_fixture("authres.eml"));
+    assert!(!kinds.contains(&FactorKind::SpfFail));
+    assert!(!kinds.contains(&FactorKind::DkimFail));
+}
+
+#[test]
+fn from_name_spoof_fixture_flagged() {
+    let message = parse_fixture("from-name-spoof.eml");
+    let kinds = default_kinds(&message);
+    assert!(kinds.contains(&FactorKind::DisplayNameAddress));
+    assert!(kinds.contains(&FactorKind::ReplyToMismatch));
+}
+
+#[test]
+fn brand_display_name_from_other_domain_flagged() {
+    let message = parse_bytes(
+        b"From: \"DocuSign Electronic Signature\" <dse@mailer.example.net>\r\nTo: user@contoso.com\r\nSubject: Please sign\r\n\r\nA document is waiting.\r\n",
+    );
+    assert!(default_kinds(&message).contains(&FactorKind::DisplayNameBrand));
+    let genuine = parse_bytes(b"From: \"DocuSign\" <dse@docusign.net>\r\nTo: user@contoso.com\r\nSubject: Please sign\r\n\r\nHi\r\n");
+    assert!(!default_kinds(&genuine).contains(&FactorKind::DisplayNameBrand));
+}
+
+#[test]
+fn lookalike_sender_of_protected_domain_flagged() {
+    let message = parse_bytes(
+        b"From: \"Accounts\" <billing@c0nt0so.com>\r\nTo: user@contoso.com\r\nSubject: Invoice\r\n\r\nPlease see the invoice.\r\n",
+    );
+    let options = AnalysisOptions { protected_domains: vec!["contoso.com".into()], payment_memory: None };
+    assert!(kinds_of(&message, &options).contains(&FactorKind::LookalikeSenderDomain));
+    assert!(!default_kinds(&message).contains(&FactorKind::LookalikeSenderDomain));
+}
+
+#[test]
+fn reply_to_freemail_flagged() {
+    let message = parse_bytes(
+        b"From: \"CEO\" <ceo@contoso.com>\r\nReply-To: ceo.private@gmail.com\r\nTo: ap@contoso.com\r\nSubject: Quick task\r\n\r\nAre you at your desk?\r\n",
+    );
+    let kinds = default_kinds(&message);
+    assert!(kinds.contains(&FactorKind::ReplyToMismatch));
+    assert!(kinds.contains(&FactorKind::ReplyToFreemail));
+}
+
+#[test]
+fn shortener_fixture_flagged() {
+    assert!(default_kinds(&parse_fixture("shortened-urls.eml")).contains(&FactorKind::Shortener));
+}
+
+#[test]
+fn safelinks_wrapped_phishing_link_unwrapped() {
+    let message = parse_bytes(
+        b"From: \"IT Service Desk\" <it@contoso.com>\r\nTo: user@contoso.com\r\nSubject: Mailbox quota\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n\
+          <p>Your mailbox is full.</p><a href=\"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fmailbox-quota.web.app%2Flogin&amp;data=05%7C02&amp;reserved=0\">Sign in</a>\r\n",
+    );
+    let analysis = analyze(&message, &AnalysisOptions::default());
+    let free_hosting = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::FreeHosting).expect("free hosting found");
+    assert!(free_hosting.factor.detail.contains("mailbox-quota.web.app"), "{}", free_hosting.factor.detail);
+    let kinds: Vec<FactorKind> = analysis.factors.iter().map(|factor| factor.factor.kind).collect();
+    assert!(kinds.contains(&FactorKind::CallToActionOffDomain));
+    assert!(kinds.contains(&FactorKind::CredentialRequest));
+    assert_eq!(analysis.verdict.class, Class::CredentialPhishing);
+}
+
+#[test]
+fn macro_fixtures_are_malware() {
+    for name in ["macro-xlsm.eml", "renamed-macro.eml", "auto-macro-xlsm.eml"] {
+        let analysis = analyze(&parse_fixture(name), &AnalysisOptions::default());
+        let kinds: Vec<FactorKind> = analysis.factors.iter().map(|factor| factor.factor.kind).collect();
+        assert!(kinds.contains(&FactorKind::OfficeMacro), "{name}: {kinds:?}");
+        assert_eq!(analysis.verdict.class, Class::Malware, "{name}");
+    }
+}
+
+#[test]
+fn renamed_macro_type_mismatch_flagged() {
+    assert!(default_kinds(&parse_fixture("renamed-macro.eml")).contains(&FactorKind::AttachmentTypeMismatch));
+}
+
+#[test]
+fn workbook_without_macro_not_flagged() {
+    assert!(!default_kinds(&parse_fixture("no-macro-xlsx.eml")).contains(&FactorKind::OfficeMacro));
+}
+
+#[test]
+fn password_zip_fixture_flagged() {
+    assert!(default_kinds(&parse_fixture("zip-password-macro.eml")).contains(&FactorKind::ArchiveEncrypted));
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, content) in entries {
+        writer.start_file(*name, options).expect("entry starts");
+        writer.write_all(content).expect("entry is written");
+    }
+    writer.finish().expect("archive is finished").into_inner()
+}
+
+#[test]
+fn nested_archive_with_executable_flagged() {
+    let inner = zip_of(&[("setup.exe", b"MZ\x90\x00 not really a program")]);
+    let outer = zip_of(&[("readme.txt", b"hello"), ("payload.zip", &inner)]);
+    let bytes = message_with_attachment("a@example.org", "See attached.", "invoice.zip", "application/zip", &outer);
+    let kinds = default_kinds(&parse_bytes(&bytes));
+    assert!(kinds.contains(&FactorKind::ArchiveNested), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::ArchiveExecutable), "{kinds:?}");
+}
+
+#[test]
+fn archive_entry_limit_enforced() {
+    let names: Vec<String> = (0..1001).map(|index| format!("f{index}.txt")).collect();
+    let entries: Vec<(&str, &[u8])> = names.iter().map(|name| (name.as_str(), &b"x"[..])).collect();
+    let archive = zip_of(&entries);
+    let bytes = message_with_attachment("a@example.org", "Files.", "files.zip", "application/zip", &archive);
+    assert!(default_kinds(&parse_bytes(&bytes)).contains(&FactorKind::ArchiveLimitExceeded));
+}
+
+#[test]
+fn double_extension_executable_flagged() {
+    let bytes = message_with_attachment("a@example.org", "Invoice.", "invoice.pdf.exe", "application/octet-stream", b"MZ\x90\x00");
+    let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+    let kinds: Vec<FactorKind> = analysis.factors.iter().map(|factor| factor.factor.kind).collect();
+    assert!(kinds.contains(&FactorKind::DoubleExtension));
+    assert!(kinds.contains(&FactorKind::ExecutableAttachment));
+    assert_eq!(analysis.verdict.class, Class::Malware);
+}
+
+#[test]
+fn html_attachment_with_password_form_flagged() {
+    let page = b"<html><script>var u=atob('aHR0cHM6Ly9leGFtcGxlLm5ldA==')</script><form action=\"https://collect.example.net/p\"><input type=\"password\" name=\"pw\"></form></html>";
+    let bytes = message_with_attachment("fax@example.org", "You have a new fax.", "Fax_0142.html", "text/html", page);
+    let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+    let kinds: Vec<FactorKind> = analysis.factors.iter().map(|factor| factor.factor.kind).collect();
+    assert!(kinds.contains(&FactorKind::HtmlAttachment));
+    assert!(kinds.contains(&FactorKind::HtmlCredentialForm));
+    assert!(kinds.contains(&FactorKind::HtmlScriptRedirect));
+    assert_eq!(analysis.verdict.class, Class::CredentialPhishing);
+}
+
+#[test]
+fn pdf_with_javascript_flagged() {
+    let pdf = b"%PDF-1.6\n1 0 obj << /Type /Catalog /OpenAction 2 0 R >> endobj\n2 0 obj << /S /JavaScript /JS (this.exportDataObject()) >> endobj\n%%EOF";
+    let bytes = message_with_attachment("a@example.org", "Statement.", "statement.pdf", "application/pdf", pdf);
+    let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+    let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::PdfActiveContent).expect("found");
+    assert!(factor.factor.detail.contains("/OpenAction"));
+}
+
+/// Renders a QR code of `text` as a PNG with a four-module quiet zone and 8 pixels per module.
+fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("text fits a QR code");
+    let width = code.width();
+    let colors = code.to_colors();
+    let scale = 8;
+    let side = (width + 8) * scale;
+    let mut pixels = image::GrayImage::from_pixel(side as u32, side as u32, image::Luma([255]));
+    for y in 0..width {
+        for x in 0..width {
+            if colors[y * width + x] == qrcode::Color::Dark {
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        pixels.put_pixel(((x + 4) * scale + dx) as u32, ((y + 4) * scale + dy) as u32, image::Luma([0]));
+                    }
+                }
+            }
+        }
+    }
+    let mut png = Vec::new();
+    pixels.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).expect("PNG is encoded");
+    png
+}
+
+#[test]
+fn qr_code_link_decoded_and_analysed() {
+    let png = qr_png("http://203.0.113.5/mfa/reset");
+    let bytes = message_with_attachment("hr@example.org", "Scan the code to keep your access.", "scan.png", "image/png", &png);
+    let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+    let qr = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::QrCodeLink).expect("QR found");
+    assert!(qr.factor.detail.contains("http://203.0.113.5/mfa/reset"), "{}", qr.factor.detail);
+    assert!(analysis.factors.iter().any(|factor| factor.factor.kind == FactorKind::IpLiteralHost));
+}
+
+#[test]
+fn image_without_qr_code_has_no_link() {
+    let blank = image::GrayImage::from_pixel(64, 64, image::Luma([255]));
+    let mut png = Vec::new();
+    blank.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).expect("PNG is encoded");
+    let bytes = message_with_attachment("a@example.org", "Logo.", "logo.png", "image/png", &png);
+    assert!(!default_kinds(&parse_bytes(&bytes)).contains(&FactorKind::QrCodeLink));
+}
+
+fn supplier_invoice(iban: &str) -> Vec<u8> {
+    format!(
+        "From: \"Accounts\" <accounts@billing.supplier-example.com>\r\nTo: ap@contoso.com\r\nSubject: Invoice 4471\r\n\r\n\
+         Please find invoice 4471 attached. Kindly make the payment to our bank account.\r\nIBAN: {iban}\r\nThank you.\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn changed_iban_of_known_supplier_flagged() {
+    let mut memory = PaymentMemory::new();
+    memory.remember_message(&parse_bytes(&supplier_invoice("DE89 3704 0044 0532 0130 00")));
+
+    let options = AnalysisOptions { protected_domains: Vec::new(), payment_memory: Some(memory) };
+    let same = analyze(&parse_bytes(&supplier_invoice("DE89 3704 0044 0532 0130 00")), &options);
+    assert!(!same.factors.iter().any(|factor| factor.factor.kind == FactorKind::BankDetailsChanged));
+
+    let changed = analyze(&parse_bytes(&supplier_invoice("GB29 NWBK 6016 1331 9268 19")), &options);
+    let kinds: Vec<FactorKind> = changed.factors.iter().map(|factor| factor.factor.kind).collect();
+    assert!(kinds.contains(&FactorKind::BankDetailsChanged), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::BankAccountDetails));
+    assert_eq!(changed.verdict.class, Class::BecFraud);
+}
+
+#[test]
+fn gift_card_request_is_fraud() {
+    let message = parse_bytes(
+        b"From: \"Dana (CEO)\" <dana.ceo.office@gmail.com>\r\nTo: user@contoso.com\r\nSubject: Urgent favour\r\n\r\n\
+          I need you to buy 5 Apple gift cards of $200 each for a client today. Scratch the card and send me pictures of the codes. Keep this confidential, it is urgent.\r\n",
+    );
+    let analysis = analyze(&message, &AnalysisOptions::default());
+    assert_eq!(analysis.verdict.class, Class::BecFraud, "{:?}", analysis.factors);
+}
+
+/// Adds verdict headers in the style of Exchange Online Protection and SpamAssassin.
+const UPSTREAM_HEADERS: &str = "X-Forefront-Antispam-Report: CIP:192.0.2.1;CTRY:US;LANG:en;SCL:9;SRV:;IPV:NLI;SFV:SPM;H:mail.example.org;CAT:PHSH;SFTY:9.25\n\
+X-Microsoft-Antispam: BCL:9;\n\
+X-Microsoft-Antispam-Message-Info: abc\n\
+X-MS-Exchange-Organization-SCL: 9\n\
+X-Spam-Flag: YES\n\
+X-Spam-Status: Yes, score=25.0 required=5.0 tests=PHISHING\n";
+
+#[test]
+fn upstream_verdicts_never_change_verdict() {
+    for name in ["dkim-pass.eml", "from-name-spoof.eml", "macro-xlsm.eml", "shortened-urls.eml", "html-qp-latin1.eml"] {
+        let plain = analyze(&parse_bytes(&fixture_message_bytes(name)), &AnalysisOptions::default());
+        let stamped_message = parse_bytes(&with_headers(name, UPSTREAM_HEADERS));
+        assert_eq!(stamped_message.upstream_verdicts.len(), 6, "{name}");
+        let stamped = analyze(&stamped_message, &AnalysisOptions::default());
+        assert_eq!(plain, stamped, "{name}");
+    }
+}
+
+#[test]
+fn removing_upstream_headers_keeps_verdict() {
+    // These fixtures arrived with X-Spam-* headers of their own.
+    for name in ["authres.eml", "gb2312.eml"] {
+        let bytes = fixture_message_bytes(name);
+        let original = parse_bytes(&bytes);
+        assert!(!original.upstream_verdicts.is_empty(), "{name} has upstream verdicts");
+        let text = String::from_utf8_lossy(&bytes);
+        let mut stripped = String::new();
+        let mut skipping = false;
+        for line in text.split_inclusive('\n') {
+            let continuation = line.starts_with(' ') || line.starts_with('\t');
+            if !continuation {
+                let name = line.split(':').next().unwrap_or_default();
+                skipping = harrier_mail::is_upstream_verdict(name.trim());
+            }
+            if !skipping {
+                stripped.push_str(line);
+            }
+        }
+        let stripped_message = parse_bytes(stripped.as_bytes());
+        assert!(stripped_message.upstream_verdicts.is_empty(), "{name}");
+        let before = analyze(&original, &AnalysisOptions::default());
+        let after = analyze(&stripped_message, &AnalysisOptions::default());
+        assert_eq!(before, after, "{name}");
+    }
+}
+
+/// Deterministic xorshift bytes, so a failure can be reproduced.
+fn pseudo_random_bytes(seed: u64, length: usize) -> Vec<u8> {
+    let mut state = seed.max(1);
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+#[test]
+fn random_messages_never_panic() {
+    for seed in 1..200u64 {
+        let bytes = pseudo_random_bytes(seed, (seed as usize * 37) % 4000);
+        let _ = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+        let mut framed = b"From: \"x\" <a@b.example>\r\nSubject: Re: x\r\nContent-Type: text/html\r\n\r\n<a href=\"http://".to_vec();
+        framed.extend(&bytes);
+        let _ = analyze(&parse_bytes(&framed), &AnalysisOptions { protected_domains: vec!["b.example".into()], payment_memory: Some(PaymentMemory::new()) });
+    }
+}
+
+#[test]
+fn random_urls_never_panic() {
+    for seed in 1..500u64 {
+        let noise = String::from_utf8_lossy(&pseudo_random_bytes(seed, (seed as usize * 7) % 300)).into_owned();
+        for prefix in ["https://", "http://xn--", "https://nam01.safelinks.protection.outlook.com/?url=", "https://urldefense.com/v3/__", "https://urldefense.proofpoint.com/v2/url?u=", ""] {
+            let url = format!("{prefix}{noise}");
+            let _ = links::analyze_url(&url, Some(&noise), Some("example.org"), &["example.org".to_string()]);
+            let _ = links::unwrap(&url);
+        }
+    }
+}
+
+#[test]
+fn random_attachments_never_panic() {
+    let prefixes: [&[u8]; 7] = [b"", b"PK\x03\x04", b"%PDF-1.7\n", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", b"\x89PNG\r\n\x1a\n", b"\xFF\xD8\xFF\xE0", b"<html><form"];
+    let names = ["a.zip", "b.pdf", "c.doc", "d.png", "e.jpg", "f.html", "g.pdf.exe", "h.rar", ""];
+    for seed in 1..120u64 {
+        let noise = pseudo_random_bytes(seed, (seed as usize * 131) % 5000);
+        for (index, prefix) in prefixes.iter().enumerate() {
+            let mut content = prefix.to_vec();
+            content.extend(&noise);
+            let name = names[(seed as usize + index) % names.len()];
+            let bytes = message_with_attachment("a@example.org", "x", name, "application/octet-stream", &content);
+            let message = parse_bytes(&bytes);
+            for attachment in &message.attachments {
+                let _ = attachments::analyze_attachment(attachment, Some("example.org"), &[]);
+            }
+        }
+    }
+}
+
+#[test]
+fn random_text_never_panics() {
+    for seed in 1..300u64 {
+        let text = String::from_utf8_lossy(&pseudo_random_bytes(seed, (seed as usize * 53) % 3000)).into_owned();
+        let _ = harrier_mail::analysis::language::find_ibans(&text);
+        let _ = harrier_mail::analysis::language::find_account_numbers(&text);
+        let _ = harrier_mail::analysis::impersonation::lookalike(&text, &["contoso.com".to_string()]);
+        let body = format!("From: \"{text}\" <{text}@{text}>\r\nReply-To: {text}\r\nSubject: {text}\r\n\r\n{text} IBAN DE89 {text}\r\n");
+        let _ = analyze(&parse_bytes(body.as_bytes()), &AnalysisOptions::default());
+    }
+}
+
+#[test]
+fn sender_header_factors_flagged() {
+    let message = parse_bytes(
+        "From: \"Prοtocolo 12345678901\" <bradesco-pontos@rewards.example.top>\r\nTo: victim@example.org\r\n\
+         Subject: Re: victim@example.org, your points expire\r\n\r\nDear victim@example.org, redeem your points.\r\n"
+            .as_bytes(),
+    );
+    let kinds = default_kinds(&message);
+    for expected in [
+        FactorKind::DisplayNameNumber,
+        FactorKind::BrandInSenderAddress,
+        FactorKind::AbusedTldSender,
+        FactorKind::ObfuscatedText,
+        FactorKind::RecipientInSubject,
+        FactorKind::RecipientInBody,
+        FactorKind::FakeReply,
+    ] {
+        assert!(kinds.contains(&expected), "{expected:?} missing from {kinds:?}");
+    }
+}
+
+#[test]
+fn plain_personal_mail_is_clean() {
+    let message = parse_bytes(
+        b"From: \"Alice Example\" <alice@example.org>\r\nTo: bob@example.net\r\nSubject: Re: lunch\r\nIn-Reply-To: <x@example.net>\r\n\r\nSee you at noon.\r\n",
+    );
+    let analysis = analyze(&message, &AnalysisOptions::default());
+    assert_eq!(analysis.verdict.class, Class::Clean, "{:?}", analysis.factors);
+    assert_eq!(analysis.verdict.score, 0);
+}
+
+#[test]
+fn missing_from_is_malformed_sender() {
+    let message = parse_bytes(b"To: bob@example.net\r\nSubject: hello\r\n\r\nbody\r\n");
+    assert!(default_kinds(&message).contains(&FactorKind::MalformedSender));
+}
+
+#[test]
+fn pdf_link_analysed_as_link() {
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Annot /Subtype /Link /A << /S /URI /URI (https://bit.ly/3abcdef) >> >> endobj\n%%EOF";
+    let bytes = message_with_attachment("a@example.org", "Your document.", "doc.pdf", "application/pdf", pdf);
+    let kinds = default_kinds(&parse_bytes(&bytes));
+    assert!(kinds.contains(&FactorKind::PdfLink), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::Shortener), "{kinds:?}");
+}
+
+#[test]
+fn abused_tld_link_flagged() {
+    let factors = links::analyze_url("https://secure-login.example.top/x", None, None, &[]);
+    assert!(factors.iter().any(|factor| factor.kind == FactorKind::AbusedTldLink));
+}

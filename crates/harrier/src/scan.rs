@@ -1,0 +1,272 @@
+//! `harrier scan` and `harrier eval email`: the per-message email analysis on files, mbox files, maildirs
+//! and folders of them.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use harrier_mail::analysis::AnalysisOptions;
+use harrier_mail::{Class, MailError, MailFormat, ReadItem, ReadOptions, analyze, detect_format, open, parse_message};
+use serde::Serialize;
+
+pub const SCAN_EXAMPLES: &str = "\
+Examples:
+  harrier scan message.eml                       one line per message: class, score, top factors
+  harrier scan --json inbox.mbox                 every factor of every message, as JSON lines
+  harrier scan --protected-domain contoso.com Maildir/
+
+A folder that is not a maildir is read recursively: each file in it is an .eml or an mbox file.";
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Message files (.eml), mbox files, maildirs, or folders of them (read recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON object per message with every factor.
+    #[arg(long)]
+    pub json: bool,
+
+    /// A domain of the organisation or of a correspondent; look-alikes of it are flagged. Repeatable.
+    #[arg(long = "protected-domain", value_name = "DOMAIN")]
+    pub protected_domains: Vec<String>,
+
+    /// Factors shown per message in the text output.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalEmailArgs {
+    /// Folders or files of legitimate mail. Repeatable.
+    #[arg(long = "ham", value_name = "PATH")]
+    pub ham: Vec<PathBuf>,
+
+    /// Folders or files of phishing, fraud and malware mail. Repeatable.
+    #[arg(long = "phish", value_name = "PATH")]
+    pub phish: Vec<PathBuf>,
+
+    /// A domain of the organisation; look-alikes of it are flagged. Repeatable.
+    #[arg(long = "protected-domain", value_name = "DOMAIN")]
+    pub protected_domains: Vec<String>,
+
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// List each missed phishing message and each flagged ham message with its factors on standard error.
+    #[arg(long)]
+    pub show_errors: bool,
+}
+
+/// One analysed message of `harrier scan --json`.
+#[derive(Debug, Serialize)]
+struct ScanRecord<'a> {
+    path: &'a Path,
+    index: usize,
+    message_id: Option<&'a str>,
+    from: Option<&'a str>,
+    subject: Option<&'a str>,
+    #[serde(flatten)]
+    analysis: &'a harrier_mail::Analysis,
+}
+
+/// Calls `visit` for every message under `path`. Returns the number of skipped messages.
+fn for_each_message(path: &Path, visit: &mut dyn FnMut(harrier_mail::RawMessage)) -> anyhow::Result<usize> {
+    let mut skipped = 0;
+    let mut read_source = |source: &Path| -> anyhow::Result<()> {
+        for item in open(source, ReadOptions::default())? {
+            match item {
+                ReadItem::Message(raw) => visit(raw),
+                ReadItem::Skipped(skip) => {
+                    tracing::warn!(%skip, "message skipped");
+                    skipped += 1;
+                }
+            }
+        }
+        Ok(())
+    };
+    match detect_format(path) {
+        Ok(MailFormat::Eml | MailFormat::Mbox | MailFormat::Maildir) => read_source(path)?,
+        Err(MailError::NotMaildir { .. }) => {
+            let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|entry| entry.file_type().is_file() && !entry.file_name().to_string_lossy().starts_with('.'))
+                .map(walkdir::DirEntry::into_path)
+                .filter(|file| !is_metadata_file(file))
+                .collect();
+            files.sort();
+            for file in files {
+                read_source(&file)?;
+            }
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(skipped)
+}
+
+/// Returns whether a file in a mail folder is a description of the folder rather than a message.
+fn is_metadata_file(path: &Path) -> bool {
+    let name = path.file_name().map(|name| name.to_string_lossy().to_ascii_uppercase()).unwrap_or_default();
+    matches!(name.as_str(), "LICENSE" | "NOTICE" | "SOURCE.TXT" | "MANIFEST.TSV" | "README.MD" | "README.TXT")
+}
+
+fn options(protected_domains: &[String]) -> AnalysisOptions {
+    AnalysisOptions {
+        protected_domains: protected_domains.iter().map(|domain| domain.trim().to_ascii_lowercase()).collect(),
+        payment_memory: None,
+    }
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let options = options(&args.protected_domains);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut write_error = None;
+    for path in &args.paths {
+        let mut visit = |raw: harrier_mail::RawMessage| {
+            let message = parse_message(&raw);
+            let analysis = analyze(&message, &options);
+            let written = if args.json {
+                let record = ScanRecord {
+                    path: &message.origin.path,
+                    index: message.origin.index,
+                    message_id: message.message_id.as_deref(),
+                    from: message.from.as_ref().and_then(|from| from.address.as_deref()),
+                    subject: message.subject.as_deref(),
+                    analysis: &analysis,
+                };
+                serde_json::to_string(&record).map_err(std::io::Error::from).and_then(|line| writeln!(out, "{line}"))
+            } else {
+                let top: Vec<String> = analysis
+                    .factors
+                    .iter()
+                    .filter(|factor| factor.weight > 0)
+                    .take(args.top)
+                    .map(|factor| format!("{}(+{}) {}", kind_name(factor.factor.kind), factor.weight, factor.factor.detail))
+                    .collect();
+                writeln!(
+                    out,
+                    "{}#{}\t{}\t{}\t{}",
+                    message.origin.path.display(),
+                    message.origin.index,
+                    analysis.verdict.class.name(),
+                    analysis.verdict.score,
+                    top.join(" | ")
+                )
+            };
+            if let Err(error) = written {
+                write_error.get_or_insert(error);
+            }
+        };
+        for_each_message(path, &mut visit).with_context(|| format!("failed to scan {}", path.display()))?;
+        if let Some(error) = write_error.take() {
+            return Err(error).context("failed to write to standard output");
+        }
+    }
+    out.flush().context("failed to write to standard output")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind_name(kind: harrier_mail::FactorKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Counts for one folder of `harrier eval email`.
+#[derive(Debug, Default, Serialize)]
+struct FolderResult {
+    path: PathBuf,
+    label: &'static str,
+    messages: usize,
+    skipped: usize,
+    /// Messages classed as phishing, fraud or malware.
+    threats: usize,
+    /// `threats` divided by `messages`: the detection rate for phishing folders and the false-positive rate
+    /// for ham folders.
+    threat_rate: f64,
+    by_class: BTreeMap<&'static str, usize>,
+    /// Share of the folder's messages in each class, from 0 to 1.
+    rate_by_class: BTreeMap<&'static str, f64>,
+}
+
+pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
+    if args.ham.is_empty() && args.phish.is_empty() {
+        anyhow::bail!("no folders given; pass --ham PATH and --phish PATH at least once");
+    }
+    let options = options(&args.protected_domains);
+    let mut results = Vec::new();
+    let folders = args.ham.iter().map(|path| (path, "ham")).chain(args.phish.iter().map(|path| (path, "phish")));
+    for (path, label) in folders {
+        if !path.exists() {
+            eprintln!("warning: {label} folder {} not found; it is left out of the evaluation", path.display());
+            continue;
+        }
+        let mut result = FolderResult { path: path.clone(), label, ..FolderResult::default() };
+        let mut visit = |raw: harrier_mail::RawMessage| {
+            let message = parse_message(&raw);
+            let analysis = analyze(&message, &options);
+            let class = analysis.verdict.class;
+            result.messages += 1;
+            *result.by_class.entry(class.name()).or_default() += 1;
+            if class.is_threat() {
+                result.threats += 1;
+            }
+            let wrong = if label == "ham" { class.is_threat() } else { !class.is_threat() };
+            if args.show_errors && wrong {
+                let factors: Vec<String> = analysis
+                    .factors
+                    .iter()
+                    .filter(|factor| factor.weight > 0)
+                    .map(|factor| format!("{}(+{}) {}", kind_name(factor.factor.kind), factor.weight, factor.factor.detail))
+                    .collect();
+                eprintln!("{label} {} {} {}: {}", raw.origin, class.name(), analysis.verdict.score, factors.join(" | "));
+            }
+        };
+        result.skipped = for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
+        result.threat_rate = if result.messages == 0 { 0.0 } else { result.threats as f64 / result.messages as f64 };
+        let messages = result.messages.max(1) as f64;
+        result.rate_by_class = result.by_class.iter().map(|(class, count)| (*class, *count as f64 / messages)).collect();
+        results.push(result);
+    }
+    if results.is_empty() {
+        anyhow::bail!("none of the folders given exists");
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_eval(&results);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_eval(results: &[FolderResult]) {
+    let classes = Class::ALL.map(Class::name);
+    println!("{:<6} {:>8} {:>8} {:>8}  {}  folder", "label", "messages", "threats", "rate", classes.map(|name| format!("{name:>8.8}")).join(" "));
+    for label in ["ham", "phish"] {
+        let mut messages = 0;
+        let mut threats = 0;
+        for result in results.iter().filter(|result| result.label == label) {
+            let counts = classes.map(|name| format!("{:>8}", result.by_class.get(name).copied().unwrap_or(0)));
+            println!(
+                "{:<6} {:>8} {:>8} {:>7.2}%  {}  {}",
+                label,
+                result.messages,
+                result.threats,
+                result.threat_rate * 100.0,
+                counts.join(" "),
+                result.path.display()
+            );
+            messages += result.messages;
+            threats += result.threats;
+        }
+        if messages > 0 {
+            let rate = threats as f64 / messages as f64 * 100.0;
+            let meaning = if label == "ham" { "false-positive rate" } else { "detection rate" };
+            println!("{label}: {threats} of {messages} classed as phishing, fraud or malware ({rate:.2}%, the {meaning})");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Whole-process tests of `harrier scan` and `harrier eval email` on the mail fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn harrier(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_harrier")).args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mail").join(name)
+}
+
+#[test]
+fn scan_prints_class_and_factors() {
+    let path = fixture("macro-xlsm.eml");
+    let (success, stdout, stderr) = harrier(&["scan", path.to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    let line = stdout.lines().next().expect("one line per message");
+    let columns: Vec<&str> = line.split('\t').collect();
+    assert_eq!(columns.len(), 4, "{line}");
+    assert_eq!(columns[1], "malware");
+    assert!(columns[3].contains("office_macro"), "{line}");
+}
+
+#[test]
+fn scan_json_lists_every_factor() {
+    let path = fixture("from-name-spoof.eml");
+    let (success, stdout, stderr) = harrier(&["scan", "--json", path.to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    let record: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    let kinds: Vec<&str> = record["factors"].as_array().unwrap().iter().map(|factor| factor["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"display_name_address"), "{kinds:?}");
+    assert!(kinds.contains(&"reply_to_mismatch"), "{kinds:?}");
+    assert!(record["verdict"]["score"].as_u64().is_some());
+}
+
+#[test]
+fn scan_reads_plain_folders() {
+    let folder = tempfile::tempdir().unwrap();
+    for name in ["macro-xlsm.eml", "dkim-pass.eml"] {
+        std::fs::copy(fixture(name), folder.path().join(name)).unwrap();
+    }
+    let (success, stdout, stderr) = harrier(&["scan", folder.path().to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+}
+
+#[test]
+fn eval_email_reports_rates_per_folder() {
+    let ham = tempfile::tempdir().unwrap();
+    let phish = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("dkim-pass.eml"), ham.path().join("1.eml")).unwrap();
+    std::fs::copy(fixture("macro-xlsm.eml"), phish.path().join("1.eml")).unwrap();
+    std::fs::copy(fixture("shortened-urls.eml"), phish.path().join("2.eml")).unwrap();
+    let args = ["eval", "email", "--ham", ham.path().to_str().unwrap(), "--phish", phish.path().to_str().unwrap(), "--json"];
+    let (success, stdout, stderr) = harrier(&args);
+    assert!(success, "{stderr}");
+    let results: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(results[0]["label"], "ham");
+    assert_eq!(results[0]["threats"], 0);
+    assert_eq!(results[1]["messages"], 2);
+    assert_eq!(results[1]["threats"], 1);
+    assert_eq!(results[1]["rate_by_class"]["malware"], 0.5);
+}
+
+#[test]
+fn eval_email_names_missing_folder() {
+    let ham = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("dkim-pass.eml"), ham.path().join("1.eml")).unwrap();
+    let missing = ham.path().join("no-such-folder");
+    let args = ["eval", "email", "--ham", ham.path().to_str().unwrap(), "--phish", missing.to_str().unwrap()];
+    let (success, _, stderr) = harrier(&args);
+    assert!(success, "{stderr}");
+    assert!(stderr.contains("not found"), "{stderr}");
+    assert!(stderr.contains("no-such-folder"), "{stderr}");
+}
+
+#[test]
+fn eval_email_fails_when_no_folder_exists() {
+    let (success, _, stderr) = harrier(&["eval", "email", "--phish", "/nonexistent/harrier-phish"]);
+    assert!(!success);
+    assert!(stderr.contains("none of the folders given exists"), "{stderr}");
+}
