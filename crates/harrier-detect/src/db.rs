@@ -95,15 +95,20 @@ impl AnalysisDb {
         let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
         std::fs::create_dir_all(data_dir)
             .map_err(|e| sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
-        let connection = Connection::open(&path).map_err(sqlite)?;
+        let mut connection = Connection::open(&path).map_err(sqlite)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         connection.pragma_update(None, "synchronous", "NORMAL").map_err(sqlite)?;
         connection.execute_batch(SCHEMA).map_err(sqlite)?;
+        // The check and the backfill share one immediate transaction, so two processes opening an older
+        // database together backfill it once.
+        let transaction =
+            connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sqlite)?;
         let log_empty: bool =
-            connection.query_row("SELECT NOT EXISTS (SELECT 1 FROM findings_log)", [], |r| r.get(0)).map_err(sqlite)?;
+            transaction.query_row("SELECT NOT EXISTS (SELECT 1 FROM findings_log)", [], |r| r.get(0)).map_err(sqlite)?;
         if log_empty {
-            connection.execute_batch(BACKFILL_LOG).map_err(sqlite)?;
+            transaction.execute_batch(BACKFILL_LOG).map_err(sqlite)?;
         }
+        transaction.commit().map_err(sqlite)?;
         Ok(AnalysisDb { path, connection })
     }
 
@@ -319,12 +324,10 @@ CREATE TABLE IF NOT EXISTS incident_breaches (
 /// Fills the findings log from a database written before the log existed, breaches before incidents and each
 /// in time order, so exporters see those findings too.
 const BACKFILL_LOG: &str = "
-BEGIN;
 INSERT OR IGNORE INTO incident_breaches (breach_id, incident_id)
 SELECT j.value, i.id FROM incidents i, json_each(i.json, '$.breaches') j;
 INSERT INTO findings_log (kind, id) SELECT 'breach', id FROM breaches ORDER BY time_ms, id;
 INSERT INTO findings_log (kind, id) SELECT 'incident', id FROM incidents ORDER BY last_ms, id;
-COMMIT;
 ";
 
 const LINK_BREACH: &str = "INSERT OR IGNORE INTO incident_breaches (breach_id, incident_id) VALUES (?1, ?2)";

@@ -171,6 +171,8 @@ pub struct Exporter<'a> {
     checkpoint: Checkpoint,
     runtime: tokio::runtime::Runtime,
     store: Option<Store>,
+    /// Held for the exporter's lifetime, so two exports to one destination never interleave.
+    _lock: std::fs::File,
 }
 
 /// An object store and the prefix of every key written to it.
@@ -189,6 +191,14 @@ impl<'a> Exporter<'a> {
         install_crypto_provider();
         let state_dir = data_dir.join(EXPORT_DIR).join(state_name(&destination, &options));
         std::fs::create_dir_all(state_dir.join(STAGING_DIR)).map_err(ExportError::io(&state_dir))?;
+        let lock_path = state_dir.join("lock");
+        let lock = std::fs::File::create(&lock_path).map_err(ExportError::io(&lock_path))?;
+        lock.try_lock().map_err(|_| {
+            ExportError::Config(format!(
+                "another export to this destination is running (it holds {}); wait for it or stop it",
+                lock_path.display()
+            ))
+        })?;
         let checkpoint = read_checkpoint(&state_dir.join(CHECKPOINT_FILE))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -203,12 +213,18 @@ impl<'a> Exporter<'a> {
             checkpoint,
             runtime,
             store,
+            _lock: lock,
         })
     }
 
     /// Returns the folder that contains this destination's checkpoint and staging area.
     pub fn state_dir(&self) -> &Path {
         &self.state_dir
+    }
+
+    /// Returns true when staged files wait for upload, as after a failed upload.
+    pub fn has_staged(&self) -> bool {
+        staged_files(&self.state_dir.join(STAGING_DIR)).is_ok_and(|files| !files.is_empty())
     }
 
     /// Returns the last findings-log sequence number staged or delivered.
@@ -345,7 +361,18 @@ impl<'a> Exporter<'a> {
     fn stage_file(&self, key: &str, bytes: &[u8]) -> Result<(), ExportError> {
         let path = self.staging_path(key);
         let dir = path.parent().expect("keys have folders");
+        let staging = self.state_dir.join(STAGING_DIR);
+        let mut missing = Vec::new();
+        let mut ancestor = Some(dir);
+        while let Some(folder) = ancestor.filter(|f| *f != staging && !f.exists()) {
+            missing.push(folder.to_owned());
+            ancestor = folder.parent();
+        }
         std::fs::create_dir_all(dir).map_err(ExportError::io(dir))?;
+        // New folders are made durable in their parents before the checkpoint can depend on them.
+        for folder in &missing {
+            sync_dir(folder.parent().expect("under staging"))?;
+        }
         let partial = PathBuf::from(format!("{}{PARTIAL_SUFFIX}", path.display()));
         let mut file = std::fs::File::create(&partial).map_err(ExportError::io(&partial))?;
         file.write_all(bytes).map_err(ExportError::io(&partial))?;
@@ -500,7 +527,8 @@ fn open_store(destination: &Destination) -> Result<Option<Store>, ExportError> {
         Destination::Dir(dir) => {
             std::fs::create_dir_all(dir).map_err(ExportError::io(dir))?;
             let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
-                .map_err(|e| ExportError::Config(format!("{}: {e}", dir.display())))?;
+                .map_err(|e| ExportError::Config(format!("{}: {e}", dir.display())))?
+                .with_fsync(true);
             Ok(Some((Arc::new(store), String::new())))
         }
         Destination::S3 { bucket, prefix } => {

@@ -28,11 +28,17 @@ pub struct Webhook {
 
 impl Webhook {
     pub fn new(url: &str, secret: Option<&str>) -> Result<Webhook, ExportError> {
+        // Redirects are not followed: a redirected POST becomes a bodiless GET, which could pass for a
+        // delivery.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("harrier/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ExportError::Config(format!("cannot build the webhook client: {e}")))?;
+        if secret.is_some_and(str::is_empty) {
+            return Err(ExportError::Config("the webhook secret is empty".to_owned()));
+        }
         let key = secret.map(|s| ring::hmac::Key::new(ring::hmac::HMAC_SHA256, s.as_bytes()));
         Ok(Webhook { url: url.to_owned(), key, client })
     }
@@ -46,16 +52,17 @@ impl Webhook {
     }
 
     async fn post(&self, body: Vec<u8>) -> Result<(), ExportError> {
-        let timestamp = jiff::Timestamp::now().as_second().to_string();
-        let signature = self.key.as_ref().map(|key| {
-            let mut context = ring::hmac::Context::with_key(key);
-            context.update(timestamp.as_bytes());
-            context.update(b".");
-            context.update(&body);
-            format!("sha256={}", hex(context.sign().as_ref()))
-        });
         let mut wait = Duration::from_secs(1);
         for attempt in 1..=WEBHOOK_ATTEMPTS {
+            // Signed again on every attempt, so a retry after a long wait is still fresh.
+            let timestamp = jiff::Timestamp::now().as_second().to_string();
+            let signature = self.key.as_ref().map(|key| {
+                let mut context = ring::hmac::Context::with_key(key);
+                context.update(timestamp.as_bytes());
+                context.update(b".");
+                context.update(&body);
+                format!("sha256={}", hex(context.sign().as_ref()))
+            });
             let mut request = self
                 .client
                 .post(&self.url)
@@ -74,6 +81,9 @@ impl Webhook {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
+                    if status.is_redirection() {
+                        return Err(self.error(format!("the receiver answered {status}; give the final URL")));
+                    }
                     if status.as_u16() != 429 && !status.is_server_error() {
                         return Err(self.error(format!("the receiver answered {status}")));
                     }
@@ -146,11 +156,18 @@ impl Syslog {
             }
             stream.flush().map_err(error)?;
         } else {
+            // The largest UDP payload; receivers often keep less, so TCP suits large findings better.
+            const MAX_DATAGRAM: usize = 65_507;
             let socket = UdpSocket::bind(if self.address.starts_with('[') { "[::]:0" } else { "0.0.0.0:0" })
                 .map_err(error)?;
             socket.connect(&self.address).map_err(error)?;
             for record in records {
-                socket.send(&self.format(record)).map_err(error)?;
+                let message = self.format(record);
+                if message.len() > MAX_DATAGRAM {
+                    tracing::error!(uid = %record.metadata.uid, bytes = message.len(), "finding too large for one syslog datagram; use syslog+tcp");
+                    continue;
+                }
+                socket.send(&message).map_err(error)?;
             }
         }
         Ok(())

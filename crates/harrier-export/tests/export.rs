@@ -265,6 +265,7 @@ fn directory_export_writes_each_finding_once_and_resumes() {
     later.time += jiff::SignedDuration::from_mins(30);
     later.score = 90.0;
     save(&mut db, &mut state, &[later]);
+    drop(exporter);
     let mut exporter = Exporter::new(&data, Destination::Dir(out.clone()), options(Format::Jsonl), Some(intel())).unwrap();
     let third = exporter.run(&db).unwrap();
     assert_eq!((third.breaches, third.incidents), (1, 1));
@@ -483,4 +484,16 @@ fn syslog_over_udp_sends_a_datagram_per_finding() {
         let json = text.split_once('\u{feff}').unwrap().1;
         assert!(schema().validate(&serde_json::from_str(json).unwrap()).is_ok());
     }
+}
+
+#[test]
+fn second_export_to_same_destination_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = Destination::Dir(dir.path().join("lake"));
+    let _first = Exporter::new(&data, out.clone(), options(Format::Jsonl), Some(intel())).unwrap();
+    let Err(error) = Exporter::new(&data, out, options(Format::Jsonl), Some(intel())) else {
+        panic!("a second exporter to the same destination started");
+    };
+    assert!(error.to_string().contains("another export"), "{error}");
 }

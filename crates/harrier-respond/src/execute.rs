@@ -14,6 +14,8 @@ pub enum ExecuteError {
     Unsupported(ActionKind),
     #[error("action {id} names no {what}")]
     MissingTarget { id: String, what: &'static str },
+    #[error("action {0} has no record of what undoing it needs; undo it by hand")]
+    MissingUndo(String),
 }
 
 /// Carries out an action and returns what undoing it needs.
@@ -57,12 +59,15 @@ pub async fn undo(client: &GraphClient, action: &PlannedAction, detail: &Value) 
             Ok(client.set_user_enabled(user, true).await?)
         }
         ActionKind::RemoveInboxRule => {
-            let user = detail["user"].as_str().ok_or(ExecuteError::MissingTarget { id: action.id.clone(), what: "user" })?;
+            let user = detail["user"].as_str().ok_or_else(|| ExecuteError::MissingUndo(action.id.clone()))?;
+            if !detail["rule"].is_object() {
+                return Err(ExecuteError::MissingUndo(action.id.clone()));
+            }
             Ok(client.restore_inbox_rule(user, &detail["rule"]).await?)
         }
         ActionKind::RevokeOauthGrant => {
-            let grants = detail["grants"].as_array().cloned().unwrap_or_default();
-            Ok(client.restore_grants(&grants).await?)
+            let grants = detail["grants"].as_array().ok_or_else(|| ExecuteError::MissingUndo(action.id.clone()))?;
+            Ok(client.restore_grants(grants).await?)
         }
         ActionKind::DisableServicePrincipal => {
             let app = action.target.app_id.as_deref().ok_or(ExecuteError::MissingTarget { id: action.id.clone(), what: "application" })?;

@@ -4,7 +4,9 @@
 //! `{authority}/{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials` and the
 //! `https://graph.microsoft.com/.default` scope, then Graph v1.0 calls with the bearer token. A 429 or 503
 //! response is retried after its `Retry-After` seconds (or a doubling wait), and a 401 response once with
-//! a new token. Every retried request is idempotent: the same PATCH, DELETE or POST again has the same effect.
+//! a new token. Those responses mean Graph did not carry the request out, so repeating it is safe. A
+//! timeout or a 504 may follow a request Graph did carry out, so only GET, PATCH and DELETE are repeated
+//! then: a POST that creates something is not.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -123,9 +125,12 @@ impl GraphClient {
     /// Sends a Graph request, retrying throttled and unavailable responses and one expired token.
     pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, GraphError> {
         let url = format!("{}{path}", self.config.graph.trim_end_matches('/'));
+        let repeatable = method != reqwest::Method::POST;
         let mut wait = Duration::from_secs(1);
         let mut refreshed = false;
-        for attempt in 1..=ATTEMPTS {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let token = self.token(false).await?;
             let mut request = self.http.request(method.clone(), &url).bearer_auth(token);
             if let Some(body) = body {
@@ -134,7 +139,7 @@ impl GraphClient {
             let error = |message: String| GraphError::Transport { method: method.to_string(), path: path.to_owned(), message };
             let response = match request.send().await {
                 Ok(response) => response,
-                Err(e) if attempt < ATTEMPTS => {
+                Err(e) if repeatable && attempt < ATTEMPTS => {
                     tracing::warn!(attempt, path, error = %e.without_url(), "Graph request will be repeated");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(MAX_RETRY_AFTER);
@@ -154,11 +159,13 @@ impl GraphClient {
                 return Ok(if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) });
             }
             if status.as_u16() == 401 && !refreshed {
+                // A renewed token does not count as an attempt.
                 refreshed = true;
+                attempt -= 1;
                 self.token(true).await?;
                 continue;
             }
-            let retryable = matches!(status.as_u16(), 429 | 503 | 504);
+            let retryable = matches!(status.as_u16(), 429 | 503) || (repeatable && status.as_u16() == 504);
             if retryable && attempt < ATTEMPTS {
                 wait = retry_after.unwrap_or(wait);
                 tracing::warn!(attempt, path, status = status.as_u16(), wait_seconds = wait.as_secs(), "Graph throttled the request");
@@ -172,7 +179,6 @@ impl GraphClient {
                 .unwrap_or(text);
             return Err(GraphError::Status { method: method.to_string(), path: path.to_owned(), status: status.as_u16(), message });
         }
-        unreachable!("the loop returns on its last attempt")
     }
 
     /// Revokes every refresh token and session cookie of a user.
@@ -196,9 +202,12 @@ impl GraphClient {
             .and_then(|rules| rules.iter().find(|r| r["displayName"].as_str() == Some(name)))
             .cloned()
             .ok_or_else(|| GraphError::NotFound(format!("{user} has no inbox rule named {name:?}")))?;
-        let id = rule["id"].as_str().unwrap_or_default();
-        self.request(reqwest::Method::DELETE, &format!("{path}/{}", encode(id)), None).await?;
-        Ok(rule)
+        let id = rule["id"].as_str().filter(|id| !id.is_empty()).ok_or_else(|| GraphError::NotFound(format!("the inbox rule {name:?} has no id")))?;
+        match self.request(reqwest::Method::DELETE, &format!("{path}/{}", encode(id)), None).await {
+            // A rule already gone (deleted by a repeated request) is the outcome wanted.
+            Err(GraphError::Status { status: 404, .. }) | Ok(_) => Ok(rule),
+            Err(error) => Err(error),
+        }
     }
 
     /// Creates an inbox rule again from a definition [`GraphClient::delete_inbox_rule`] returned.
@@ -213,14 +222,26 @@ impl GraphClient {
         Ok(())
     }
 
-    /// Returns the id of the service principal of an application.
+    /// Returns the id of the service principal of an application. The application id must be a GUID, so
+    /// it cannot change the filter, and exactly one service principal must carry it.
     async fn service_principal(&self, app_id: &str) -> Result<String, GraphError> {
-        let path = format!("/servicePrincipals?$filter=appId%20eq%20'{}'", encode(app_id));
+        if !is_guid(app_id) {
+            return Err(GraphError::NotFound(format!("{app_id:?} is not an application id (a GUID)")));
+        }
+        let path = format!("/servicePrincipals?$filter=appId%20eq%20'{app_id}'");
         let found = self.request(reqwest::Method::GET, &path, None).await?;
-        found["value"][0]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| GraphError::NotFound(format!("no service principal for application {app_id}")))
+        let matches: Vec<&Value> = found["value"]
+            .as_array()
+            .map(|list| list.iter().filter(|sp| sp["appId"].as_str().is_some_and(|a| a.eq_ignore_ascii_case(app_id))).collect())
+            .unwrap_or_default();
+        match matches.as_slice() {
+            [one] => one["id"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| GraphError::NotFound(format!("the service principal of {app_id} has no id"))),
+            [] => Err(GraphError::NotFound(format!("no service principal for application {app_id}"))),
+            _ => Err(GraphError::NotFound(format!("more than one service principal claims application {app_id}"))),
+        }
     }
 
     /// Deletes every delegated permission grant of an application and returns their definitions.
@@ -269,6 +290,13 @@ impl GraphClient {
         let moved = self.request(reqwest::Method::POST, &path, Some(&json!({ "destinationId": folder }))).await?;
         Ok(moved["id"].as_str().unwrap_or(message_id).to_owned())
     }
+}
+
+/// Returns true for a GUID in its usual 8-4-4-4-12 hexadecimal form.
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Percent-encodes a path segment: user principal names and ids may hold `@`, `#` or `'`.

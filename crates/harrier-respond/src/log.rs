@@ -1,8 +1,9 @@
 //! The action log: an append-only, hash-chained record of every plan, decision and outcome.
 //!
 //! Each entry stores the SHA-256 of the previous entry's hash followed by its own canonical content, so
-//! changing, removing or reordering any entry breaks every hash after it. [`ActionLog::verify`] walks the
-//! chain. The log lives in `actions.sqlite` in the data directory; the tables have no update or delete
+//! changing, removing or reordering any entry but the last ones breaks every hash after it.
+//! [`ActionLog::verify`] walks the chain and returns the count and the head hash. Recorded elsewhere,
+//! those two also reveal entries cut from the end. The log lives in `actions.sqlite` in the data directory; the tables have no update or delete
 //! path in this code.
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,9 @@ pub enum Status {
     Pending,
     /// Approved and waiting to be carried out.
     Approved,
+    /// Being carried out. An action left here by a crash may or may not have taken effect, so it is never
+    /// carried out again automatically: an analyst checks it.
+    Executing,
     Rejected,
     /// Forbidden by a guard.
     Blocked,
@@ -39,6 +43,7 @@ impl Status {
             Status::Observed => "observed",
             Status::Pending => "pending",
             Status::Approved => "approved",
+            Status::Executing => "executing",
             Status::Rejected => "rejected",
             Status::Blocked => "blocked",
             Status::Done => "done",
@@ -173,8 +178,13 @@ impl ActionLog {
             Ok(undo) => (Status::Done, serde_json::json!({ "undo": undo })),
             Err(message) => (Status::Failed, serde_json::json!({ "error": message })),
         };
-        self.require(id, &[Status::Approved], "carried out")?;
+        self.require(id, &[Status::Executing], "given an outcome")?;
         self.append(id, status, "harrier", note, now)
+    }
+
+    /// Marks an approved action as being carried out, before the call that carries it out.
+    pub fn begin_execution(&mut self, id: &str, now: Timestamp) -> Result<(), LogError> {
+        self.transition(id, &[Status::Approved], Status::Executing, "carried out", "harrier", now)
     }
 
     fn transition(
@@ -217,7 +227,12 @@ impl ActionLog {
         detail: serde_json::Value,
         now: Timestamp,
     ) -> Result<(), LogError> {
-        let transaction = self.connection.transaction().map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e })?;
+        // An immediate transaction takes the write lock first, so concurrent writers queue instead of
+        // chaining onto the same previous entry.
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e })?;
         let previous: Option<String> = transaction
             .query_row("SELECT hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
             .optional()
@@ -273,8 +288,9 @@ impl ActionLog {
         Ok(rows)
     }
 
-    /// Checks every entry's hash against its content and the entry before it.
-    pub fn verify(&self) -> Result<usize, LogError> {
+    /// Checks every entry's hash against its content and the entry before it, and returns the number of
+    /// entries and the last hash.
+    pub fn verify(&self) -> Result<(usize, String), LogError> {
         let mut statement = self
             .connection
             .prepare("SELECT seq, time_ms, action_id, status, actor, detail, hash FROM entries ORDER BY seq")
@@ -290,7 +306,7 @@ impl ActionLog {
             }
             previous = hash.clone();
         }
-        Ok(rows.len())
+        Ok((rows.len(), previous))
     }
 
     /// Returns every action with its latest status, newest first.
@@ -329,6 +345,7 @@ fn parse_status(text: &str) -> Status {
         "observed" => Status::Observed,
         "pending" => Status::Pending,
         "approved" => Status::Approved,
+        "executing" => Status::Executing,
         "rejected" => Status::Rejected,
         "blocked" => Status::Blocked,
         "done" => Status::Done,

@@ -163,7 +163,8 @@ fn target(kind: ActionKind, incident: &Incident, breach: &Breach, steps: &[&Brea
     let user = breach.user.clone().or_else(|| incident.user.clone());
     let mut target = Target { tenant: incident.tenant.to_string(), user, app_id: None, object: None };
     if kind.acts_on_application() {
-        let app = breach.app_id.clone().or_else(|| steps.iter().find_map(|b| b.app_id.clone()))?;
+        // Only the breach's own application: borrowing another breach's could act on an unrelated app.
+        let app = breach.app_id.clone()?;
         target.app_id = Some(app);
         return Some(target);
     }

@@ -206,6 +206,9 @@ fn log_transitions_and_chain() {
     let first = &plan.actions[0].id;
     let second = &plan.actions[1].id;
     log.approve(first, "analyst", now).unwrap();
+    assert!(log.record_outcome(first, Ok(serde_json::Value::Null), now).is_err(), "an outcome needs an execution");
+    log.begin_execution(first, now).unwrap();
+    assert!(log.begin_execution(first, now).is_err(), "an action is carried out once");
     log.record_outcome(first, Ok(serde_json::Value::Null), now).unwrap();
     log.undo(first, "analyst", now).unwrap();
     log.reject(second, "analyst", now).unwrap();
@@ -216,7 +219,7 @@ fn log_transitions_and_chain() {
     let status = |id: &str| states.iter().find(|s| s.action.id == id).unwrap().status;
     assert_eq!(status(first), Status::Undone);
     assert_eq!(status(second), Status::Rejected);
-    assert_eq!(log.verify().unwrap(), plan.actions.len() + 4);
+    assert_eq!(log.verify().unwrap().0, plan.actions.len() + 5);
     drop(log);
 
     // Changing any stored entry breaks the chain from that entry on.

@@ -130,6 +130,10 @@ pub struct ActionsRunArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
 
+    /// Response policy (TOML) whose guards are checked again before each action; the built-in otherwise.
+    #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
+    pub response_policy: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub data: DataDirArgs,
 }

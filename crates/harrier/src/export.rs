@@ -60,6 +60,7 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
         policy.interval.as_secs()
     );
     let mut waiting_since: Option<Instant> = None;
+    let mut retry_staged = exporter.has_staged();
     loop {
         let pending = db.last_change()?.saturating_sub(exporter.checkpoint());
         if pending == 0 {
@@ -67,14 +68,18 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
         } else if waiting_since.is_none() {
             waiting_since = Some(Instant::now());
         }
-        if policy.due(pending, waiting_since.map(|since| since.elapsed())) {
+        if retry_staged || policy.due(pending, waiting_since.map(|since| since.elapsed())) {
             match exporter.run(&db) {
                 Ok(summary) => {
                     print_summary(&summary, &described, args.json);
                     waiting_since = None;
+                    retry_staged = false;
                 }
                 // The staged files and the checkpoint are kept; the next attempt starts from them.
-                Err(error) => eprintln!("error: export to {described} failed, will try again: {error:#}"),
+                Err(error) => {
+                    eprintln!("error: export to {described} failed, will try again: {error:#}");
+                    retry_staged = exporter.has_staged();
+                }
             }
         }
         std::thread::sleep(POLL);

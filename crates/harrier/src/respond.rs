@@ -115,9 +115,22 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
         println!("No approved actions.");
         return Ok(ExitCode::SUCCESS);
     }
+    let policy = crate::detect::response_policy(args.response_policy.as_deref())?;
     let client = graph_client(&args.graph)?;
-    let (mut done, mut failed) = (0, 0);
+    let (mut done, mut failed, mut held) = (0, 0, 0);
     for state in &approved {
+        // The guards are checked again here: the kill switch or a protected account may have been set
+        // after the plan.
+        let autonomous = state.by == "harrier";
+        let protected = state.action.kind == harrier_respond::ActionKind::DisableUser
+            && state.action.target.user.as_deref().is_some_and(|u| policy.is_protected(u));
+        if (autonomous && policy.guards.kill_switch) || protected {
+            let why = if protected { "the user is a protected account" } else { "the kill switch is on" };
+            println!("held    {} {}: {why}", state.action.id, state.action.kind);
+            held += 1;
+            continue;
+        }
+        log.begin_execution(&state.action.id, jiff::Timestamp::now())?;
         let outcome = block_on(harrier_respond::execute(&client, &state.action));
         let now = jiff::Timestamp::now();
         match outcome {
@@ -134,13 +147,14 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!("{done} actions done, {failed} failed or left to be done by hand.");
+    println!("{done} actions done, {failed} failed or left to be done by hand, {held} held by a guard.");
     Ok(if failed > 0 { ExitCode::from(crate::cli::EXIT_FAILURE) } else { ExitCode::SUCCESS })
 }
 
 pub fn run_verify(args: &ActionsVerifyArgs) -> anyhow::Result<ExitCode> {
     let log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
-    let entries = log.verify()?;
+    let (entries, head) = log.verify()?;
     println!("The action log's {entries} entries are intact: every hash matches its entry and the one before.");
+    println!("Head hash: {head}. Keep it with the count elsewhere to detect entries cut from the end.");
     Ok(ExitCode::SUCCESS)
 }
