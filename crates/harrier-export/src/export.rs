@@ -11,8 +11,8 @@
 //!
 //! A crash before step 2 leaves staged files whose range lies after the checkpoint: the next run deletes
 //! them and builds the batch again. A crash or failed upload after step 2 leaves staged files that the next
-//! run uploads first. An upload repeated after a crash writes the same name again, so the destination holds
-//! each finding once.
+//! run uploads first. An upload repeated after a crash writes the same name again, so the destination
+//! contains each finding once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -171,6 +171,8 @@ pub struct Exporter<'a> {
     checkpoint: Checkpoint,
     runtime: tokio::runtime::Runtime,
     store: Option<Store>,
+    webhook: Option<Webhook>,
+    syslog: Option<Syslog>,
     /// Held for the exporter's lifetime, so two exports to one destination never interleave.
     _lock: std::fs::File,
 }
@@ -195,7 +197,7 @@ impl<'a> Exporter<'a> {
         let lock = std::fs::File::create(&lock_path).map_err(ExportError::io(&lock_path))?;
         lock.try_lock().map_err(|_| {
             ExportError::Config(format!(
-                "another export to this destination is running (it holds {}); wait for it or stop it",
+                "another export to this destination is already running (lock {} is taken); wait for it to finish or stop it",
                 lock_path.display()
             ))
         })?;
@@ -205,6 +207,14 @@ impl<'a> Exporter<'a> {
             .build()
             .map_err(ExportError::io(&state_dir))?;
         let store = open_store(&destination)?;
+        let webhook = match &destination {
+            Destination::Webhook { url } => Some(Webhook::new(url, options.webhook_secret.as_deref())?),
+            _ => None,
+        };
+        let syslog = match &destination {
+            Destination::Syslog { address, tcp } => Some(Syslog::new(address, *tcp)),
+            _ => None,
+        };
         Ok(Exporter {
             destination,
             options,
@@ -213,6 +223,8 @@ impl<'a> Exporter<'a> {
             checkpoint,
             runtime,
             store,
+            webhook,
+            syslog,
             _lock: lock,
         })
     }
@@ -262,21 +274,16 @@ impl<'a> Exporter<'a> {
         let findings = self.map_batch(db, &changes, first_seq, summary)?;
         summary.findings += findings.len() as u64;
 
-        match &self.destination {
-            Destination::Dir(_) | Destination::S3 { .. } => {
-                for (day, records) in by_day(findings) {
-                    let key = self.options.layout.key(day, first_seq, last_seq, self.options.format);
-                    let bytes = encode::encode(&records, self.options.format)?;
-                    self.stage_file(&key, &bytes)?;
-                    summary.files_staged += 1;
-                }
-            }
-            Destination::Webhook { url } => {
-                let webhook = Webhook::new(url, self.options.webhook_secret.as_deref())?;
-                self.runtime.block_on(webhook.deliver(&findings))?;
-            }
-            Destination::Syslog { address, tcp } => {
-                Syslog::new(address, *tcp).deliver(&findings)?;
+        if let Some(webhook) = &self.webhook {
+            self.runtime.block_on(webhook.deliver(&findings))?;
+        } else if let Some(syslog) = &self.syslog {
+            syslog.deliver(&findings)?;
+        } else {
+            for (day, records) in by_day(findings) {
+                let key = self.options.layout.key(day, first_seq, last_seq, self.options.format);
+                let bytes = encode::encode(&records, self.options.format)?;
+                self.stage_file(&key, &bytes)?;
+                summary.files_staged += 1;
             }
         }
         self.save_checkpoint(last_seq)?;

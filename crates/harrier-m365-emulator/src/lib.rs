@@ -1,8 +1,8 @@
 //! A local emulator of the Microsoft endpoints harrier's response actions call, for tests.
 //!
-//! It follows Microsoft's documented requests and responses: the identity platform's client-credentials
-//! token endpoint (`POST /{tenant}/oauth2/v2.0/token`, AADSTS errors for a wrong secret), and the Graph
-//! v1.0 calls for users, inbox rules, service principals, delegated permission grants and message moves,
+//! It follows Microsoft's documented requests and responses. The identity platform's client-credentials
+//! token endpoint is `POST /{tenant}/oauth2/v2.0/token`, with AADSTS errors for a wrong secret. The Graph
+//! v1.0 calls cover users, inbox rules, service principals, delegated permission grants and message moves,
 //! with bearer-token checks (`InvalidAuthenticationToken`) and Graph's error body. Tests inject throttling
 //! (429 with `Retry-After`) and token expiry, and read every request it served. It listens on loopback
 //! only.

@@ -17,7 +17,8 @@
 //! what [`undo`] needs to reverse them.
 //!
 //! NOTE: forwarding, transport rules and mailbox permissions live in Exchange Online, which Graph does not
-//! reach, and the message actions belong to the milter; those actions wait for an operator.
+//! reach. The message actions belong to the milter, which is not built, so these actions wait for an
+//! operator.
 
 mod action;
 mod execute;
@@ -32,7 +33,7 @@ pub use action::{ActionKind, Mode, Target};
 pub use execute::{ExecuteError, execute, undo};
 pub use graph::{GraphClient, GraphConfig, GraphError};
 pub use log::{ActionLog, ActionState, Entry, LogError, Status};
-pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, kinds, plan, write_plan};
+pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, plan, write_plan};
 pub use policy::{DEFAULT_POLICY, Guards, Policy, PolicyError, Rule};
 pub use run::{PlanSummary, RespondError, plan_new};
 

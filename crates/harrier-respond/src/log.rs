@@ -117,17 +117,22 @@ impl ActionLog {
         LogError::Sqlite { path: self.path.clone(), source }
     }
 
-    /// Records the actions of a plan that the log does not hold yet, with the status their decision
+    /// Records the actions of a plan that the log does not contain yet, with the status their decision
     /// gives, and returns how many were new.
     pub fn record_plan(&mut self, actions: &[PlannedAction], now: Timestamp) -> Result<usize, LogError> {
-        let mut added = 0;
+        Ok(self.record_new(actions, now)?.len())
+    }
+
+    /// Records the actions of a plan that the log does not contain yet and returns those it recorded.
+    pub fn record_new<'a>(&mut self, actions: &'a [PlannedAction], now: Timestamp) -> Result<Vec<&'a PlannedAction>, LogError> {
+        let mut added = Vec::new();
         for action in actions {
             if self.latest(&action.id)?.is_some() {
                 continue;
             }
             let detail = serde_json::to_value(action).expect("actions serialise");
             self.append(&action.id, Status::from_decision(action.decision), "harrier", detail, now)?;
-            added += 1;
+            added.push(action);
         }
         Ok(added)
     }

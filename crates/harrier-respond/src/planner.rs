@@ -1,7 +1,5 @@
 //! Planning the response to an incident from the decision table.
 
-use std::collections::BTreeSet;
-
 use harrier_detect::{Breach, Incident};
 use serde::{Deserialize, Serialize};
 
@@ -213,11 +211,6 @@ fn decide(actions: &mut [PlannedAction], policy: &Policy, guard_state: GuardStat
 fn action_id(incident: &str, kind: ActionKind, target: &Target) -> String {
     let key = format!("{incident}\0{kind}\0{target:?}");
     format!("act-{:012x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) & 0xffff_ffff_ffff)
-}
-
-/// Returns the kinds a plan uses, for summaries.
-pub fn kinds(plan: &Plan) -> BTreeSet<ActionKind> {
-    plan.actions.iter().map(|a| a.kind).collect()
 }
 
 /// Writes a plan as a Markdown section for the incident report.

@@ -1,5 +1,7 @@
 //! Planning the incidents that analysis opened or changed since the last planning run.
 
+use std::collections::HashMap;
+
 use harrier_detect::{AnalysisDb, DbError, Finding};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -37,6 +39,9 @@ const CHUNK: usize = 10_000;
 pub fn plan_new(db: &AnalysisDb, log: &mut ActionLog, policy: &Policy, now: Timestamp) -> Result<PlanSummary, RespondError> {
     let mut summary = PlanSummary::default();
     let hour_ago = now - jiff::SignedDuration::from_hours(1);
+    // Autonomous actions per tenant in the last hour: read from the log once per tenant, then counted
+    // up as this run approves more, instead of reading the whole log for every incident.
+    let mut autonomous: HashMap<String, usize> = HashMap::new();
     loop {
         let after = log.planned_through()?;
         let changes = db.changes_after(after, CHUNK)?;
@@ -44,10 +49,17 @@ pub fn plan_new(db: &AnalysisDb, log: &mut ActionLog, policy: &Policy, now: Time
         for change in &changes {
             let Finding::Incident(incident) = &change.finding else { continue };
             let breaches = db.breaches_by_id(incident.breaches.iter().map(String::as_str))?;
-            let guard_state = GuardState { autonomous_last_hour: log.autonomous_since(incident.tenant.as_str(), hour_ago)? };
-            let plan = plan(incident, &breaches, policy, guard_state);
+            let tenant = incident.tenant.as_str();
+            let count = match autonomous.get(tenant) {
+                Some(count) => *count,
+                None => log.autonomous_since(tenant, hour_ago)?,
+            };
+            let plan = plan(incident, &breaches, policy, GuardState { autonomous_last_hour: count });
             summary.incidents_planned += 1;
-            let recorded = log.record_plan(&plan.actions, now)?;
+            let recorded = log.record_new(&plan.actions, now)?;
+            let approved = recorded.iter().filter(|a| a.decision == Decision::Execute).count();
+            autonomous.insert(tenant.to_owned(), count + approved);
+            let recorded = recorded.len();
             summary.actions_recorded += recorded as u64;
             for action in &plan.actions {
                 match action.decision {

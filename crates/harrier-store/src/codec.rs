@@ -28,7 +28,7 @@ pub(crate) const MAX_SECTION_BYTES: usize = 256 << 20;
 pub(crate) struct SectionBuilder {
     lengths: Vec<u32>,
     data: Vec<u8>,
-    /// Where the value being appended starts in `data`.
+    /// The offset in `data` at which the value being appended starts.
     value_start: usize,
 }
 

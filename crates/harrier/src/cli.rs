@@ -198,7 +198,7 @@ pub struct ExportOcsfArgs {
     #[command(flatten)]
     pub ip_data: IpDataArgs,
 
-    /// Where to write: a directory, s3://BUCKET/PREFIX, an http(s) URL, syslog+tcp://HOST:PORT or
+    /// The destination: a directory, s3://BUCKET/PREFIX, an http(s) URL, syslog+tcp://HOST:PORT or
     /// syslog+udp://HOST:PORT.
     #[arg(long, value_name = "DESTINATION")]
     pub out: String,

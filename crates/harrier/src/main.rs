@@ -79,9 +79,9 @@ fn simulate(args: &cli::SimulateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Restores the default action for SIGPIPE, which Rust programs start with ignored, so that output piped
-/// into a command that exits early (`harrier incidents | head`) ends harrier quietly, as it does other
-/// Unix tools, instead of failing a write with a broken-pipe panic.
+/// Restores the default action for SIGPIPE, which Rust programs start with ignored. Output piped into a
+/// command that exits early (`harrier incidents | head`) then ends harrier quietly, as it does other Unix
+/// tools, instead of with a broken-pipe panic.
 fn restore_sigpipe() {
     // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid action.
     unsafe {

@@ -105,7 +105,7 @@ fn approved_actions_run_against_graph_and_undo() {
     let (data, _) = replayed(dir.path());
     let actions: Vec<Value> = serde_json::from_str(&run(harrier(&data).args(["actions", "list", "--json"]))).unwrap();
 
-    // An emulated tenant that holds every user, rule and application the actions name.
+    // An emulated tenant that contains every user, rule and application the actions name.
     let emulator = harrier_m365_emulator::Emulator::start("tenant-1", "client-1", "secret-1");
     emulator.with(|state| {
         for action in &actions {

@@ -4,7 +4,7 @@
 //! markup in ways an HTML parser would normalise away (script-built forms, `atob` payloads), and the
 //! presence of the markers is the signal.
 
-/// What an HTML attachment contains.
+/// The active content found in an HTML attachment.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct HtmlFindings {
     /// A `<form` element or a password input.

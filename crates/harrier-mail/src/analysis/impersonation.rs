@@ -155,10 +155,11 @@ fn names_organisation(display_name: &str) -> bool {
 
 /// Returns a description of the protected or brand domain that `registrable` imitates, if any.
 ///
-/// Checks, in order: the same label under another suffix (protected domains only, because brands own many
-/// suffixes), an equal confusable skeleton (`rnicrosoft`, Cyrillic letters, punycode), a small edit
-/// distance on the label (Damerau-Levenshtein 1 for labels of 6 to 8 letters, 2 from 9), and the target's
-/// label as one hyphen-separated part of a longer label (`paypal-secure`).
+/// The checks run in this order:
+/// - the same label under another suffix, for protected domains only, because brands own many suffixes;
+/// - an equal confusable skeleton (`rnicrosoft`, Cyrillic letters, punycode);
+/// - a small edit distance on the label: Damerau-Levenshtein 1 for labels of 6 to 8 letters, 2 from 9;
+/// - the target's label as one hyphen-separated part of a longer label (`paypal-secure`).
 pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
     if protected.iter().any(|domain| domain == registrable) || BRANDS.iter().any(|brand| brand.owns(registrable)) {
         return None;

@@ -189,7 +189,7 @@ pub struct PaymentMemory {
     by_domain: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// How an IBAN compares with what a sender domain used before.
+/// The result of comparing an IBAN with those a sender domain used before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IbanCheck {
     /// No IBAN is remembered for the domain.

@@ -24,7 +24,7 @@ pub use domain::{address_domain, registrable_domain};
 pub use language::{IbanCheck, PaymentMemory};
 pub use verdict::{Class, Verdict, WEIGHTS, decide};
 
-/// What a factor found. The name in JSON output is the variant in snake case.
+/// The kind of finding a factor reports. The name in JSON output is the variant in snake case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FactorKind {
@@ -111,7 +111,7 @@ pub enum FactorKind {
     CompauthFail,
 
     // Attachments.
-    /// The attachment's content is of another type than its name says.
+    /// The attachment's content is of another type than its name gives.
     AttachmentTypeMismatch,
     /// An executable, script, disk image or macro-enabled file.
     ExecutableAttachment,
@@ -169,7 +169,7 @@ pub enum FactorKind {
 /// One finding of an analyser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Factor {
-    /// What was found.
+    /// The finding, in words.
     pub kind: FactorKind,
     /// The evidence: a URL, a domain, a file name or the matched phrases.
     pub detail: String,
@@ -321,7 +321,7 @@ fn is_bulk(message: &MailMessage) -> bool {
     message.list_headers.iter().any(|name| name == "list-unsubscribe" || name == "list-id")
 }
 
-/// The registrable domain of the From address, when it has one.
+/// Returns the registrable domain of the From address, when it has one.
 pub(crate) fn sender_domain(message: &MailMessage) -> Option<String> {
     let address = message.from.as_ref()?.address.as_deref()?;
     registrable_domain(&address_domain(address)?)

@@ -176,7 +176,7 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         K::Urgency | K::PaymentRequest | K::GiftCardRequest | K::CredentialRequest | K::AccountThreat
         | K::ScamLanguage | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
         K::CombinedEvidence | K::BulkMail => None,
-        // Sender identity, authentication and the other header checks; a Return-Path on another domain
+        // Sender identity, authentication and the other header checks. A Return-Path on another domain
         // is too common in bulk mail to count as a group of its own.
         K::ReturnPathMismatch => None,
         _ => Some("sender"),
@@ -218,7 +218,7 @@ pub struct WeightedFactor {
 }
 
 /// Weighs `factors` and decides the class. Factors of the same kind are weighed together. `has_payload`
-/// says whether the message has links or attachments: a threat score built on a forged or imitated sender
+/// is true when the message has links or attachments. A threat score built on a forged or imitated sender
 /// is credential phishing when the message has something to click or open, and spoofing when it has not.
 pub fn decide(factors: Vec<Factor>, has_payload: bool) -> Analysis {
     let mut weighted: Vec<WeightedFactor> = Vec::new();
