@@ -3,7 +3,9 @@
 # The Rust toolchain itself (1.95 or newer, with cargo) must already be installed, for example with rustup.
 set -euo pipefail
 
-packages=(gcc make pkg-config python3 python3-venv ca-certificates)
+# postfix: the milter integration tests and bench/milter.sh start a private Postfix instance. Debconf is
+# told "No configuration", so the package writes no main.cf and the system service stays stopped.
+packages=(gcc make pkg-config python3 python3-venv ca-certificates postfix)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -14,6 +16,7 @@ if ((${#missing[@]})); then
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "Installing Debian packages: ${missing[*]}"
     $sudo apt-get update -qq
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

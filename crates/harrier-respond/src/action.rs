@@ -76,6 +76,11 @@ impl ActionKind {
         }
     }
 
+    /// Returns true for kinds that act on one message in the mail flow.
+    pub fn acts_on_message(self) -> bool {
+        matches!(self, ActionKind::LockLink | ActionKind::NeutraliseAttachment | ActionKind::MoveToJunk | ActionKind::HoldMessage)
+    }
+
     /// Returns true for kinds that act on an application rather than a user.
     pub fn acts_on_application(self) -> bool {
         matches!(self, ActionKind::RevokeOauthGrant | ActionKind::DisableServicePrincipal)

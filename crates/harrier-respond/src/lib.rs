@@ -16,15 +16,18 @@
 //! [`execute`] carries out approved SaaS actions through Microsoft Graph ([`GraphClient`]) and records
 //! what [`undo`] needs to reverse them.
 //!
+//! [`plan_message`] plans the actions on one message in the mail flow (lock a link, neutralise an
+//! attachment, junk, hold) from the policy's message rules; `harrier milter` carries them out.
+//!
 //! NOTE: forwarding, transport rules and mailbox permissions live in Exchange Online, which Graph does not
-//! reach. The message actions belong to the milter, which is not built, so these actions wait for an
-//! operator.
+//! reach, so these actions wait for an operator.
 
 mod action;
 mod execute;
 mod graph;
 pub mod linklock;
 mod log;
+mod message;
 mod planner;
 mod policy;
 mod run;
@@ -33,6 +36,7 @@ pub use action::{ActionKind, Mode, Target};
 pub use execute::{ExecuteError, execute, undo};
 pub use graph::{GraphClient, GraphConfig, GraphError};
 pub use log::{ActionLog, ActionState, Entry, LogError, Status};
+pub use message::{MessageCondition, MessageFindings, MessagePlan, MessageRule, PayloadFinding, plan_message};
 pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, plan, write_plan};
 pub use policy::{DEFAULT_POLICY, Guards, Policy, PolicyError, Rule};
 pub use run::{PlanSummary, RespondError, plan_new};

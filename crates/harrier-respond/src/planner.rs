@@ -208,7 +208,7 @@ fn decide(actions: &mut [PlannedAction], policy: &Policy, guard_state: GuardStat
     }
 }
 
-fn action_id(incident: &str, kind: ActionKind, target: &Target) -> String {
+pub(crate) fn action_id(incident: &str, kind: ActionKind, target: &Target) -> String {
     let key = format!("{incident}\0{kind}\0{target:?}");
     format!("act-{:012x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) & 0xffff_ffff_ffff)
 }

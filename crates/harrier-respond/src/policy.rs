@@ -7,6 +7,7 @@ use harrier_detect::Stage;
 use serde::{Deserialize, Serialize};
 
 use crate::action::{ActionKind, Mode};
+use crate::message::MessageRule;
 
 /// The policy harrier uses when the operator gives none: every action observed, none carried out.
 pub const DEFAULT_POLICY: &str = include_str!("../data/response.toml");
@@ -61,6 +62,9 @@ pub struct Policy {
     pub guards: Guards,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// The decision table for actions on single messages in the mail flow.
+    #[serde(default)]
+    pub message_rules: Vec<MessageRule>,
 }
 
 #[derive(Debug, thiserror::Error)]

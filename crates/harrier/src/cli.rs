@@ -67,6 +67,9 @@ pub enum Command {
         #[command(subcommand)]
         command: ActionsCommand,
     },
+    /// Serve as a milter: analyse each message Postfix passes and carry out the message actions.
+    #[command(after_help = crate::milter::MILTER_EXAMPLES)]
+    Milter(crate::milter::MilterArgs),
     /// Export findings to a SIEM or security data lake.
     Export {
         #[command(subcommand)]
@@ -82,7 +85,8 @@ pub enum ActionsCommand {
     Approve(ActionIdArgs),
     /// Reject a pending or approved action.
     Reject(ActionIdArgs),
-    /// Undo a done action through Microsoft Graph (re-enable the user, restore the rule or grant).
+    /// Undo a done action: release a held message with postsuper, or reverse a SaaS action through
+    /// Microsoft Graph (re-enable the user, restore the rule or grant).
     Undo(ActionIdArgs),
     /// Carry out every approved action through Microsoft Graph and record the outcomes.
     Run(ActionsRunArgs),

@@ -5,6 +5,7 @@ mod detect;
 mod eval;
 mod export;
 mod intel;
+mod milter;
 mod replay;
 mod respond;
 mod scan;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
         Command::Eval { command: EvalCommand::Email(args) } => scan::run_eval(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
+        Command::Milter(args) => milter::run(args),
         Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
         Command::Actions { command } => match command {
             ActionsCommand::List(args) => respond::run_list(args),

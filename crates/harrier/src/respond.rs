@@ -61,7 +61,16 @@ pub fn run_decision(args: &ActionIdArgs, decide: Decide) -> anyhow::Result<ExitC
             if state.status != Status::Done {
                 anyhow::bail!("action {} is {}; only done actions can be undone", args.id, state.status.as_str());
             }
-            if !args.record_only {
+            if state.action.kind == harrier_respond::ActionKind::HoldMessage {
+                if !args.record_only {
+                    let detail = log.undo_detail(&args.id)?;
+                    let report = harrier_milter::release_held(&detail)
+                        .with_context(|| format!("cannot release the message held by {}", args.id))?;
+                    println!("{report}");
+                }
+            } else if state.action.kind.acts_on_message() {
+                anyhow::bail!("action {} changed a message that was then delivered, so it cannot be undone", args.id);
+            } else if !args.record_only {
                 let client = graph_client(&args.graph)?;
                 let detail = log.undo_detail(&args.id)?;
                 block_on(harrier_respond::undo(&client, &state.action, &detail))

@@ -115,7 +115,7 @@ fn is_metadata_file(path: &Path) -> bool {
     matches!(name.as_str(), "LICENSE" | "NOTICE" | "SOURCE.TXT" | "MANIFEST.TSV" | "README.MD" | "README.TXT")
 }
 
-fn options(protected_domains: &[String]) -> AnalysisOptions {
+pub fn options(protected_domains: &[String]) -> AnalysisOptions {
     AnalysisOptions {
         protected_domains: protected_domains.iter().map(|domain| domain.trim().to_ascii_lowercase()).collect(),
         payment_memory: None,

@@ -1,0 +1,548 @@
+//! One milter connection: collecting a message from Postfix's callbacks, and at its end analysing it,
+//! carrying out the planned actions and answering with the header, body and quarantine changes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use harrier_respond::linklock::{LinkClaims, LockPolicy};
+use harrier_respond::{
+    ActionKind, ActionLog, Decision, MessagePlan, Mode, PlannedAction, plan_message,
+};
+use miltr_common::actions::{Action, Continue, Tempfail};
+use miltr_common::commands::{Body, Header, Macro, Mail, Recipient};
+use miltr_common::modifications::body::ReplaceBody;
+use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
+use miltr_common::modifications::quarantine::Quarantine;
+use miltr_common::modifications::{ModificationResponse, ModificationResponseBuilder};
+use miltr_server::Milter;
+use serde_json::{Value, json};
+
+use crate::config::{MilterConfig, OnError};
+use crate::inspect::{Envelope, inspect, top_factors};
+use crate::rewrite::{RewritePlan, rewrite};
+
+/// Prefix of every header harrier adds; headers with it that arrive with the message are removed, so a
+/// sender cannot forge a verdict.
+pub const HEADER_PREFIX: &str = "X-Harrier-";
+
+/// Largest `SMFIR_REPLBODY` chunk, in bytes: libmilter's `MILTER_CHUNK_SIZE`.
+const BODY_CHUNK: usize = 65_535;
+
+/// Factor kinds named in `X-Harrier-Factors`.
+const HEADER_FACTORS: usize = 5;
+
+/// State shared by every connection.
+pub struct Shared {
+    pub config: MilterConfig,
+    pub log: Mutex<ActionLog>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the action log is unusable: {0}")]
+    Log(String),
+}
+
+/// The collected message of one connection; reset after each message.
+pub struct Session {
+    shared: Arc<Shared>,
+    queue_id: String,
+    recipients: Vec<String>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Session {
+    pub fn new(shared: Arc<Shared>) -> Session {
+        Session {
+            shared,
+            queue_id: String::new(),
+            recipients: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.queue_id.clear();
+        self.recipients.clear();
+        self.headers.clear();
+        self.body.clear();
+    }
+
+    /// Reassembles the message as received: the headers Postfix passed, a blank line and the body.
+    fn raw_message(&self) -> Vec<u8> {
+        let mut raw = Vec::with_capacity(self.body.len() + self.headers.len() * 64 + 2);
+        for (name, value) in &self.headers {
+            raw.extend_from_slice(name.as_bytes());
+            raw.extend_from_slice(b": ");
+            raw.extend_from_slice(crlf(value).as_bytes());
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(b"\r\n");
+        raw.extend_from_slice(&self.body);
+        raw
+    }
+
+    async fn finish(&mut self) -> Result<ModificationResponse, SessionError> {
+        let started = Instant::now();
+        let raw = self.raw_message();
+        let envelope = Envelope {
+            queue_id: self.queue_id.clone(),
+            recipients: self.recipients.clone(),
+        };
+        let headers = std::mem::take(&mut self.headers);
+        let shared = Arc::clone(&self.shared);
+        let timeout = shared.config.timeout;
+
+        let job = {
+            let shared = Arc::clone(&shared);
+            tokio::task::spawn_blocking(move || process(&shared.config, raw, &envelope))
+        };
+        let outcome = match tokio::time::timeout(timeout, job).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(join_error)) => {
+                return Ok(fail(
+                    &shared.config,
+                    &headers,
+                    &format!("analysis failed: {join_error}"),
+                    &self.queue_id,
+                ));
+            }
+            Err(_) => {
+                let reason = format!("analysis timed out after {} ms", timeout.as_millis());
+                return Ok(fail(&shared.config, &headers, &reason, &self.queue_id));
+            }
+        };
+
+        // The log is written after the timeout, so no action is recorded for a message answered without it.
+        let log_shared = Arc::clone(&shared);
+        let (outcome, logged) = tokio::task::spawn_blocking(move || {
+            let logged = record(&log_shared, &outcome);
+            (outcome, logged)
+        })
+        .await
+        .map_err(|e| SessionError::Log(e.to_string()))?;
+        if let Err(error) = logged {
+            tracing::error!(queue_id = %self.queue_id, %error, "cannot record the message actions");
+            return Ok(fail(
+                &shared.config,
+                &headers,
+                &format!("the action log failed: {error}"),
+                &self.queue_id,
+            ));
+        }
+        let response = respond(&headers, &outcome);
+        tracing::debug!(
+            queue_id = %self.queue_id,
+            class = %outcome.class,
+            score = outcome.score,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "message answered"
+        );
+        Ok(response)
+    }
+}
+
+#[async_trait]
+impl Milter for Session {
+    type Error = SessionError;
+
+    async fn macro_(&mut self, macros: Macro) -> Result<(), Self::Error> {
+        for (name, value) in macros.macros() {
+            if name == b"i" || name == b"{i}" {
+                self.queue_id = String::from_utf8_lossy(value).trim_matches('\0').to_owned();
+            }
+        }
+        Ok(())
+    }
+
+    async fn mail(&mut self, _mail: Mail) -> Result<Action, Self::Error> {
+        let queue_id = std::mem::take(&mut self.queue_id);
+        self.reset();
+        self.queue_id = queue_id;
+        Ok(Continue.into())
+    }
+
+    async fn rcpt(&mut self, recipient: Recipient) -> Result<Action, Self::Error> {
+        let address = recipient
+            .recipient()
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_owned();
+        self.recipients.push(address);
+        Ok(Continue.into())
+    }
+
+    async fn header(&mut self, header: Header) -> Result<Action, Self::Error> {
+        self.headers
+            .push((header.name().into_owned(), header.value().into_owned()));
+        Ok(Continue.into())
+    }
+
+    async fn body(&mut self, body: Body) -> Result<Action, Self::Error> {
+        self.body.extend_from_slice(body.as_bytes());
+        Ok(Continue.into())
+    }
+
+    async fn end_of_body(&mut self) -> Result<ModificationResponse, Self::Error> {
+        let response = self.finish().await;
+        self.reset();
+        response
+    }
+
+    async fn abort(&mut self) -> Result<(), Self::Error> {
+        self.reset();
+        Ok(())
+    }
+}
+
+/// Turns bare line feeds inside a folded header value into CRLF.
+fn crlf(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut previous = '\0';
+    for c in value.chars() {
+        if c == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
+}
+
+/// What the milter decided for one message.
+struct Outcome {
+    class: String,
+    score: u32,
+    factors: Vec<String>,
+    plan: MessagePlan,
+    /// The result of each action carried out: on success, what undoing it needs.
+    results: HashMap<String, Result<Value, String>>,
+    /// Top-level headers to set because the top-level part was replaced.
+    header_changes: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    junk: bool,
+    quarantine: Option<String>,
+}
+
+/// Analyses the message, plans its actions and prepares the changes. Writes nothing.
+fn process(config: &MilterConfig, raw: Vec<u8>, envelope: &Envelope) -> Outcome {
+    let inspection = inspect(raw.clone(), envelope, &config.tenant, &config.analysis);
+    let mut plan = plan_message(&inspection.findings, &config.policy);
+    hold_in_confirm_mode(&mut plan);
+
+    let mut outcome = Outcome {
+        class: inspection.findings.class.clone(),
+        score: inspection.findings.score,
+        factors: top_factors(&inspection.analysis),
+        plan: MessagePlan::default(),
+        results: HashMap::new(),
+        header_changes: Vec::new(),
+        body: None,
+        junk: false,
+        quarantine: None,
+    };
+    let mut rewrite_plan = RewritePlan::default();
+    let mut link_actions: Vec<(&PlannedAction, String)> = Vec::new();
+    let mut attachment_actions: Vec<(&PlannedAction, String)> = Vec::new();
+    for action in plan
+        .actions
+        .iter()
+        .filter(|a| a.decision == Decision::Execute)
+    {
+        let object = action.target.object.clone().unwrap_or_default();
+        match action.kind {
+            ActionKind::LockLink => match lock_url(config, &inspection.findings, action, &object) {
+                Some(url) => {
+                    rewrite_plan.links.insert(object.clone(), url);
+                    link_actions.push((action, object));
+                }
+                None => {
+                    let error = "no link-lock key file and base URL are configured (--link-lock-key-file, --link-lock-base)";
+                    outcome
+                        .results
+                        .insert(action.id.clone(), Err(error.to_owned()));
+                }
+            },
+            ActionKind::NeutraliseAttachment => {
+                let evidence = action
+                    .reasons
+                    .iter()
+                    .filter_map(|r| r.strip_prefix("evidence: "))
+                    .map(str::to_owned)
+                    .collect();
+                rewrite_plan.attachments.insert(object.clone(), evidence);
+                attachment_actions.push((action, object));
+            }
+            ActionKind::MoveToJunk => {
+                rewrite_plan.banner = Some(format!(
+                    "Warning from harrier: the sender of this message appears to be forged ({}). Do not reply with money, passwords or personal details.",
+                    outcome
+                        .factors
+                        .first()
+                        .map(|f| f.split(' ').next().unwrap_or(""))
+                        .unwrap_or("spoofing")
+                ));
+                outcome.junk = true;
+                outcome.results.insert(action.id.clone(), Ok(Value::Null));
+            }
+            ActionKind::HoldMessage => {
+                outcome.quarantine = Some(format!(
+                    "harrier {}: {} (score {})",
+                    action.id, outcome.class, outcome.score
+                ));
+                let detail = crate::release::hold_detail(
+                    &envelope.queue_id,
+                    config.postfix_config_dir.as_ref(),
+                );
+                outcome.results.insert(action.id.clone(), Ok(detail));
+            }
+            kind => {
+                outcome.results.insert(
+                    action.id.clone(),
+                    Err(format!("{kind} is not a message action")),
+                );
+            }
+        }
+    }
+
+    if !rewrite_plan.is_empty() {
+        match rewrite(&raw, &rewrite_plan) {
+            Ok(Some(rewritten)) => {
+                for (action, url) in &link_actions {
+                    let result = if rewritten.links_rewritten.contains(url) {
+                        Ok(json!({ "locked_to": rewrite_plan.links[url] }))
+                    } else {
+                        Err(
+                            "the link is not in a text or HTML part that can be rewritten"
+                                .to_owned(),
+                        )
+                    };
+                    outcome.results.insert(action.id.clone(), result);
+                }
+                for (action, name) in &attachment_actions {
+                    let result = if rewritten.attachments_replaced.contains(name) {
+                        Ok(Value::Null)
+                    } else {
+                        Err(
+                            "the attachment is not a top-level MIME part that can be replaced"
+                                .to_owned(),
+                        )
+                    };
+                    outcome.results.insert(action.id.clone(), result);
+                }
+                outcome.header_changes = rewritten.headers;
+                outcome.body = Some(rewritten.body);
+            }
+            Ok(None) => {
+                for (action, _) in link_actions.iter().chain(&attachment_actions) {
+                    outcome.results.insert(
+                        action.id.clone(),
+                        Err("nothing in the message matched".to_owned()),
+                    );
+                }
+            }
+            Err(error) => {
+                tracing::warn!(queue_id = %envelope.queue_id, %error, "cannot rewrite the message; it is delivered unchanged");
+                for (action, _) in link_actions.iter().chain(&attachment_actions) {
+                    outcome
+                        .results
+                        .insert(action.id.clone(), Err(error.to_string()));
+                }
+            }
+        }
+    }
+    outcome.plan = plan;
+    outcome
+}
+
+/// In the mail flow a hold is itself the wait for an analyst: in confirm mode the message is held, and
+/// releasing it (`harrier actions undo`) is the decision.
+fn hold_in_confirm_mode(plan: &mut MessagePlan) {
+    for action in &mut plan.actions {
+        if action.kind == ActionKind::HoldMessage
+            && action.mode == Mode::Confirm
+            && action.guard_notes.is_empty()
+        {
+            action.decision = Decision::Execute;
+            action.guard_notes.push(
+                "confirm mode in the mail flow: the message is held until an analyst releases it"
+                    .to_owned(),
+            );
+        }
+    }
+}
+
+/// Signs the link-lock URL of a link, or returns `None` without keys.
+fn lock_url(
+    config: &MilterConfig,
+    findings: &harrier_respond::MessageFindings,
+    action: &PlannedAction,
+    url: &str,
+) -> Option<String> {
+    let lock = config.link_lock.as_ref()?;
+    let claims = LinkClaims {
+        url: url.to_owned(),
+        tenant: findings.tenant.clone(),
+        message_id: findings.message_id.clone().unwrap_or_default(),
+        recipient: findings.recipient.clone().unwrap_or_default(),
+        reasons: action
+            .reasons
+            .iter()
+            .filter_map(|r| r.strip_prefix("evidence: "))
+            .map(str::to_owned)
+            .collect(),
+        policy: LockPolicy::AllowContinue,
+        expires: jiff::Timestamp::now().as_second() + lock.valid_days * 86_400,
+    };
+    Some(format!(
+        "{}/l/{}",
+        lock.base.trim_end_matches('/'),
+        lock.keys.sign(&claims)
+    ))
+}
+
+/// Records the plan and the result of every action carried out.
+fn record(shared: &Shared, outcome: &Outcome) -> Result<(), String> {
+    let mut log = shared
+        .log
+        .lock()
+        .map_err(|_| "the action log lock is poisoned".to_owned())?;
+    let now = jiff::Timestamp::now();
+    let recorded: Vec<String> = log
+        .record_new(&outcome.plan.actions, now)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    for id in recorded {
+        let Some(result) = outcome.results.get(&id) else {
+            continue;
+        };
+        log.begin_execution(&id, now).map_err(|e| e.to_string())?;
+        log.record_outcome(&id, result.clone(), now)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Builds the milter's answer: remove forged harrier headers, add the verdict headers, replace the body
+/// and quarantine as decided.
+fn respond(headers: &[(String, String)], outcome: &Outcome) -> ModificationResponse {
+    let mut builder = ModificationResponse::builder();
+    remove_forged_headers(&mut builder, headers);
+
+    let factors: Vec<String> = outcome
+        .factors
+        .iter()
+        .take(HEADER_FACTORS)
+        .map(|f| f.split(' ').next().unwrap_or("").to_owned())
+        .collect();
+    let mut added = vec![
+        ("X-Harrier-Verdict".to_owned(), outcome.class.clone()),
+        ("X-Harrier-Score".to_owned(), outcome.score.to_string()),
+        (
+            "X-Harrier-Factors".to_owned(),
+            if factors.is_empty() {
+                "none".to_owned()
+            } else {
+                factors.join(", ")
+            },
+        ),
+    ];
+    let actions: Vec<String> = outcome
+        .plan
+        .actions
+        .iter()
+        .map(|a| format!("{} {} {}", a.kind, status(a, outcome), a.id))
+        .collect();
+    if !actions.is_empty() {
+        added.push(("X-Harrier-Actions".to_owned(), actions.join(", ")));
+    }
+    if outcome.junk {
+        added.push(("X-Harrier-Junk".to_owned(), "yes".to_owned()));
+    }
+    for (name, value) in &added {
+        builder.push(AddHeader::new(name.as_bytes(), value.as_bytes()));
+    }
+
+    for (name, value) in &outcome.header_changes {
+        if headers
+            .iter()
+            .any(|(existing, _)| existing.eq_ignore_ascii_case(name))
+        {
+            builder.push(ChangeHeader::new(1, name.as_bytes(), value.as_bytes()));
+        } else {
+            builder.push(AddHeader::new(name.as_bytes(), value.as_bytes()));
+        }
+    }
+    if !outcome.header_changes.is_empty()
+        && !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("MIME-Version"))
+    {
+        builder.push(AddHeader::new(b"MIME-Version", b"1.0"));
+    }
+    if let Some(body) = &outcome.body {
+        for chunk in body.chunks(BODY_CHUNK) {
+            builder.push(ReplaceBody::new(chunk));
+        }
+    }
+    if let Some(reason) = &outcome.quarantine {
+        builder.push(Quarantine::new(reason.as_bytes()));
+    }
+    builder.contin()
+}
+
+/// Returns the word for an action's state in `X-Harrier-Actions`.
+fn status(action: &PlannedAction, outcome: &Outcome) -> &'static str {
+    match (action.decision, outcome.results.get(&action.id)) {
+        (Decision::Execute, Some(Ok(_))) => "done",
+        (Decision::Execute, _) => "failed",
+        (Decision::Observe, _) => "observed",
+        (Decision::AwaitApproval, _) => "pending",
+        (Decision::Blocked, _) => "blocked",
+    }
+}
+
+/// Deletes every incoming header that starts with [`HEADER_PREFIX`]: `SMFIR_CHGHEADER` with an empty
+/// value deletes the n-th header of that name.
+fn remove_forged_headers(builder: &mut ModificationResponseBuilder, headers: &[(String, String)]) {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut forged = Vec::new();
+    for (name, _) in headers {
+        let key = name.to_ascii_lowercase();
+        let index = seen.entry(key.clone()).or_insert(0);
+        *index += 1;
+        if key.starts_with(&HEADER_PREFIX.to_ascii_lowercase()) {
+            forged.push((*index, name));
+        }
+    }
+    // Last first, so deleting one does not renumber the others of the same name.
+    for (index, name) in forged.into_iter().rev() {
+        builder.push(ChangeHeader::new(index, name.as_bytes(), b""));
+    }
+}
+
+/// The answer when analysis failed or timed out: accept with an error header, or tempfail.
+fn fail(
+    config: &MilterConfig,
+    headers: &[(String, String)],
+    reason: &str,
+    queue_id: &str,
+) -> ModificationResponse {
+    tracing::warn!(%queue_id, %reason, on_error = ?config.on_error, "message not analysed");
+    match config.on_error {
+        OnError::Accept => {
+            let mut builder = ModificationResponse::builder();
+            remove_forged_headers(&mut builder, headers);
+            builder.push(AddHeader::new(b"X-Harrier-Error", reason.as_bytes()));
+            builder.contin()
+        }
+        OnError::Tempfail => ModificationResponse::builder().build(Tempfail),
+    }
+}
