@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use mail_parser::{MessageParser, MessagePart, MimeHeaders, PartType};
 
-/// What to change in a message.
+/// The changes to make in a message.
 #[derive(Clone, Debug, Default)]
 pub struct RewritePlan {
     /// Each locked link: the URL as written in the message, and its link-lock URL.

@@ -52,6 +52,8 @@ pub struct Session {
     recipients: Vec<String>,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// When MAIL FROM arrived: the first callback of the message.
+    mail_started: Option<Instant>,
 }
 
 impl Session {
@@ -62,6 +64,7 @@ impl Session {
             recipients: Vec::new(),
             headers: Vec::new(),
             body: Vec::new(),
+            mail_started: None,
         }
     }
 
@@ -70,6 +73,7 @@ impl Session {
         self.recipients.clear();
         self.headers.clear();
         self.body.clear();
+        self.mail_started = None;
     }
 
     /// Reassembles the message as received: the headers Postfix passed, a blank line and the body.
@@ -135,11 +139,13 @@ impl Session {
             ));
         }
         let response = respond(&headers, &outcome);
+        // bench/milter.sh reads these two durations: end of message to reply, and MAIL FROM to reply.
         tracing::debug!(
             queue_id = %self.queue_id,
             class = %outcome.class,
             score = outcome.score,
-            elapsed_us = started.elapsed().as_micros() as u64,
+            end_of_message_us = started.elapsed().as_micros() as u64,
+            since_mail_us = self.mail_started.map_or(0, |t| t.elapsed().as_micros() as u64),
             "message answered"
         );
         Ok(response)
@@ -163,6 +169,7 @@ impl Milter for Session {
         let queue_id = std::mem::take(&mut self.queue_id);
         self.reset();
         self.queue_id = queue_id;
+        self.mail_started = Some(Instant::now());
         Ok(Continue.into())
     }
 
@@ -214,7 +221,7 @@ fn crlf(value: &str) -> String {
     out
 }
 
-/// What the milter decided for one message.
+/// The milter's decisions on one message and the changes they make.
 struct Outcome {
     class: String,
     score: u32,
@@ -544,5 +551,172 @@ fn fail(
             builder.contin()
         }
         OnError::Tempfail => ModificationResponse::builder().build(Tempfail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use harrier_respond::{Policy, Status};
+    use miltr_common::modifications::ModificationAction;
+
+    use super::*;
+
+    const PHISH: &str = "From: IT Desk <it@sender.example>\r\nTo: bob@recipient.example\r\nSubject: verify your account\r\n\
+Message-ID: <p1@sender.example>\r\nX-Harrier-Verdict: clean\r\nContent-Type: text/html\r\n\r\n\
+<html><body><p>Your mailbox will be suspended. Verify your password now.</p>\
+<a href=\"http://192.0.2.44/microsoft/login\">https://login.microsoftonline.com</a></body></html>\r\n";
+
+    fn shared(
+        dir: &std::path::Path,
+        policy: Policy,
+        on_error: OnError,
+        timeout: Duration,
+    ) -> Arc<Shared> {
+        let config = MilterConfig {
+            data_dir: dir.to_path_buf(),
+            policy,
+            analysis: harrier_mail::AnalysisOptions::default(),
+            link_lock: None,
+            on_error,
+            timeout,
+            tenant: "test".to_owned(),
+            postfix_config_dir: None,
+        };
+        Arc::new(Shared {
+            log: Mutex::new(ActionLog::open(dir).expect("the log opens")),
+            config,
+        })
+    }
+
+    async fn feed(session: &mut Session, message: &str) -> ModificationResponse {
+        session.queue_id = "4QTEST".to_owned();
+        let (head, body) = message.split_once("\r\n\r\n").expect("headers and body");
+        for line in head.split("\r\n") {
+            let (name, value) = line.split_once(": ").expect("a header line");
+            session
+                .header(Header::new(name.as_bytes(), value.as_bytes()))
+                .await
+                .expect("header accepted");
+        }
+        session
+            .body(Body::from(body.as_bytes()))
+            .await
+            .expect("body accepted");
+        session.end_of_body().await.expect("an answer")
+    }
+
+    fn added(response: &ModificationResponse) -> Vec<String> {
+        response
+            .modifications()
+            .iter()
+            .filter_map(|m| match m {
+                ModificationAction::AddHeader(h) => Some(format!("{}: {}", h.name(), h.value())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn observe_mode_adds_headers_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared(
+            dir.path(),
+            Policy::builtin(),
+            OnError::Accept,
+            Duration::from_secs(10),
+        );
+        let mut session = Session::new(Arc::clone(&shared));
+        let response = feed(&mut session, PHISH).await;
+
+        let headers = added(&response);
+        assert!(
+            headers
+                .iter()
+                .any(|h| h == "X-Harrier-Verdict: credential_phishing"),
+            "{headers:?}"
+        );
+        assert!(
+            headers
+                .iter()
+                .any(|h| h.starts_with("X-Harrier-Actions: lock_link observed")),
+            "{headers:?}"
+        );
+        assert!(
+            !response
+                .modifications()
+                .iter()
+                .any(|m| matches!(m, ModificationAction::ReplaceBody(_))),
+            "no body change"
+        );
+        let deleted = response.modifications().iter().any(|m| matches!(m, ModificationAction::ChangeHeader(h) if h.name() == "X-Harrier-Verdict" && h.value().is_empty()));
+        assert!(deleted, "the forged verdict header is removed");
+
+        let log = shared.log.lock().unwrap();
+        let actions = log.actions().unwrap();
+        assert_eq!(actions.len(), 1);
+        assert_eq!(actions[0].status, Status::Observed);
+        assert_eq!(actions[0].action.incident, "queue:4QTEST");
+    }
+
+    #[tokio::test]
+    async fn missing_keys_fail_lock_openly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut policy = Policy::builtin();
+        policy.modes.insert(ActionKind::LockLink, Mode::Autonomous);
+        let shared = shared(dir.path(), policy, OnError::Accept, Duration::from_secs(10));
+        let mut session = Session::new(Arc::clone(&shared));
+        let response = feed(&mut session, PHISH).await;
+
+        assert!(
+            added(&response)
+                .iter()
+                .any(|h| h.starts_with("X-Harrier-Actions: lock_link failed")),
+            "{:?}",
+            added(&response)
+        );
+        let log = shared.log.lock().unwrap();
+        assert_eq!(log.actions().unwrap()[0].status, Status::Failed);
+    }
+
+    #[tokio::test]
+    async fn timeout_fails_open_with_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared(
+            dir.path(),
+            Policy::builtin(),
+            OnError::Accept,
+            Duration::ZERO,
+        );
+        let mut session = Session::new(Arc::clone(&shared));
+        let response = feed(&mut session, PHISH).await;
+
+        let headers = added(&response);
+        assert!(
+            headers
+                .iter()
+                .any(|h| h.starts_with("X-Harrier-Error: analysis timed out")),
+            "{headers:?}"
+        );
+        assert!(matches!(response.final_action(), Action::Continue(_)));
+        assert!(
+            shared.log.lock().unwrap().actions().unwrap().is_empty(),
+            "nothing is logged for an unanalysed message"
+        );
+    }
+
+    #[tokio::test]
+    async fn timeout_fails_closed_with_tempfail() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared(
+            dir.path(),
+            Policy::builtin(),
+            OnError::Tempfail,
+            Duration::ZERO,
+        );
+        let mut session = Session::new(shared);
+        let response = feed(&mut session, PHISH).await;
+        assert!(matches!(response.final_action(), Action::Tempfail(_)));
     }
 }

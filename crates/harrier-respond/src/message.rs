@@ -86,7 +86,11 @@ impl MessageFindings {
 
     /// The key that makes action ids unique to this message.
     fn key(&self) -> String {
-        format!("{}\0{}", self.queue_id, self.message_id.as_deref().unwrap_or(""))
+        format!(
+            "{}\0{}",
+            self.queue_id,
+            self.message_id.as_deref().unwrap_or("")
+        )
     }
 }
 
@@ -100,7 +104,9 @@ pub struct MessagePlan {
 impl MessagePlan {
     /// Returns the actions of a kind that are to be carried out now.
     pub fn to_execute(&self, kind: ActionKind) -> impl Iterator<Item = &PlannedAction> {
-        self.actions.iter().filter(move |a| a.kind == kind && a.decision == Decision::Execute)
+        self.actions
+            .iter()
+            .filter(move |a| a.kind == kind && a.decision == Decision::Execute)
     }
 }
 
@@ -110,7 +116,10 @@ pub fn plan_message(findings: &MessageFindings, policy: &Policy) -> MessagePlan 
     for rule in &policy.message_rules {
         let hits = matches(rule, findings);
         if hits.is_empty() {
-            plan.not_applied.push(NotApplied { rule: rule.name.clone(), why: why_not(rule, findings) });
+            plan.not_applied.push(NotApplied {
+                rule: rule.name.clone(),
+                why: why_not(rule, findings),
+            });
             continue;
         }
         for (object, evidence) in hits {
@@ -120,11 +129,18 @@ pub fn plan_message(findings: &MessageFindings, policy: &Policy) -> MessagePlan 
                 app_id: None,
                 object,
             };
-            if plan.actions.iter().any(|a| a.kind == rule.action && a.target == target) {
+            if plan
+                .actions
+                .iter()
+                .any(|a| a.kind == rule.action && a.target == target)
+            {
                 continue;
             }
             let mut reasons = vec![format!("{}: {}", rule.name, rule.why)];
-            reasons.push(format!("verdict {} with score {}", findings.class, findings.score));
+            reasons.push(format!(
+                "verdict {} with score {}",
+                findings.class, findings.score
+            ));
             reasons.extend(evidence.into_iter().map(|e| format!("evidence: {e}")));
             plan.actions.push(PlannedAction {
                 id: action_id(findings, rule.action, &target),
@@ -135,7 +151,11 @@ pub fn plan_message(findings: &MessageFindings, policy: &Policy) -> MessagePlan 
                 decision: Decision::Observe,
                 reasons,
                 guard_notes: Vec::new(),
-                breaches: findings.message_id.iter().map(|id| format!("message-id:{id}")).collect(),
+                breaches: findings
+                    .message_id
+                    .iter()
+                    .map(|id| format!("message-id:{id}"))
+                    .collect(),
             });
         }
     }
@@ -151,7 +171,11 @@ fn matches(rule: &MessageRule, findings: &MessageFindings) -> Vec<(Option<String
     let payload = |items: &[PayloadFinding]| -> Vec<(Option<String>, Vec<String>)> {
         items
             .iter()
-            .filter(|item| item.points >= rule.min_points && item.points > 0 && findings.score >= rule.min_score)
+            .filter(|item| {
+                item.points >= rule.min_points
+                    && item.points > 0
+                    && findings.score >= rule.min_score
+            })
             .map(|item| (Some(item.object.clone()), item.evidence.clone()))
             .collect()
     };
@@ -159,7 +183,10 @@ fn matches(rule: &MessageRule, findings: &MessageFindings) -> Vec<(Option<String
         MessageCondition::SuspiciousLink => payload(&findings.links),
         MessageCondition::DangerousAttachment => payload(&findings.attachments),
         MessageCondition::SpoofWithoutPayload => {
-            if findings.class == "spoofing" && !findings.has_payload() && findings.score >= rule.min_score {
+            if findings.class == "spoofing"
+                && !findings.has_payload()
+                && findings.score >= rule.min_score
+            {
                 vec![(None, findings.factors.clone())]
             } else {
                 Vec::new()
@@ -184,11 +211,18 @@ fn matches(rule: &MessageRule, findings: &MessageFindings) -> Vec<(Option<String
 
 fn why_not(rule: &MessageRule, findings: &MessageFindings) -> String {
     match rule.when {
-        MessageCondition::SuspiciousLink | MessageCondition::DangerousAttachment if findings.score < rule.min_score => {
-            format!("the message scored {}, below the rule's {}", findings.score, rule.min_score)
+        MessageCondition::SuspiciousLink | MessageCondition::DangerousAttachment
+            if findings.score < rule.min_score =>
+        {
+            format!(
+                "the message scored {}, below the rule's {}",
+                findings.score, rule.min_score
+            )
         }
         MessageCondition::SuspiciousLink => format!("no link reached {} points", rule.min_points),
-        MessageCondition::DangerousAttachment => format!("no attachment reached {} points", rule.min_points),
+        MessageCondition::DangerousAttachment => {
+            format!("no attachment reached {} points", rule.min_points)
+        }
         MessageCondition::SpoofWithoutPayload => format!(
             "the message is {} with score {} and {} links or attachments; the rule needs spoofing without any, scoring at least {}",
             findings.class,
@@ -212,7 +246,9 @@ fn decide(action: &mut PlannedAction, policy: &Policy) {
     };
     if action.decision == Decision::Execute && policy.guards.kill_switch {
         action.decision = Decision::AwaitApproval;
-        action.guard_notes.push("the kill switch is on: queued for approval instead of carried out".to_owned());
+        action
+            .guard_notes
+            .push("the kill switch is on: queued for approval instead of carried out".to_owned());
     }
 }
 
@@ -225,10 +261,19 @@ mod tests {
     use super::*;
 
     fn finding(object: &str, points: u32) -> PayloadFinding {
-        PayloadFinding { object: object.to_owned(), points, evidence: vec![format!("factor: {object}")] }
+        PayloadFinding {
+            object: object.to_owned(),
+            points,
+            evidence: vec![format!("factor: {object}")],
+        }
     }
 
-    fn findings(class: &str, score: u32, links: Vec<PayloadFinding>, attachments: Vec<PayloadFinding>) -> MessageFindings {
+    fn findings(
+        class: &str,
+        score: u32,
+        links: Vec<PayloadFinding>,
+        attachments: Vec<PayloadFinding>,
+    ) -> MessageFindings {
         MessageFindings {
             tenant: "t".to_owned(),
             queue_id: "4ABC".to_owned(),
@@ -244,23 +289,44 @@ mod tests {
 
     fn autonomous() -> Policy {
         let mut policy = Policy::builtin();
-        for kind in [ActionKind::LockLink, ActionKind::NeutraliseAttachment, ActionKind::MoveToJunk, ActionKind::HoldMessage] {
+        for kind in [
+            ActionKind::LockLink,
+            ActionKind::NeutraliseAttachment,
+            ActionKind::MoveToJunk,
+            ActionKind::HoldMessage,
+        ] {
             policy.modes.insert(kind, Mode::Autonomous);
         }
         policy
     }
 
     fn kinds(plan: &MessagePlan) -> Vec<(ActionKind, Option<String>)> {
-        plan.actions.iter().map(|a| (a.kind, a.target.object.clone())).collect()
+        plan.actions
+            .iter()
+            .map(|a| (a.kind, a.target.object.clone()))
+            .collect()
     }
 
     #[test]
     fn suspicious_link_locks_that_link() {
-        let message = findings("credential_phishing", 60, vec![finding("http://bad/", 55), finding("https://ok/", 0)], vec![]);
+        let message = findings(
+            "credential_phishing",
+            60,
+            vec![finding("http://bad/", 55), finding("https://ok/", 0)],
+            vec![],
+        );
         let plan = plan_message(&message, &autonomous());
-        assert_eq!(kinds(&plan), vec![(ActionKind::LockLink, Some("http://bad/".to_owned()))]);
+        assert_eq!(
+            kinds(&plan),
+            vec![(ActionKind::LockLink, Some("http://bad/".to_owned()))]
+        );
         assert_eq!(plan.actions[0].decision, Decision::Execute);
-        assert!(plan.actions[0].reasons.iter().any(|r| r == "evidence: factor: http://bad/"));
+        assert!(
+            plan.actions[0]
+                .reasons
+                .iter()
+                .any(|r| r == "evidence: factor: http://bad/")
+        );
         assert_eq!(plan.actions[0].incident, "queue:4ABC");
     }
 
@@ -269,7 +335,11 @@ mod tests {
         let message = findings("spam", 30, vec![finding("http://bad/", 25)], vec![]);
         let plan = plan_message(&message, &autonomous());
         assert!(plan.actions.is_empty());
-        assert!(plan.not_applied.iter().any(|n| n.rule == "suspicious link" && n.why.contains("scored 30")));
+        assert!(
+            plan.not_applied
+                .iter()
+                .any(|n| n.rule == "suspicious link" && n.why.contains("scored 30"))
+        );
     }
 
     #[test]
@@ -281,17 +351,39 @@ mod tests {
 
     #[test]
     fn several_strong_threats_hold() {
-        let message = findings("credential_phishing", 100, vec![finding("http://bad/", 55)], vec![finding("form.html", 50)]);
+        let message = findings(
+            "credential_phishing",
+            100,
+            vec![finding("http://bad/", 55)],
+            vec![finding("form.html", 50)],
+        );
         let plan = plan_message(&message, &autonomous());
         let planned = kinds(&plan);
-        assert!(planned.contains(&(ActionKind::HoldMessage, None)), "{planned:?}");
-        assert!(planned.contains(&(ActionKind::LockLink, Some("http://bad/".to_owned()))), "{planned:?}");
-        assert!(planned.contains(&(ActionKind::NeutraliseAttachment, Some("form.html".to_owned()))), "{planned:?}");
+        assert!(
+            planned.contains(&(ActionKind::HoldMessage, None)),
+            "{planned:?}"
+        );
+        assert!(
+            planned.contains(&(ActionKind::LockLink, Some("http://bad/".to_owned()))),
+            "{planned:?}"
+        );
+        assert!(
+            planned.contains(&(
+                ActionKind::NeutraliseAttachment,
+                Some("form.html".to_owned())
+            )),
+            "{planned:?}"
+        );
     }
 
     #[test]
     fn builtin_policy_only_observes() {
-        let message = findings("credential_phishing", 100, vec![finding("http://bad/", 55)], vec![finding("form.html", 50)]);
+        let message = findings(
+            "credential_phishing",
+            100,
+            vec![finding("http://bad/", 55)],
+            vec![finding("form.html", 50)],
+        );
         let plan = plan_message(&message, &Policy::builtin());
         assert!(!plan.actions.is_empty());
         assert!(plan.actions.iter().all(|a| a.decision == Decision::Observe));
@@ -301,7 +393,12 @@ mod tests {
     fn kill_switch_queues_message_actions() {
         let mut policy = autonomous();
         policy.guards.kill_switch = true;
-        let message = findings("credential_phishing", 60, vec![finding("http://bad/", 55)], vec![]);
+        let message = findings(
+            "credential_phishing",
+            60,
+            vec![finding("http://bad/", 55)],
+            vec![],
+        );
         let plan = plan_message(&message, &policy);
         assert_eq!(plan.actions[0].decision, Decision::AwaitApproval);
         assert_eq!(plan.actions[0].guard_notes.len(), 1);
@@ -309,10 +406,18 @@ mod tests {
 
     #[test]
     fn action_ids_differ_per_message() {
-        let first = findings("credential_phishing", 60, vec![finding("http://bad/", 55)], vec![]);
+        let first = findings(
+            "credential_phishing",
+            60,
+            vec![finding("http://bad/", 55)],
+            vec![],
+        );
         let mut second = first.clone();
         second.queue_id = "4DEF".to_owned();
         let policy = autonomous();
-        assert_ne!(plan_message(&first, &policy).actions[0].id, plan_message(&second, &policy).actions[0].id);
+        assert_ne!(
+            plan_message(&first, &policy).actions[0].id,
+            plan_message(&second, &policy).actions[0].id
+        );
     }
 }

@@ -83,7 +83,11 @@ pub fn run(args: &MilterArgs) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--link-lock-base {base:?} is not an http or https URL");
             }
             let keys = harrier_milter::keys::read_key_file(file)?;
-            Some(LinkLock { keys, base: base.clone(), valid_days: args.link_lock_days })
+            Some(LinkLock {
+                keys,
+                base: base.clone(),
+                valid_days: args.link_lock_days,
+            })
         }
         _ => None,
     };
@@ -100,7 +104,10 @@ pub fn run(args: &MilterArgs) -> anyhow::Result<ExitCode> {
         tenant: args.tenant.clone(),
         postfix_config_dir: args.postfix_config_dir.clone(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let (listener, address) = harrier_milter::bind(&args.listen).await?;
         // Tests and scripts wait for this line to learn the port.

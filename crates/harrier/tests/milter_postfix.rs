@@ -41,7 +41,7 @@ Subject: Urgent: unusual sign-in, verify your password\r\nDate: Fri, 04 Dec 2026
 Message-ID: <threats-1@sender.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b3\"\r\n\r\n\
 --b3\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n\
 <html><body><p>We detected an unusual sign-in. Your account will be suspended within 24 hours unless you verify your password immediately.</p>\r\n\
-<p><a href=\"http://192.0.2.46/microsoft/office365/login\">https://login.microsoftonline.com/verify</a></p></body></html>\r\n\
+<p><a href=\"https://login-microsoft.account-verify.top/office365/login\">https://login.microsoftonline.com/verify</a></p></body></html>\r\n\
 --b3\r\nContent-Type: text/html; name=\"secure-message.html\"\r\n\
 Content-Disposition: attachment; filename=\"secure-message.html\"\r\n\r\n\
 <html><body><form action=\"http://192.0.2.46/collect\">Password <input type=\"password\" name=\"p\"></form>\r\n\
@@ -56,7 +56,10 @@ fn split(message: &[u8]) -> (String, Vec<u8>) {
 
 fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
     let prefix = format!("{}:", name.to_ascii_lowercase());
-    headers.split("\r\n").find(|line| line.to_ascii_lowercase().starts_with(&prefix)).map(|line| line[prefix.len()..].trim())
+    headers
+        .split("\r\n")
+        .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+        .map(|line| line[prefix.len()..].trim())
 }
 
 macro_rules! harness_or_skip {
@@ -77,8 +80,15 @@ fn clean_message_gets_headers_only() {
     harness.send(CLEAN);
     let delivered = harness.receive();
     let (headers, body) = split(&delivered);
-    assert_eq!(header(&headers, "X-Harrier-Verdict"), Some("clean"), "{headers}");
-    assert_eq!(header(&headers, "X-Harrier-Score"), Some("0"), "{headers}");
+    assert_eq!(
+        header(&headers, "X-Harrier-Verdict"),
+        Some("clean"),
+        "{headers}"
+    );
+    let score: u32 = header(&headers, "X-Harrier-Score")
+        .and_then(|s| s.parse().ok())
+        .expect("a numeric score");
+    assert!(score < 25, "a clean message scores below spam: {headers}");
     assert!(header(&headers, "X-Harrier-Actions").is_none(), "{headers}");
     let (_, sent_body) = split(CLEAN.as_bytes());
     assert_eq!(body, sent_body, "the body is delivered byte for byte");
@@ -93,23 +103,48 @@ fn phishing_link_is_locked_alone() {
     harness.send(PHISHING_LINK);
     let delivered = harness.receive();
     let (headers, _) = split(&delivered);
-    assert!(header(&headers, "X-Harrier-Actions").is_some_and(|a| a.contains("lock_link done")), "{headers}");
+    assert!(
+        header(&headers, "X-Harrier-Actions").is_some_and(|a| a.contains("lock_link done")),
+        "{headers}"
+    );
     assert!(header(&headers, "X-Harrier-Junk").is_none(), "{headers}");
 
-    let message = MessageParser::default().parse(&delivered).expect("the delivered message parses");
+    let message = MessageParser::default()
+        .parse(&delivered)
+        .expect("the delivered message parses");
     let html = message.body_html(0).expect("an HTML body").into_owned();
     let text = message.body_text(0).expect("a text body").into_owned();
-    assert!(!html.contains("192.0.2.44"), "the phishing href is gone: {html}");
-    assert!(!text.contains("192.0.2.44"), "the phishing URL is gone from the text: {text}");
-    assert!(html.contains("href=\"https://www.example.org/help\""), "the help link stays: {html}");
-    assert!(text.contains("https://www.example.org/help"), "the help link stays in the text: {text}");
-    assert!(html.contains(">https://login.microsoftonline.com</a>"), "the link text stays: {html}");
+    assert!(
+        !html.contains("192.0.2.44"),
+        "the phishing href is gone: {html}"
+    );
+    assert!(
+        !text.contains("192.0.2.44"),
+        "the phishing URL is gone from the text: {text}"
+    );
+    assert!(
+        html.contains("href=\"https://www.example.org/help\""),
+        "the help link stays: {html}"
+    );
+    assert!(
+        text.contains("https://www.example.org/help"),
+        "the help link stays in the text: {text}"
+    );
+    assert!(
+        html.contains(">https://login.microsoftonline.com</a>"),
+        "the link text stays: {html}"
+    );
 
     let prefix = format!("{}/l/", common::postfix::LINK_BASE);
     let start = html.find(&prefix).expect("a link-lock URL") + prefix.len();
     let token: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let keys = LinkKeys::new(&[(common::postfix::KEY_ID, common::postfix::KEY_SECRET.as_bytes())]);
-    let claims = keys.verify(&token, jiff::Timestamp::now().as_second()).expect("the token verifies");
+    let keys = LinkKeys::new(&[(
+        common::postfix::KEY_ID,
+        common::postfix::KEY_SECRET.as_bytes(),
+    )]);
+    let claims = keys
+        .verify(&token, jiff::Timestamp::now().as_second())
+        .expect("the token verifies");
     assert_eq!(claims.url, "http://192.0.2.44/microsoft/login");
     assert_eq!(claims.recipient, "bob@recipient.example");
 }
@@ -120,26 +155,59 @@ fn html_attachment_becomes_text() {
     harness.send(HTML_ATTACHMENT);
     let delivered = harness.receive();
     let (headers, _) = split(&delivered);
-    assert!(header(&headers, "X-Harrier-Actions").is_some_and(|a| a.contains("neutralise_attachment done")), "{headers}");
+    assert!(
+        header(&headers, "X-Harrier-Actions")
+            .is_some_and(|a| a.contains("neutralise_attachment done")),
+        "{headers}"
+    );
 
-    let message = MessageParser::default().parse(&delivered).expect("the delivered message parses");
+    let message = MessageParser::default()
+        .parse(&delivered)
+        .expect("the delivered message parses");
     assert_eq!(message.attachment_count(), 1);
     let attachment = message.attachment(0).expect("the replacement");
     assert_eq!(attachment.attachment_name(), Some("invoice.html.txt"));
-    assert_eq!(attachment.content_type().and_then(|ct| ct.subtype()), Some("plain"));
+    assert_eq!(
+        attachment.content_type().and_then(|ct| ct.subtype()),
+        Some("plain")
+    );
     let note = String::from_utf8_lossy(attachment.contents()).into_owned();
-    assert!(note.contains("harrier replaced the HTML attachment \"invoice.html\""), "{note}");
-    assert!(note.contains("html_credential_form"), "the note names the finding: {note}");
-    assert!(message.body_text(0).is_some_and(|t| t.contains("Please find the invoice attached.")), "the text part stays");
+    assert!(
+        note.contains("harrier replaced the HTML attachment \"invoice.html\""),
+        "{note}"
+    );
+    assert!(
+        note.contains("html_credential_form"),
+        "the note names the finding: {note}"
+    );
+    assert!(
+        message
+            .body_text(0)
+            .is_some_and(|t| t.contains("Please find the invoice attached.")),
+        "the text part stays"
+    );
 }
 
 #[test]
 fn several_threats_held_then_released() {
     let harness = harness_or_skip!();
     let reply = harness.send(SEVERAL_THREATS);
-    let queue_id = reply.rsplit(' ').next().expect("a queue id").trim().to_owned();
-    assert!(harness.wait_in_hold(&queue_id, Duration::from_secs(30)), "message {queue_id} is in the hold queue");
-    assert!(harness.try_receive(Duration::from_secs(2)).is_none(), "a held message is not delivered");
+    let queue_id = reply
+        .rsplit(' ')
+        .next()
+        .expect("a queue id")
+        .trim()
+        .to_owned();
+    if let Err(listing) = harness.wait_in_hold(&queue_id, Duration::from_secs(20)) {
+        panic!(
+            "message {queue_id} is not in the hold queue; actions: {}\n{listing}",
+            harness.harrier(&["actions", "list"])
+        );
+    }
+    assert!(
+        harness.try_receive(Duration::from_secs(2)).is_none(),
+        "a held message is not delivered"
+    );
 
     let actions = harness.harrier(&["actions", "list", "--json"]);
     let actions: serde_json::Value = serde_json::from_str(&actions).expect("JSON action list");
@@ -158,13 +226,26 @@ fn several_threats_held_then_released() {
     harness.flush();
     let delivered = harness.receive();
     let (headers, _) = split(&delivered);
-    assert!(header(&headers, "X-Harrier-Actions").is_some_and(|a| a.contains("hold_message done")), "{headers}");
-    let message = MessageParser::default().parse(&delivered).expect("the released message parses");
+    assert!(
+        header(&headers, "X-Harrier-Actions").is_some_and(|a| a.contains("hold_message done")),
+        "{headers}"
+    );
+    let message = MessageParser::default()
+        .parse(&delivered)
+        .expect("the released message parses");
     let html = message.body_html(0).expect("an HTML body").into_owned();
-    assert!(!html.contains("192.0.2.46/microsoft"), "the link was locked before the hold: {html}");
+    assert!(
+        !html.contains("account-verify.top"),
+        "the link was locked before the hold: {html}"
+    );
 
     let listed = harness.harrier(&["actions", "list", "--json"]);
     let listed: serde_json::Value = serde_json::from_str(&listed).expect("JSON action list");
-    let status = listed.as_array().unwrap().iter().find(|a| a["action"]["id"] == id.as_str()).map(|a| a["status"].clone());
+    let status = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"]["id"] == id.as_str())
+        .map(|a| a["status"].clone());
     assert_eq!(status, Some(serde_json::json!("undone")));
 }

@@ -38,12 +38,20 @@ fn unsafe_uid() -> u32 {
     // The uid from /proc avoids a libc dependency in the tests.
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(u32::MAX)
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Harness {
@@ -69,6 +77,11 @@ impl Harness {
         let config_dir = root.join("etc");
         let data_dir = root.join("harrier");
         std::fs::create_dir_all(&config_dir).unwrap();
+        // Postfix creates the queue's subfolders on start, but not the queue folder itself; the data
+        // folder belongs to the mail owner.
+        std::fs::create_dir_all(root.join("spool")).unwrap();
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        run(Command::new("chown").arg("postfix").arg(root.join("data")));
 
         let (sink_port, delivered) = start_sink();
         let policy_file = root.join("policy.toml");
@@ -79,8 +92,18 @@ impl Harness {
 
         let smtp_port = free_port();
         write_config(&root, &config_dir, smtp_port, sink_port, milter_port);
-        run(Command::new("/usr/sbin/postfix").arg("-c").arg(&config_dir).arg("start"));
-        let harness = Harness { _dir: dir, config_dir, data_dir, smtp_port, milter, delivered };
+        run(Command::new("/usr/sbin/postfix")
+            .arg("-c")
+            .arg(&config_dir)
+            .arg("start"));
+        let harness = Harness {
+            _dir: dir,
+            config_dir,
+            data_dir,
+            smtp_port,
+            milter,
+            delivered,
+        };
         harness.wait_for_smtp();
         harness
     }
@@ -88,42 +111,68 @@ impl Harness {
     fn wait_for_smtp(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", self.smtp_port)).is_err() {
-            assert!(Instant::now() < deadline, "Postfix did not listen on port {}", self.smtp_port);
+            assert!(
+                Instant::now() < deadline,
+                "Postfix did not listen on port {}",
+                self.smtp_port
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     /// Sends a message over SMTP and returns the final reply to DATA (`250 2.0.0 Ok: queued as ID`).
     pub fn send(&self, message: &str) -> String {
-        send_smtp(self.smtp_port, "sender@sender.example", "bob@recipient.example", message)
+        send_smtp(
+            self.smtp_port,
+            "sender@sender.example",
+            "bob@recipient.example",
+            message,
+        )
     }
 
     /// Waits for the sink to receive a message.
     pub fn receive(&self) -> Vec<u8> {
-        self.try_receive(Duration::from_secs(60)).expect("Postfix delivered the message to the sink within 60 s")
+        self.try_receive(Duration::from_secs(60))
+            .expect("Postfix delivered the message to the sink within 60 s")
     }
 
     pub fn try_receive(&self, wait: Duration) -> Option<Vec<u8>> {
         self.delivered.recv_timeout(wait).ok()
     }
 
-    /// Waits until the queue id shows up in Postfix's hold queue.
-    pub fn wait_in_hold(&self, queue_id: &str, wait: Duration) -> bool {
+    /// Waits until the queue id shows up in Postfix's hold queue. Returns the last `postqueue -j` listing
+    /// on failure.
+    pub fn wait_in_hold(&self, queue_id: &str, wait: Duration) -> Result<(), String> {
         let deadline = Instant::now() + wait;
+        let mut listing = String::new();
         while Instant::now() < deadline {
-            let output = Command::new("/usr/sbin/postqueue").arg("-c").arg(&self.config_dir).arg("-j").output().expect("postqueue runs");
-            let listing = String::from_utf8_lossy(&output.stdout);
-            if listing.lines().any(|line| line.contains(&format!("\"queue_id\": \"{queue_id}\"")) && line.contains("\"queue_name\": \"hold\"")) {
-                return true;
+            let output = Command::new("/usr/sbin/postqueue")
+                .arg("-c")
+                .arg(&self.config_dir)
+                .arg("-j")
+                .output()
+                .expect("postqueue runs");
+            listing = String::from_utf8_lossy(&output.stdout).into_owned();
+            let held = listing
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .any(|entry| entry["queue_id"] == queue_id && entry["queue_name"] == "hold");
+            if held {
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        false
+        let log = std::fs::read_to_string(self.config_dir.parent().unwrap().join("maillog"))
+            .unwrap_or_default();
+        Err(format!("postqueue -j: {listing}\nmaillog:\n{log}"))
     }
 
     /// Asks Postfix to deliver the deferred queue now.
     pub fn flush(&self) {
-        run(Command::new("/usr/sbin/postqueue").arg("-c").arg(&self.config_dir).arg("-f"));
+        run(Command::new("/usr/sbin/postqueue")
+            .arg("-c")
+            .arg(&self.config_dir)
+            .arg("-f"));
     }
 
     /// Runs the harrier command with this harness's data folder and returns its standard output.
@@ -132,18 +181,29 @@ impl Harness {
             .args(args)
             .arg("--data-dir")
             .arg(&self.data_dir)
-            .env("PATH", format!("{SBIN}:{}", std::env::var("PATH").unwrap_or_default()))
+            .env(
+                "PATH",
+                format!("{SBIN}:{}", std::env::var("PATH").unwrap_or_default()),
+            )
             .output()
             .expect("harrier runs");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(output.status.success(), "harrier {args:?} failed: {stdout}{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "harrier {args:?} failed: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         stdout
     }
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        let _ = Command::new("/usr/sbin/postfix").arg("-c").arg(&self.config_dir).arg("stop").output();
+        let _ = Command::new("/usr/sbin/postfix")
+            .arg("-c")
+            .arg(&self.config_dir)
+            .arg("stop")
+            .output();
         let _ = self.milter.kill();
         let _ = self.milter.wait();
     }
@@ -152,8 +212,16 @@ impl Drop for Harness {
 /// The built-in policy with every message action autonomous.
 pub fn autonomous_policy() -> String {
     let mut policy = harrier_respond::DEFAULT_POLICY.to_owned();
-    for kind in ["lock_link", "neutralise_attachment", "move_to_junk", "hold_message"] {
-        policy = policy.replace(&format!("{kind} = \"observe\""), &format!("{kind} = \"autonomous\""));
+    for kind in [
+        "lock_link",
+        "neutralise_attachment",
+        "move_to_junk",
+        "hold_message",
+    ] {
+        policy = policy.replace(
+            &format!("{kind} = \"observe\""),
+            &format!("{kind} = \"autonomous\""),
+        );
     }
     policy
 }
@@ -164,13 +232,28 @@ fn set_mode(path: &Path, mode: u32) {
 }
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?} cannot start: {e}"));
-    assert!(output.status.success(), "{command:?} failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} cannot start: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn start_milter(data_dir: &Path, policy: &Path, keys: &Path, config_dir: &Path) -> (Child, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_harrier"))
-        .args(["milter", "--listen", "127.0.0.1:0", "--link-lock-base", LINK_BASE, "--on-error", "tempfail"])
+        .args([
+            "milter",
+            "--listen",
+            "127.0.0.1:0",
+            "--link-lock-base",
+            LINK_BASE,
+            "--on-error",
+            "tempfail",
+        ])
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--response-policy")
@@ -184,8 +267,15 @@ fn start_milter(data_dir: &Path, policy: &Path, keys: &Path, config_dir: &Path) 
         .expect("harrier milter starts");
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
-    stderr.read_line(&mut line).expect("harrier milter writes its address");
-    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {line:?}"));
+    stderr
+        .read_line(&mut line)
+        .expect("harrier milter writes its address");
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
     // Keep draining standard error so the milter never blocks on a full pipe; its lines go to the test output.
     std::thread::spawn(move || {
         for line in stderr.lines().map_while(Result::ok) {
@@ -217,6 +307,7 @@ alias_database =
 local_recipient_maps =
 biff = no
 maillog_file = {root}/maillog
+maillog_file_prefixes = {root}
 smtpd_milters = inet:127.0.0.1:{milter_port}
 milter_default_action = tempfail
 milter_content_timeout = 30s
@@ -296,7 +387,11 @@ fn serve_sink(stream: TcpStream, sender: &std::sync::mpsc::Sender<Vec<u8>>) -> s
                 if line == b".\r\n" {
                     break;
                 }
-                let unstuffed = if line.starts_with(b"..") { &line[1..] } else { &line[..] };
+                let unstuffed = if line.starts_with(b"..") {
+                    &line[1..]
+                } else {
+                    &line[..]
+                };
                 message.extend_from_slice(unstuffed);
             }
             let _ = sender.send(message);
@@ -313,7 +408,9 @@ fn serve_sink(stream: TcpStream, sender: &std::sync::mpsc::Sender<Vec<u8>>) -> s
 /// Sends one message over SMTP and returns the reply to the end of DATA.
 pub fn send_smtp(port: u16, from: &str, to: &str, message: &str) -> String {
     let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to Postfix");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     let mut reply = |reader: &mut BufReader<TcpStream>| -> String {
@@ -332,8 +429,15 @@ pub fn send_smtp(port: u16, from: &str, to: &str, message: &str) -> String {
         text
     };
     expect(reply(&mut reader), "220");
-    for (command, code) in [("EHLO client.test".to_owned(), "250"), (format!("MAIL FROM:<{from}>"), "250"), (format!("RCPT TO:<{to}>"), "250"), ("DATA".to_owned(), "354")] {
-        writer.write_all(format!("{command}\r\n").as_bytes()).unwrap();
+    for (command, code) in [
+        ("EHLO client.test".to_owned(), "250"),
+        (format!("MAIL FROM:<{from}>"), "250"),
+        (format!("RCPT TO:<{to}>"), "250"),
+        ("DATA".to_owned(), "354"),
+    ] {
+        writer
+            .write_all(format!("{command}\r\n").as_bytes())
+            .unwrap();
         expect(reply(&mut reader), code);
     }
     for line in message.split_inclusive("\r\n") {
