@@ -59,54 +59,10 @@ pids+=($!)
 for _ in $(seq 100); do grep -q "listening on" "$dir/milter.log" && break; sleep 0.1; done
 milter_port=$(grep -o "listening on 127.0.0.1:[0-9]*" "$dir/milter.log" | head -1 | cut -d: -f2)
 
-cat >"$dir/etc/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $dir/spool
-data_directory = $dir/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = harrier-bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$sink_port
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-maillog_file = $dir/maillog
-maillog_file_prefixes = $dir
-smtpd_milters = inet:127.0.0.1:$milter_port
-milter_default_action = tempfail
-default_process_limit = 200
-CF
-cat >"$dir/etc/master.cf" <<CF
-127.0.0.1:$smtp_port inet n - n - - smtpd
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-CF
+for file in main.cf master.cf; do
+    sed -e "s|@ROOT@|$dir|g; s|@SINK_PORT@|$sink_port|g; s|@MILTER_PORT@|$milter_port|g; s|@SMTP_PORT@|$smtp_port|g" \
+        "testdata/postfix/$file" >"$dir/etc/$file"
+done
 /usr/sbin/postfix -c "$dir/etc" start >&2
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
 

@@ -285,64 +285,17 @@ fn start_milter(data_dir: &Path, policy: &Path, keys: &Path, config_dir: &Path) 
     (child, port)
 }
 
+/// Writes main.cf and master.cf from the templates in `testdata/postfix`, which bench/milter.sh uses too.
 fn write_config(root: &Path, config_dir: &Path, smtp_port: u16, sink_port: u16, milter_port: u16) {
-    let main_cf = format!(
-        "compatibility_level = 3.6
-queue_directory = {root}/spool
-data_directory = {root}/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = harrier-test.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:{sink_port}
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-maillog_file = {root}/maillog
-maillog_file_prefixes = {root}
-smtpd_milters = inet:127.0.0.1:{milter_port}
-milter_default_action = tempfail
-milter_content_timeout = 30s
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-",
-        root = root.display()
-    );
-    std::fs::write(config_dir.join("main.cf"), main_cf).unwrap();
-    let master_cf = format!(
-        "127.0.0.1:{smtp_port} inet n - n - - smtpd
-pickup unix n - n 60 1 pickup
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-relay unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-local unix - n n - - local
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-"
-    );
-    std::fs::write(config_dir.join("master.cf"), master_cf).unwrap();
+    let fill = |template: &str| {
+        template
+            .replace("@ROOT@", &root.display().to_string())
+            .replace("@SINK_PORT@", &sink_port.to_string())
+            .replace("@MILTER_PORT@", &milter_port.to_string())
+            .replace("@SMTP_PORT@", &smtp_port.to_string())
+    };
+    std::fs::write(config_dir.join("main.cf"), fill(include_str!("../../../../testdata/postfix/main.cf"))).unwrap();
+    std::fs::write(config_dir.join("master.cf"), fill(include_str!("../../../../testdata/postfix/master.cf"))).unwrap();
 }
 
 /// Starts an SMTP server on a free loopback port that accepts every message and sends its bytes, with
@@ -413,7 +366,7 @@ pub fn send_smtp(port: u16, from: &str, to: &str, message: &str) -> String {
         .unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
-    let mut reply = |reader: &mut BufReader<TcpStream>| -> String {
+    let reply = |reader: &mut BufReader<TcpStream>| -> String {
         let mut all = String::new();
         loop {
             let mut line = String::new();
