@@ -97,6 +97,8 @@ pub fn rewrite(raw: &[u8], plan: &RewritePlan) -> Result<Option<Rewritten>, Rewr
                         }
                     })?
                 }
+                // NOTE: parts inside an attached message (message/rfc822) are left as they are, so links and
+                // attachments in a forwarded message are not locked or replaced.
                 PartType::Text(text) if is_plain(part) => {
                     let banner = plan.banner.as_deref().filter(|_| displayed);
                     rewrite_text(text, &matcher, banner, &mut result)

@@ -367,6 +367,8 @@ fn process(config: &MilterConfig, raw: Vec<u8>, envelope: &Envelope) -> Outcome 
     outcome
 }
 
+// NOTE: a pending link lock or attachment replacement that an analyst approves later changes nothing,
+// because the message was delivered; `harrier actions run` reports it as to be done by hand.
 /// In the mail flow a hold is itself the wait for an analyst: in confirm mode the message is held, and
 /// releasing it (`harrier actions undo`) is the decision.
 fn hold_in_confirm_mode(plan: &mut MessagePlan) {
