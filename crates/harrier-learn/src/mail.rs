@@ -263,9 +263,12 @@ impl MailHistory {
             }
             novelty.new_infrastructure.dedup();
         }
+        // Bulk senders vary the address under one domain (VERP bounce addresses), so only a known name
+        // from another domain counts.
         if let Some(name) = normalised_name(email.from_name.as_deref())
             && let Some(addresses) = self.display_names.get(&name)
             && !addresses.contains(from)
+            && !addresses.iter().any(|known| same_domain_family(domain_of(known), domain_of(from)))
         {
             novelty.known_name_new_address = email.from_name.clone();
             novelty.name_known_for = addresses.iter().cloned().collect();
@@ -278,6 +281,13 @@ impl MailHistory {
         }
         novelty
     }
+}
+
+/// Returns whether two domains are equal or one is a subdomain of the other.
+fn same_domain_family(first: Option<&str>, second: Option<&str>) -> bool {
+    let (Some(first), Some(second)) = (first, second) else { return false };
+    let under = |child: &str, parent: &str| child.len() > parent.len() && child.ends_with(parent) && child[..child.len() - parent.len()].ends_with('.');
+    first == second || under(first, second) || under(second, first)
 }
 
 /// Lower-cases a display name and collapses its spaces; names of fewer than three letters are ignored.
@@ -346,6 +356,8 @@ mod tests {
         history.learn(&inbound("ceo@contoso-partner.example", "Dana Chief", "bob@contoso.com", 64500), time(1));
         let moved = inbound("ceo@contoso-partner.example", "Dana Chief", "bob@contoso.com", 64999);
         assert_eq!(history.novelty(&moved).new_infrastructure, vec!["AS64999".to_string()]);
+        let bounce_address = inbound("bounce-123@contoso-partner.example", "Dana Chief", "eve@contoso.com", 64500);
+        assert_eq!(history.novelty(&bounce_address).known_name_new_address, None, "same domain");
         let impostor = inbound("dana.chief@freemail.example", "Dana  Chief", "eve@contoso.com", 64999);
         let novelty = history.novelty(&impostor);
         assert_eq!(novelty.known_name_new_address.as_deref(), Some("Dana  Chief"));
