@@ -59,6 +59,8 @@ fn looks_like_mail(head: &[u8]) -> bool {
 pub fn mail_record(raw: &RawMessage, tenant: Option<&TenantId>, options: &MailOptions, intel: &IpIntel) -> Result<Record, Skip> {
     let summary = parse_message(raw);
     let skip = |reason| Skip { path: raw.origin.path.clone(), line: raw.origin.index as u64 + 1, reason };
+    // TODO: fall back to the date of the topmost Received header; about 2% of the public spam and
+    // phishing corpora have no Date header and are skipped.
     let time = summary
         .date
         .as_deref()
