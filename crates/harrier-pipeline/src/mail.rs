@@ -161,7 +161,7 @@ pub fn email_message(summary: &MailMessage, bytes: &[u8], options: &MailOptions,
 fn in_protected(address: &str, protected_domains: &[String]) -> bool {
     address_domain(address)
         .and_then(|domain| registrable_domain(&domain))
-        .is_some_and(|domain| protected_domains.iter().any(|protected| *protected == domain))
+        .is_some_and(|domain| protected_domains.contains(&domain))
 }
 
 /// Mail from a protected domain is outbound, or internal when every recipient is also protected.

@@ -184,7 +184,7 @@ impl AuthOutcome {
                         .domain
                         .as_deref()
                         .and_then(registrable_domain)
-                        .is_some_and(|domain| protected_domains.iter().any(|protected| *protected == domain));
+                        .is_some_and(|domain| protected_domains.contains(&domain));
                     let kind = if protected { FactorKind::DmarcFailProtectedDomain } else { FactorKind::DmarcFail };
                     factors.push(Factor::new(kind, detail("dmarc", dmarc)));
                 }
