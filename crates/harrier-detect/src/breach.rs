@@ -53,7 +53,8 @@ impl Stage {
 /// The description of a model, fixed at build time.
 #[derive(Debug)]
 pub struct ModelInfo {
-    /// A stable identifier, `saas.` followed by a snake_case name.
+    /// A stable identifier: `saas.` (audit and sign-in logs) or `mail.` (mail messages), then a snake_case
+    /// name.
     pub id: &'static str,
     pub name: &'static str,
     /// Raised when the model's logic changes, so breaches from different logic can be distinguished.

@@ -10,6 +10,7 @@ use crate::features::{FEATURES, Feature, Observation, observe};
 use crate::profile::{Metric, Profile};
 use crate::score::{Assessment, Surprise};
 use crate::Config;
+use crate::mail::MailHistory;
 
 /// A user's baseline and the peer group it belongs to.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,8 @@ pub struct TenantBaselines {
     pub tenant: Profile,
     pub peers: BTreeMap<u64, Profile>,
     pub users: BTreeMap<String, UserBaseline>,
+    /// The organisation's mail: correspondents, infrastructure, link domains and outbound volume.
+    pub mail: MailHistory,
 }
 
 /// Splits an event time into the day, hour and weekday that profiles learn.
@@ -73,7 +76,14 @@ impl TenantBaselines {
     /// A failed sign-in adds to the failure volume only: anyone can fail to sign in as anyone, so learning
     /// its network would make an attacker's own guessing look like the user's habit by the time a guess
     /// succeeds.
+    ///
+    /// Mail messages go to [`TenantBaselines::mail`] only. Their relays are the sender's network, not the
+    /// recipient's, so they must not teach the sign-in features.
     pub fn learn(&mut self, event: &Event, config: &Config) {
+        if let Activity::Email(email) = &event.activity {
+            self.mail.learn(email, event.time);
+            return;
+        }
         let observation = observe(event);
         let (day, hour, weekday) = clock(event.time);
         let failed_sign_in = matches!(&event.activity, Activity::SignIn(sign_in) if !sign_in.success);

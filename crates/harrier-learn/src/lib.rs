@@ -13,11 +13,13 @@
 
 mod baselines;
 mod features;
+mod mail;
 mod profile;
 mod score;
 mod sketch;
 
 pub use baselines::{TenantBaselines, UserBaseline, observation_of};
+pub use mail::{MailHistory, MailNovelty, OutboundDay, SenderHistory, UserMail};
 pub use features::{FEATURES, Feature, Observation, hash, operation_key, user_agent_family};
 pub use profile::{METRICS, Metric, Profile, Volume};
 pub use score::{Assessment, Surprise};

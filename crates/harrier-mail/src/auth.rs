@@ -15,6 +15,10 @@ pub struct AuthenticationResults {
     pub authserv_id: Option<String>,
     /// The method results, in header order.
     pub results: Vec<AuthResult>,
+    /// How many Received headers stand above this header. The host that wrote it is normally the `by`
+    /// host of [`crate::MailMessage::received`] at this index, because an MTA adds its Received header
+    /// first and its Authentication-Results header above it.
+    pub received_above: usize,
 }
 
 /// One `method=result` clause, such as `dkim=pass header.d=example.org`.
@@ -45,7 +49,7 @@ impl AuthenticationResults {
             })
         };
         let results = clauses.filter_map(|clause| parse_clause(&tokenize(&clause))).collect();
-        Self { raw: unfolded, authserv_id, results }
+        Self { raw: unfolded, authserv_id, results, received_above: 0 }
     }
 
     /// Returns the result of the first clause for `method` (compared case-insensitively).

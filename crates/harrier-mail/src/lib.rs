@@ -46,6 +46,7 @@ mod message;
 mod origin;
 mod read;
 mod urls;
+pub mod verify;
 
 pub use analysis::{Analysis, AnalysisOptions, Class, Factor, FactorKind, Verdict, analyze};
 pub use attachment::Attachment;

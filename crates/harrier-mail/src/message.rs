@@ -197,10 +197,15 @@ fn fill_headers(summary: &mut MailMessage, message: &Message<'_>) {
 
 /// Fills the fields that are read from raw header text: Authentication-Results, List-* and verdicts.
 fn fill_raw_headers(summary: &mut MailMessage, message: &Message<'_>) {
+    let mut received_above = 0;
     for (name, value) in message.headers_raw() {
         let lower = name.to_ascii_lowercase();
-        if lower == "authentication-results" {
-            summary.authentication_results.push(AuthenticationResults::parse(value));
+        if lower == "received" {
+            received_above += 1;
+        } else if lower == "authentication-results" {
+            let mut results = AuthenticationResults::parse(value);
+            results.received_above = received_above;
+            summary.authentication_results.push(results);
         } else if lower.starts_with("list-") && !summary.list_headers.contains(&lower) {
             summary.list_headers.push(lower);
         } else if is_upstream_verdict(&lower) {

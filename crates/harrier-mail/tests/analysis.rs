@@ -130,7 +130,7 @@ fn lookalike_sender_of_protected_domain_flagged() {
     let message = parse_bytes(
         b"From: \"Accounts\" <billing@c0nt0so.com>\r\nTo: user@contoso.com\r\nSubject: Invoice\r\n\r\nPlease see the invoice.\r\n",
     );
-    let options = AnalysisOptions { protected_domains: vec!["contoso.com".into()], payment_memory: None };
+    let options = AnalysisOptions { protected_domains: vec!["contoso.com".into()], payment_memory: None, ..Default::default() };
     assert!(kinds_of(&message, &options).contains(&FactorKind::LookalikeSenderDomain));
     assert!(!default_kinds(&message).contains(&FactorKind::LookalikeSenderDomain));
 }
@@ -306,7 +306,7 @@ fn changed_iban_of_known_supplier_flagged() {
     let mut memory = PaymentMemory::new();
     memory.remember_message(&parse_bytes(&supplier_invoice("DE89 3704 0044 0532 0130 00")));
 
-    let options = AnalysisOptions { protected_domains: Vec::new(), payment_memory: Some(memory) };
+    let options = AnalysisOptions { protected_domains: Vec::new(), payment_memory: Some(memory), ..Default::default() };
     let same = analyze(&parse_bytes(&supplier_invoice("DE89 3704 0044 0532 0130 00")), &options);
     assert!(!same.factors.iter().any(|factor| factor.factor.kind == FactorKind::BankDetailsChanged));
 
@@ -394,7 +394,7 @@ fn random_messages_never_panic() {
         let _ = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
         let mut framed = b"From: \"x\" <a@b.example>\r\nSubject: Re: x\r\nContent-Type: text/html\r\n\r\n<a href=\"http://".to_vec();
         framed.extend(&bytes);
-        let _ = analyze(&parse_bytes(&framed), &AnalysisOptions { protected_domains: vec!["b.example".into()], payment_memory: Some(PaymentMemory::new()) });
+        let _ = analyze(&parse_bytes(&framed), &AnalysisOptions { protected_domains: vec!["b.example".into()], payment_memory: Some(PaymentMemory::new()), ..Default::default() });
     }
 }
 

@@ -24,6 +24,8 @@ pub enum Activity {
     MailItemsAccessed(MailItemsAccessed),
     File(FileActivity),
     SecurityAlert(SecurityAlert),
+    /// A mail message read from a mail file.
+    Email(crate::mail::EmailMessage),
     /// Any other operation. The event's common fields are filled and the source record is kept, so nothing is
     /// dropped.
     Other(Other),
@@ -31,7 +33,7 @@ pub enum Activity {
 
 impl Activity {
     /// Every kind name, in the order summaries list them.
-    pub const KINDS: [&'static str; 14] = [
+    pub const KINDS: [&'static str; 15] = [
         "sign_in",
         "inbox_rule",
         "mailbox_forwarding",
@@ -45,6 +47,7 @@ impl Activity {
         "mail_items_accessed",
         "file",
         "security_alert",
+        "email",
         "other",
     ];
 
@@ -64,6 +67,7 @@ impl Activity {
             Activity::MailItemsAccessed(_) => "mail_items_accessed",
             Activity::File(_) => "file",
             Activity::SecurityAlert(_) => "security_alert",
+            Activity::Email(_) => "email",
             Activity::Other(_) => "other",
         }
     }

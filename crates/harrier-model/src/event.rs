@@ -63,10 +63,13 @@ pub enum SourceFormat {
     AzureMonitorAudit,
     /// A Microsoft 365 Defender advanced hunting row.
     DefenderHunting,
+    /// A mail message from an `.eml` file, an mbox or a maildir. Mail has its own reader, so this format
+    /// is not among [`SourceFormat::ALL`], the log schemas.
+    Mail,
 }
 
 impl SourceFormat {
-    /// Every format, in the order summaries list them.
+    /// Every log schema, in the order summaries list them.
     pub const ALL: [SourceFormat; 10] = [
         SourceFormat::ManagementActivity,
         SourceFormat::SentinelOfficeActivity,
@@ -93,6 +96,7 @@ impl SourceFormat {
             SourceFormat::AzureMonitorSignIn => "azure_monitor_sign_in",
             SourceFormat::AzureMonitorAudit => "azure_monitor_audit",
             SourceFormat::DefenderHunting => "defender_hunting",
+            SourceFormat::Mail => "mail",
         }
     }
 

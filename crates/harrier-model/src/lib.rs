@@ -8,7 +8,9 @@
 pub mod activity;
 pub mod event;
 pub mod ip;
+pub mod mail;
 
 pub use activity::*;
 pub use event::{Actor, ActorKind, Client, Event, Outcome, Record, SourceFormat, TenantId};
 pub use ip::{IpClass, IpInfo};
+pub use mail::{EmailMessage, MailDirection, MailFactor, MailRelay, MailSource, MailVerdict};

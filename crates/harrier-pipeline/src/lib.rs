@@ -5,6 +5,7 @@
 //! batches to one writer that stores them. The bounded channel keeps memory flat whatever the input size, and
 //! the same stages serve the long-running service, where collectors take the place of files.
 
+mod mail;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use harrier_ingest::{FileError, Item, ReadOptions, Skip, read_file};
 use harrier_model::Record;
 use harrier_store::{BlockBuilder, PreparedBlock, Store, StoreError};
 
+pub use mail::{MailOptions, email_message, is_mail_file, mail_record};
 pub use summary::{FileReport, MAX_SKIP_EXAMPLES, SkipReport, Summary};
 
 /// How many blocks travel together from a reader to the writer (4,096 records when the blocks are full).
@@ -38,6 +40,8 @@ pub struct ReplayOptions {
     pub read: ReadOptions,
     /// Reader threads; 0 picks one less than the available cores (at least one).
     pub threads: usize,
+    /// Settings for the mail files among the inputs.
+    pub mail: MailOptions,
 }
 
 /// Progress notifications for a display; every method is called from reader threads or the writer.
@@ -84,7 +88,8 @@ pub fn replay(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let sender = sender.clone();
-            let reader = Reader { files, next_file: &next_file, options: &read_options, intel, progress };
+            let reader =
+                Reader { files, next_file: &next_file, options: &read_options, mail: &options.mail, intel, progress };
             scope.spawn(move || reader.run(sender));
         }
         drop(sender);
@@ -164,6 +169,7 @@ struct Reader<'a> {
     files: &'a [PathBuf],
     next_file: &'a AtomicUsize,
     options: &'a ReadOptions,
+    mail: &'a MailOptions,
     intel: &'a IpIntel,
     progress: &'a dyn Progress,
 }
@@ -188,28 +194,63 @@ impl Reader<'_> {
     ///
     /// The block being filled carries on into the next file, so a small file does not make a small block.
     fn read(&self, path: &Path, batch: &mut Batch, sender: &SyncSender<Message>) {
+        if is_mail_file(path) {
+            return self.read_mail(path, batch, sender);
+        }
         let mut records = 0u64;
         let mut skips = Vec::new();
         let result = read_file(path, self.options, &mut |item| match item {
             Item::Record(mut record) => {
                 enrich(&mut record, self.intel);
                 records += 1;
-                batch.builder.push(*record);
-                if batch.builder.is_full() {
-                    batch.blocks.extend(batch.builder.finish());
-                    if batch.blocks.len() == BATCH_BLOCKS {
-                        let full = std::mem::replace(&mut batch.blocks, Vec::with_capacity(BATCH_BLOCKS));
-                        let _ = sender.send(Message::Batch(full));
-                    }
-                }
+                batch.push(*record, sender);
             }
             Item::Skipped(skip) => skips.push(skip),
         });
-        let skipped = skips.len() as u64;
+        let report = FileReport::new(path, result, records, skips.len() as u64);
+        self.finish_file(path, skips, report, sender);
+    }
+
+    /// Reads one mail file (an `.eml` message, an mbox, or one file of a maildir) like [`Reader::read`].
+    fn read_mail(&self, path: &Path, batch: &mut Batch, sender: &SyncSender<Message>) {
+        let mut records = 0u64;
+        let mut skips = Vec::new();
+        let mut error = None;
+        match harrier_mail::open(path, harrier_mail::ReadOptions::default()) {
+            Ok(reader) => {
+                for item in reader {
+                    match item {
+                        harrier_mail::ReadItem::Message(raw) => {
+                            if let Some(counter) = &self.options.bytes_read {
+                                counter.fetch_add(raw.bytes.len() as u64, Ordering::Relaxed);
+                            }
+                            match mail_record(&raw, self.options.tenant.as_ref(), self.mail, self.intel) {
+                                Ok(record) => {
+                                    records += 1;
+                                    batch.push(record, sender);
+                                }
+                                Err(skip) => skips.push(skip),
+                            }
+                        }
+                        harrier_mail::ReadItem::Skipped(skipped) => skips.push(Skip {
+                            path: skipped.origin.path.clone(),
+                            line: skipped.origin.index as u64 + 1,
+                            reason: harrier_ingest::SkipReason::Unrecognised(skipped.reason.to_string()),
+                        }),
+                    }
+                }
+            }
+            Err(open_error) => error = Some(open_error.to_string()),
+        }
+        let report = FileReport::mail(path, error, records, skips.len() as u64);
+        self.finish_file(path, skips, report, sender);
+    }
+
+    /// Sends a file's skips and report.
+    fn finish_file(&self, path: &Path, skips: Vec<Skip>, report: FileReport, sender: &SyncSender<Message>) {
         if !skips.is_empty() {
             let _ = sender.send(Message::Skips(skips));
         }
-        let report = FileReport::new(path, result, records, skipped);
         self.progress.file_done(path);
         let _ = sender.send(Message::File(report));
     }
@@ -219,6 +260,20 @@ impl Reader<'_> {
 struct Batch {
     blocks: Vec<PreparedBlock>,
     builder: BlockBuilder,
+}
+
+impl Batch {
+    /// Adds a record, sending the blocks once a batch is full.
+    fn push(&mut self, record: Record, sender: &SyncSender<Message>) {
+        self.builder.push(record);
+        if self.builder.is_full() {
+            self.blocks.extend(self.builder.finish());
+            if self.blocks.len() == BATCH_BLOCKS {
+                let full = std::mem::replace(&mut self.blocks, Vec::with_capacity(BATCH_BLOCKS));
+                let _ = sender.send(Message::Batch(full));
+            }
+        }
+    }
 }
 
 /// Attaches IP intelligence to a record's client address.

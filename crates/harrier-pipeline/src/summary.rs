@@ -16,7 +16,7 @@ pub const MAX_SKIP_EXAMPLES: usize = 100;
 #[derive(Clone, Debug, Serialize)]
 pub struct FileReport {
     pub path: PathBuf,
-    /// `json_lines`, `json_document` or `csv`; absent when the file could not be read.
+    /// `json_lines`, `json_document`, `csv` or `mail`; absent when the file could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<&'static str>,
     pub compressed: bool,
@@ -33,6 +33,12 @@ impl FileReport {
             Err(error) => (None, false, Some(error.to_string())),
         };
         FileReport { path: path.to_path_buf(), container, compressed, records, skipped, error }
+    }
+
+    /// Creates the report of a mail file, whose container is `mail`.
+    pub fn mail(path: &Path, error: Option<String>, records: u64, skipped: u64) -> FileReport {
+        let container = error.is_none().then_some("mail");
+        FileReport { path: path.to_path_buf(), container, compressed: false, records, skipped, error }
     }
 
     /// Creates the report of a path that could not be listed or opened.

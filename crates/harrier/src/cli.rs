@@ -318,10 +318,48 @@ pub struct ReplayArgs {
     pub no_analyse: bool,
 
     #[command(flatten)]
+    pub mail: MailArgs,
+
+    #[command(flatten)]
     pub detection: DetectionArgs,
 
     #[command(flatten)]
     pub ip_data: IpDataArgs,
+}
+
+/// Settings for the mail files among the replayed paths.
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// A domain of the organisation. Mail from it is outbound, and look-alikes of it are flagged.
+    /// Repeatable.
+    #[arg(long = "protected-domain", value_name = "DOMAIN")]
+    pub protected_domains: Vec<String>,
+
+    /// A host whose Authentication-Results headers are trusted: a name (`mx.example.org`) or a wildcard
+    /// (`*.prod.outlook.com`); `exchange-online` stands for Exchange Online's hosts. Results from other
+    /// hosts are never evidence. Repeatable.
+    #[arg(long = "trusted-hop", value_name = "HOST")]
+    pub trusted_hops: Vec<String>,
+}
+
+impl MailArgs {
+    /// Returns the protected domains, trimmed and lower-cased.
+    pub fn protected_domains(&self) -> Vec<String> {
+        self.protected_domains.iter().map(|domain| domain.trim().to_ascii_lowercase()).filter(|domain| !domain.is_empty()).collect()
+    }
+
+    /// Returns the trusted hops, with `exchange-online` expanded.
+    pub fn trusted_hops(&self) -> harrier_mail::verify::TrustedHops {
+        let mut patterns = Vec::new();
+        for hop in &self.trusted_hops {
+            if hop.eq_ignore_ascii_case("exchange-online") {
+                patterns.extend(harrier_mail::verify::TrustedHops::exchange_online().patterns().iter().cloned());
+            } else {
+                patterns.push(hop.clone());
+            }
+        }
+        harrier_mail::verify::TrustedHops::new(patterns)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,10 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             bytes_read: Some(bytes_read.clone()),
         },
         threads: args.threads,
+        mail: harrier_pipeline::MailOptions {
+            protected_domains: args.mail.protected_domains(),
+            trusted_hops: args.mail.trusted_hops(),
+        },
     };
 
     let show_progress = !args.no_progress && std::io::stderr().is_terminal();

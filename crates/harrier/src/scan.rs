@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use harrier_mail::analysis::AnalysisOptions;
+use harrier_mail::analysis::{AnalysisOptions, HistoryContext};
 use harrier_mail::{Class, MailError, MailFormat, ReadItem, ReadOptions, analyze, detect_format, open, parse_message};
 use serde::Serialize;
 
@@ -30,13 +30,58 @@ pub struct ScanArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// A domain of the organisation or of a correspondent; look-alikes of it are flagged. Repeatable.
-    #[arg(long = "protected-domain", value_name = "DOMAIN")]
-    pub protected_domains: Vec<String>,
+    #[command(flatten)]
+    pub mail: crate::cli::MailArgs,
+
+    /// Judge each message against the mail history learned by `harrier replay` in this directory: first-time
+    /// senders, new infrastructure, known names from new addresses, new link domains.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The tenant whose history `--data-dir` reads.
+    #[arg(long, default_value = harrier_model::TenantId::DEFAULT, value_name = "TENANT")]
+    pub tenant: String,
 
     /// Factors shown per message in the text output.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub top: usize,
+
+    #[command(flatten)]
+    pub ip_data: crate::cli::IpDataArgs,
+}
+
+/// The learned mail history and what `harrier scan` needs to look a message up in it.
+struct History {
+    mail: harrier_learn::MailHistory,
+    options: harrier_pipeline::MailOptions,
+    intel: harrier_enrich::IpIntel,
+}
+
+impl History {
+    fn load(args: &ScanArgs) -> anyhow::Result<Option<History>> {
+        let Some(data_dir) = &args.data_dir else { return Ok(None) };
+        let db = harrier_detect::AnalysisDb::open(data_dir)
+            .with_context(|| format!("cannot open the analysis database in {}", data_dir.display()))?;
+        let state = db
+            .load_state(&harrier_model::TenantId::new(&args.tenant))
+            .with_context(|| format!("cannot read the learned state of tenant {}", args.tenant))?;
+        let options = harrier_pipeline::MailOptions { protected_domains: args.mail.protected_domains(), trusted_hops: args.mail.trusted_hops() };
+        let intel = crate::intel::load(&args.ip_data)?;
+        Ok(Some(History { mail: state.baselines.mail, options, intel }))
+    }
+
+    /// Returns what the history says about one message.
+    fn context(&self, message: &harrier_mail::MailMessage, bytes: &[u8]) -> HistoryContext {
+        let email = harrier_pipeline::email_message(message, bytes, &self.options, &self.intel);
+        let novelty = self.mail.novelty(&email);
+        HistoryContext {
+            first_time_recipients: novelty.first_time_recipients,
+            first_time_to_organisation: novelty.first_time_to_organisation,
+            new_infrastructure: novelty.new_infrastructure,
+            known_name_new_address: novelty.known_name_new_address,
+            new_link_domains: novelty.new_link_domains,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -119,18 +164,30 @@ pub fn options(protected_domains: &[String]) -> AnalysisOptions {
     AnalysisOptions {
         protected_domains: protected_domains.iter().map(|domain| domain.trim().to_ascii_lowercase()).collect(),
         payment_memory: None,
+        ..AnalysisOptions::default()
     }
 }
 
+fn scan_options(args: &ScanArgs) -> AnalysisOptions {
+    AnalysisOptions { trusted_hops: args.mail.trusted_hops(), ..options(&args.mail.protected_domains) }
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let options = options(&args.protected_domains);
+    let options = scan_options(args);
+    let history = History::load(args)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;
     for path in &args.paths {
         let mut visit = |raw: harrier_mail::RawMessage| {
             let message = parse_message(&raw);
-            let analysis = analyze(&message, &options);
+            let analysis = match &history {
+                Some(history) => {
+                    let options = AnalysisOptions { history: Some(history.context(&message, &raw.bytes)), ..options.clone() };
+                    analyze(&message, &options)
+                }
+                None => analyze(&message, &options),
+            };
             let written = if args.json {
                 let record = ScanRecord {
                     path: &message.origin.path,

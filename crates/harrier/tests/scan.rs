@@ -87,3 +87,63 @@ fn eval_email_fails_when_no_folder_exists() {
     assert!(!success);
     assert!(stderr.contains("none of the folders given exists"), "{stderr}");
 }
+
+/// Writes a message from `from` to bob@contoso.com with one link.
+fn write_message(path: &Path, from: &str, day: u32, link: &str) {
+    let message = format!(
+        "From: Sender <{from}>\r\nTo: bob@contoso.com\r\nSubject: Schedule\r\nDate: {day:02} Mar 2025 09:00:00 +0000\r\n\
+         Message-ID: <{day}.{from}>\r\nContent-Type: text/html\r\n\r\n<p>See <a href=\"{link}\">the schedule</a>.</p>\r\n"
+    );
+    std::fs::write(path, message).unwrap();
+}
+
+fn factor_kinds(stdout: &str) -> Vec<String> {
+    let record: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    record["factors"].as_array().unwrap().iter().map(|factor| factor["kind"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn scan_judges_against_learned_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    std::fs::create_dir(&history).unwrap();
+    for day in 1..=10 {
+        write_message(&history.join(format!("{day}.eml")), "ann@supplier.example", day, "https://portal.supplier.example/s");
+    }
+    let data_dir = dir.path().join("data");
+    let (success, _, stderr) = harrier(&[
+        "replay",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--protected-domain",
+        "contoso.com",
+        "--no-progress",
+        history.to_str().unwrap(),
+    ]);
+    assert!(success, "{stderr}");
+
+    let known = dir.path().join("known.eml");
+    write_message(&known, "ann@supplier.example", 20, "https://portal.supplier.example/s");
+    let stranger = dir.path().join("stranger.eml");
+    write_message(&stranger, "mallory@elsewhere.example", 20, "https://files.elsewhere.example/s");
+    let scan = |path: &Path| {
+        let (success, stdout, stderr) = harrier(&[
+            "scan",
+            "--json",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--protected-domain",
+            "contoso.com",
+            path.to_str().unwrap(),
+        ]);
+        assert!(success, "{stderr}");
+        factor_kinds(&stdout)
+    };
+
+    let known_kinds = scan(&known);
+    assert!(!known_kinds.iter().any(|kind| kind.starts_with("first_time")), "{known_kinds:?}");
+    assert!(!known_kinds.contains(&"new_link_domain".to_string()), "{known_kinds:?}");
+    let stranger_kinds = scan(&stranger);
+    assert!(stranger_kinds.contains(&"first_time_sender_to_organisation".to_string()), "{stranger_kinds:?}");
+    assert!(stranger_kinds.contains(&"new_link_domain".to_string()), "{stranger_kinds:?}");
+}

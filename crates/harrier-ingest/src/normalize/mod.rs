@@ -40,6 +40,7 @@ pub fn normalize(format: SourceFormat, record: Fields<'_>, context: &Context<'_>
         }
         SourceFormat::GraphSecurityAlert => entra::security_alert(record, context),
         SourceFormat::DefenderHunting => entra::defender_hunting(record, context),
+        SourceFormat::Mail => Err(SkipReason::Unrecognised("a mail message is not a log record".into())),
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`MailMessage::upstream_verdicts`], resolves a host name or fetches a URL.
 
 pub mod attachments;
+pub mod context;
 pub mod impersonation;
 pub mod language;
 pub mod links;
@@ -19,7 +20,9 @@ mod qr;
 use serde::Serialize;
 
 use crate::message::MailMessage;
+use crate::verify::{AuthOutcome, TrustedHops, from_trusted_headers};
 
+pub use context::HistoryContext;
 pub use domain::{address_domain, registrable_domain};
 pub use language::{IbanCheck, PaymentMemory};
 pub use verdict::{Class, Verdict, WEIGHTS, decide};
@@ -109,6 +112,25 @@ pub enum FactorKind {
     DmarcFail,
     /// Microsoft's composite authentication failed (`compauth=fail`).
     CompauthFail,
+    /// DMARC failed for a From domain in the protected domains: someone else sends as the organisation
+    /// or a correspondent.
+    DmarcFailProtectedDomain,
+    /// The ARC chain is broken.
+    ArcFail,
+    /// An authentication check did not complete because a DNS lookup failed. It adds no points.
+    AuthTemporaryError,
+
+    // History: the message against the organisation's learned mail (see [`context`]).
+    /// The sender has never written to this recipient.
+    FirstTimeSender,
+    /// Nobody in the organisation has had mail from this sender before.
+    FirstTimeSenderToOrganisation,
+    /// A known sender's mail arrives through relays or DKIM domains never seen for it.
+    NewSendingInfrastructure,
+    /// A display name known for another address arrives from a new address.
+    KnownNameNewAddress,
+    /// A link domain never seen in the organisation's mail.
+    NewLinkDomain,
 
     // Attachments.
     /// The attachment's content is of another type than its name gives.
@@ -192,6 +214,13 @@ pub struct AnalysisOptions {
     pub protected_domains: Vec<String>,
     /// IBANs seen before, per sender domain; a changed IBAN for a known sender is flagged.
     pub payment_memory: Option<PaymentMemory>,
+    /// SPF, DKIM, DMARC and ARC results checked in the mail flow. When set, Authentication-Results headers
+    /// are not read.
+    pub authentication: Option<AuthOutcome>,
+    /// The hops whose Authentication-Results headers are evidence, for delivered mail.
+    pub trusted_hops: TrustedHops,
+    /// What the organisation's mail history says about this message.
+    pub history: Option<HistoryContext>,
 }
 
 /// The factors of one message and the verdict they add up to.
@@ -210,7 +239,10 @@ pub fn analyze(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     factors.extend(links::analyze(message, &options.protected_domains));
     factors.extend(attachments::analyze(message, &options.protected_domains));
     factors.extend(language::analyze(message, options.payment_memory.as_ref()));
-    factors.extend(authentication_factors(message));
+    factors.extend(authentication(message, options));
+    if let Some(history) = &options.history {
+        factors.extend(history.factors());
+    }
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
     }
@@ -281,6 +313,22 @@ fn fake_reply(message: &MailMessage) -> bool {
     let subject = message.subject.as_deref().unwrap_or_default().trim_start().to_lowercase();
     let reply = ["re:", "re :", "aw:", "sv:", "res:", "rif:"].iter().any(|prefix| subject.starts_with(prefix));
     reply && !message.has_reply_headers
+}
+
+/// Returns the authentication factors: from the in-flow results when given, else from the headers of
+/// trusted hops when any are configured.
+fn authentication(message: &MailMessage, options: &AnalysisOptions) -> Vec<Factor> {
+    if let Some(outcome) = &options.authentication {
+        return outcome.factors(&options.protected_domains);
+    }
+    if !options.trusted_hops.is_empty() {
+        return from_trusted_headers(message, &options.trusted_hops)
+            .map(|outcome| outcome.factors(&options.protected_domains))
+            .unwrap_or_default();
+    }
+    // NOTE: without configured trusted hops the topmost header is read, whoever wrote it, as before
+    // trusted hops existed. Configure them wherever the receiving hosts are known.
+    authentication_factors(message)
 }
 
 /// Reads SPF, DKIM, DMARC and compauth results from the topmost Authentication-Results header that has

@@ -119,6 +119,15 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::DkimFail,                    10,   0,   10, Some(Spoof)),
     row(K::DmarcFail,                   25,   0,   25, Some(Spoof)),
     row(K::CompauthFail,                30,   0,   30, Some(Spoof)),
+    row(K::DmarcFailProtectedDomain,    40,   0,   40, Some(Spoof)),
+    row(K::ArcFail,                      5,   0,    5, Some(Spoof)),
+    row(K::AuthTemporaryError,           0,   0,    0, None),
+
+    row(K::FirstTimeSender,              5,   0,    5, None),
+    row(K::FirstTimeSenderToOrganisation, 10,  0,   10, None),
+    row(K::NewSendingInfrastructure,    15,   0,   15, Some(Spoof)),
+    row(K::KnownNameNewAddress,         25,   0,   25, Some(Spoof)),
+    row(K::NewLinkDomain,                8,   2,   12, Some(Phish)),
 
     row(K::AttachmentTypeMismatch,      20,   0,   20, Some(Mal)),
     row(K::ExecutableAttachment,        45,   0,   45, Some(Mal)),
@@ -168,7 +177,7 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         K::AnchorDomainMismatch | K::AnchorBrandMismatch | K::CallToActionOffDomain | K::IpLiteralHost
         | K::Shortener | K::PunycodeHost | K::MixedScriptHost | K::FreeHosting | K::FormService
         | K::FileShareLink | K::BrandOnForeignDomain | K::BrandInLinkPath | K::LookalikeLinkDomain
-        | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink => Some("links"),
+        | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink | K::NewLinkDomain => Some("links"),
         K::AttachmentTypeMismatch | K::ExecutableAttachment | K::DoubleExtension | K::HtmlAttachment
         | K::HtmlCredentialForm | K::HtmlScriptRedirect | K::OfficeMacro | K::PdfActiveContent
         | K::ArchiveEncrypted | K::ArchiveNested | K::ArchiveExecutable | K::ArchiveLimitExceeded
