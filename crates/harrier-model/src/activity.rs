@@ -24,6 +24,7 @@ pub enum Activity {
     MailItemsAccessed(MailItemsAccessed),
     File(FileActivity),
     SecurityAlert(SecurityAlert),
+    LinkClick(LinkClick),
     /// Any other operation. The event's common fields are filled and the source record is kept, so nothing is
     /// dropped.
     Other(Other),
@@ -31,7 +32,7 @@ pub enum Activity {
 
 impl Activity {
     /// Every kind name, in the order summaries list them.
-    pub const KINDS: [&'static str; 14] = [
+    pub const KINDS: [&'static str; 15] = [
         "sign_in",
         "inbox_rule",
         "mailbox_forwarding",
@@ -45,6 +46,7 @@ impl Activity {
         "mail_items_accessed",
         "file",
         "security_alert",
+        "link_click",
         "other",
     ];
 
@@ -64,6 +66,7 @@ impl Activity {
             Activity::MailItemsAccessed(_) => "mail_items_accessed",
             Activity::File(_) => "file",
             Activity::SecurityAlert(_) => "security_alert",
+            Activity::LinkClick(_) => "link_click",
             Activity::Other(_) => "other",
         }
     }
@@ -535,6 +538,22 @@ pub struct SecurityAlert {
     pub severity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
+}
+
+/// A recipient opening a link that harrier locked in a message: the warning page shown, or the
+/// recipient continuing past it to the destination.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkClick {
+    /// The id of the link-lock token: the hex SHA-256 of the token, shortened to 32 digits.
+    pub token_id: String,
+    /// The original destination the token locks.
+    pub url: String,
+    /// The `Message-ID` of the message the link was in.
+    pub message_id: String,
+    /// The recipient the locked link was written for.
+    pub recipient: String,
+    /// True when the recipient continued to the destination; false for a view of the warning page.
+    pub continued: bool,
 }
 
 /// An operation with no specific model.

@@ -63,10 +63,13 @@ pub enum SourceFormat {
     AzureMonitorAudit,
     /// A Microsoft 365 Defender advanced hunting row.
     DefenderHunting,
+    /// An event harrier's link-lock endpoint wrote when a locked link was opened. No reader parses it.
+    LinkLock,
 }
 
 impl SourceFormat {
-    /// Every format, in the order summaries list them.
+    /// Every format the readers parse, in the order summaries list them. [`SourceFormat::LinkLock`] is
+    /// not among them because harrier writes those events itself.
     pub const ALL: [SourceFormat; 10] = [
         SourceFormat::ManagementActivity,
         SourceFormat::SentinelOfficeActivity,
@@ -93,10 +96,11 @@ impl SourceFormat {
             SourceFormat::AzureMonitorSignIn => "azure_monitor_sign_in",
             SourceFormat::AzureMonitorAudit => "azure_monitor_audit",
             SourceFormat::DefenderHunting => "defender_hunting",
+            SourceFormat::LinkLock => "link_lock",
         }
     }
 
-    /// Parses a name returned by [`SourceFormat::as_str`].
+    /// Parses the name of a format the readers parse, as [`SourceFormat::as_str`] returns it.
     pub fn from_name(name: &str) -> Option<SourceFormat> {
         SourceFormat::ALL.into_iter().find(|f| f.as_str() == name)
     }

@@ -24,6 +24,7 @@ mod action;
 mod execute;
 mod graph;
 pub mod linklock;
+pub mod linkserver;
 mod log;
 mod planner;
 mod policy;

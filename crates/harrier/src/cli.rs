@@ -72,6 +72,34 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Serve the warning page behind locked links.
+    Linklock {
+        #[command(subcommand)]
+        command: LinklockCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinklockCommand {
+    /// Serve `GET /l/TOKEN` (the warning page) and `POST /l/TOKEN/continue` over HTTP, store used continue
+    /// nonces in DIR/linklock.sqlite and each click as an event in DIR's event store.
+    Serve(LinklockServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LinklockServeArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+
+    /// The address and port to listen on. Put a TLS-terminating reverse proxy in front for the public
+    /// address.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8180")]
+    pub listen: std::net::SocketAddr,
+
+    /// The TOML key file: `[[key]]` tables with `id` (letters and digits) and `secret` (base64 of at least
+    /// 32 random bytes). The first key signs; every key verifies.
+    #[arg(long, env = "HARRIER_LINKLOCK_KEY_FILE", value_name = "FILE")]
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

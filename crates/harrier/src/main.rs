@@ -5,6 +5,7 @@ mod detect;
 mod eval;
 mod export;
 mod intel;
+mod linklock;
 mod replay;
 mod respond;
 mod scan;
@@ -18,7 +19,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand};
+use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand, LinklockCommand};
 
 fn main() -> ExitCode {
     restore_sigpipe();
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Command::Eval { command: EvalCommand::Email(args) } => scan::run_eval(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
         Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
+        Command::Linklock { command: LinklockCommand::Serve(args) } => linklock::run_serve(args),
         Command::Actions { command } => match command {
             ActionsCommand::List(args) => respond::run_list(args),
             ActionsCommand::Approve(args) => respond::run_decision(args, respond::Decide::Approve),

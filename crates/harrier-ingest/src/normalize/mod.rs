@@ -40,6 +40,9 @@ pub fn normalize(format: SourceFormat, record: Fields<'_>, context: &Context<'_>
         }
         SourceFormat::GraphSecurityAlert => entra::security_alert(record, context),
         SourceFormat::DefenderHunting => entra::defender_hunting(record, context),
+        SourceFormat::LinkLock => Err(SkipReason::Unrecognised(
+            "link_lock events are written by harrier's link-lock endpoint, not read from files".to_owned(),
+        )),
     }
 }
 
