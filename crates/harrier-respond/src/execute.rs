@@ -18,7 +18,8 @@ pub enum ExecuteError {
     MissingUndo(String),
 }
 
-/// Carries out an action and returns what undoing it needs.
+/// Carries out an action and returns what undoing it needs. The message actions take the mailbox from the
+/// target's user and the message from its object: a Graph message id, or a `Message-ID` in angle brackets.
 pub async fn execute(client: &GraphClient, action: &PlannedAction) -> Result<Value, ExecuteError> {
     let target = &action.target;
     let user = || target.user.as_deref().ok_or(ExecuteError::MissingTarget { id: action.id.clone(), what: "user" });
@@ -45,12 +46,27 @@ pub async fn execute(client: &GraphClient, action: &PlannedAction) -> Result<Val
             client.set_service_principal_enabled(app()?, false).await?;
             Ok(json!({ "app_id": app()? }))
         }
+        ActionKind::MoveToJunk | ActionKind::HoldMessage => {
+            let message = target.object.as_deref().ok_or(ExecuteError::MissingTarget { id: action.id.clone(), what: "message" })?;
+            let message_id = client.message_id(user()?, message).await?;
+            let folder = match action.kind {
+                ActionKind::MoveToJunk => JUNK_FOLDER.to_owned(),
+                _ => client.find_or_create_folder(user()?, HELD_FOLDER).await?,
+            };
+            let (moved_id, folder_id) = client.move_message(user()?, &message_id, &folder).await?;
+            Ok(json!({ "user": user()?, "message_id": moved_id, "folder_id": folder_id, "original_message_id": message_id }))
+        }
         kind => Err(ExecuteError::Unsupported(kind)),
     }
 }
 
+/// Graph's well-known name of the Junk Email folder.
+const JUNK_FOLDER: &str = "junkemail";
+/// The mail folder held messages are moved to, created at the top of the mailbox when missing.
+pub const HELD_FOLDER: &str = "harrier-held";
+
 /// Reverses a done action from what [`execute`] returned. Revoked sessions cannot be restored: the user
-/// signs in again, so undoing a revocation changes nothing.
+/// signs in again, so undoing a revocation changes nothing. A moved message goes back to the Inbox.
 pub async fn undo(client: &GraphClient, action: &PlannedAction, detail: &Value) -> Result<(), ExecuteError> {
     match action.kind {
         ActionKind::RevokeSessions => Ok(()),
@@ -72,6 +88,13 @@ pub async fn undo(client: &GraphClient, action: &PlannedAction, detail: &Value) 
         ActionKind::DisableServicePrincipal => {
             let app = action.target.app_id.as_deref().ok_or(ExecuteError::MissingTarget { id: action.id.clone(), what: "application" })?;
             Ok(client.set_service_principal_enabled(app, true).await?)
+        }
+        ActionKind::MoveToJunk | ActionKind::HoldMessage => {
+            let missing = || ExecuteError::MissingUndo(action.id.clone());
+            let user = detail["user"].as_str().ok_or_else(missing)?;
+            let message = detail["message_id"].as_str().ok_or_else(missing)?;
+            client.move_message(user, message, "inbox").await?;
+            Ok(())
         }
         kind => Err(ExecuteError::Unsupported(kind)),
     }

@@ -13,12 +13,12 @@
 //! as an entry chained to the one before by SHA-256. [`plan_new`] plans the incidents that analysis opened
 //! or changed since its last run, from the analysis database's findings log.
 //!
-//! [`execute`] carries out approved SaaS actions through Microsoft Graph ([`GraphClient`]) and records
-//! what [`undo`] needs to reverse them.
+//! [`execute`] carries out approved SaaS actions and the mailbox message moves (to Junk Email or to a
+//! `harrier-held` folder) through Microsoft Graph ([`GraphClient`]), and records what [`undo`] needs to
+//! reverse them. [`linkserver`] serves the link-lock warning page and stores each click as an event.
 //!
 //! NOTE: forwarding, transport rules and mailbox permissions live in Exchange Online, which Graph does not
-//! reach. The message actions belong to the milter, which is not built, so these actions wait for an
-//! operator.
+//! reach, so these actions fail with the Exchange Online PowerShell command an operator runs instead.
 
 mod action;
 mod execute;
@@ -31,7 +31,7 @@ mod policy;
 mod run;
 
 pub use action::{ActionKind, Mode, Target};
-pub use execute::{ExecuteError, execute, undo};
+pub use execute::{ExecuteError, HELD_FOLDER, execute, undo};
 pub use graph::{GraphClient, GraphConfig, GraphError};
 pub use log::{ActionLog, ActionState, Entry, LogError, Status};
 pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, plan, write_plan};
