@@ -15,13 +15,15 @@
 //!
 //! [`execute`] carries out approved SaaS actions and the mailbox message moves (to Junk Email or to a
 //! `harrier-held` folder) through Microsoft Graph ([`GraphClient`]), and records what [`undo`] needs to
-//! reverse them. [`linkserver`] serves the link-lock warning page and stores each click as an event.
+//! reverse them. [`deliver_new`] sends the log's new entries to a SOAR webhook. [`linkserver`] serves the
+//! link-lock warning page and stores each click as an event.
 //!
 //! NOTE: forwarding, transport rules and mailbox permissions live in Exchange Online, which Graph does not
 //! reach, so these actions fail with the Exchange Online PowerShell command an operator runs instead.
 
 mod action;
 mod execute;
+mod feed;
 mod graph;
 pub mod linklock;
 pub mod linkserver;
@@ -32,6 +34,7 @@ mod run;
 
 pub use action::{ActionKind, Mode, Target};
 pub use execute::{ExecuteError, HELD_FOLDER, execute, undo};
+pub use feed::{FeedBatch, FeedEntry, FeedError, deliver_new};
 pub use graph::{GraphClient, GraphConfig, GraphError};
 pub use log::{ActionLog, ActionState, Entry, LogError, Status};
 pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, plan, write_plan};

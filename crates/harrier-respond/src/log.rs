@@ -270,6 +270,23 @@ impl ActionLog {
             .map_err(|e| self.error(e))
     }
 
+    /// Returns the last entry delivered to this webhook URL, 0 when none was.
+    pub fn webhook_through(&self, url: &str) -> Result<u64, LogError> {
+        let seq: Option<i64> = self
+            .connection
+            .query_row("SELECT seq FROM webhook_through WHERE url = ?1", [url], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(e))?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    pub fn set_webhook_through(&mut self, url: &str, seq: u64) -> Result<(), LogError> {
+        self.connection
+            .execute("INSERT OR REPLACE INTO webhook_through (url, seq) VALUES (?1, ?2)", params![url, seq as i64])
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
     /// Returns every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<Entry>, LogError> {
         let mut statement = self
@@ -382,6 +399,10 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_by_action ON entries (action_id, seq);
 CREATE TABLE IF NOT EXISTS planned_through (
     id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_through (
+    url TEXT PRIMARY KEY,
     seq INTEGER NOT NULL
 );
 ";

@@ -116,6 +116,17 @@ pub enum ActionsCommand {
     Run(ActionsRunArgs),
     /// Check the action log's hash chain.
     Verify(ActionsVerifyArgs),
+    /// POST the action-log entries not yet delivered to a SOAR webhook, signed.
+    Send(ActionsSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsSendArgs {
+    #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
+
+    #[command(flatten)]
+    pub data: DataDirArgs,
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +161,9 @@ pub struct ActionIdArgs {
     pub graph: GraphArgs,
 
     #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
+
+    #[command(flatten)]
     pub data: DataDirArgs,
 }
 
@@ -157,6 +171,9 @@ pub struct ActionIdArgs {
 pub struct ActionsRunArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
+
+    #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
 
     /// Response policy (TOML) whose guards are checked again before each action; the built-in otherwise.
     #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
@@ -358,6 +375,21 @@ pub struct DetectionArgs {
     /// built-in policy observes every action and carries out none.
     #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
     pub response_policy: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionWebhookArgs {
+    /// SOAR webhook URL (http or https): the action-log entries recorded since the last delivery to this
+    /// URL are POSTed to it as signed JSON after each planning run or decision.
+    #[arg(long = "webhook", env = "HARRIER_ACTIONS_WEBHOOK", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// File holding the webhook's HMAC-SHA256 secret; required with --webhook.
+    #[arg(long = "webhook-secret-file", env = "HARRIER_ACTIONS_WEBHOOK_SECRET_FILE", value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

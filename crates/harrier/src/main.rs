@@ -45,6 +45,7 @@ fn main() -> ExitCode {
             ActionsCommand::Undo(args) => respond::run_decision(args, respond::Decide::Undo),
             ActionsCommand::Verify(args) => respond::run_verify(args),
             ActionsCommand::Run(args) => respond::run_execute(args),
+            ActionsCommand::Send(args) => respond::run_send(args),
         },
     };
     match result {
