@@ -12,6 +12,11 @@ pub enum ExecuteError {
     Graph(#[from] GraphError),
     #[error("{0} is carried out in Exchange Online, which the Graph executor does not reach; do it by hand")]
     Unsupported(ActionKind),
+    #[error(
+        "{kind} is carried out in Exchange Online, which Microsoft Graph does not reach; run this in Exchange \
+         Online PowerShell after Connect-ExchangeOnline: {command}"
+    )]
+    Manual { kind: ActionKind, command: String },
     #[error("action {id} names no {what}")]
     MissingTarget { id: String, what: &'static str },
     #[error("action {0} has no record of what undoing it needs; undo it by hand")]
@@ -56,8 +61,41 @@ pub async fn execute(client: &GraphClient, action: &PlannedAction) -> Result<Val
             let (moved_id, folder_id) = client.move_message(user()?, &message_id, &folder).await?;
             Ok(json!({ "user": user()?, "message_id": moved_id, "folder_id": folder_id, "original_message_id": message_id }))
         }
+        ActionKind::RemoveForwarding | ActionKind::RemoveTransportRule | ActionKind::RemoveMailboxPermission => {
+            Err(ExecuteError::Manual { kind: action.kind, command: exchange_command(action)? })
+        }
         kind => Err(ExecuteError::Unsupported(kind)),
     }
+}
+
+/// Returns the Exchange Online PowerShell command that carries out an Exchange-only action, with the
+/// mailbox, rule or grantee from the action's target.
+fn exchange_command(action: &PlannedAction) -> Result<String, ExecuteError> {
+    let target = &action.target;
+    let missing = |what| ExecuteError::MissingTarget { id: action.id.clone(), what };
+    Ok(match action.kind {
+        ActionKind::RemoveForwarding => format!(
+            "Set-Mailbox -Identity {} -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false",
+            powershell_quote(target.user.as_deref().ok_or(missing("mailbox"))?)
+        ),
+        ActionKind::RemoveTransportRule => format!(
+            "Disable-TransportRule -Identity {} -Confirm:$false",
+            powershell_quote(target.object.as_deref().ok_or(missing("transport rule name"))?)
+        ),
+        ActionKind::RemoveMailboxPermission => format!(
+            "Remove-MailboxPermission -Identity {} -User {} -AccessRights FullAccess -InheritanceType All -Confirm:$false \
+             (for Send As: Remove-RecipientPermission -Identity {0} -Trustee {1} -AccessRights SendAs -Confirm:$false)",
+            powershell_quote(target.user.as_deref().ok_or(missing("mailbox"))?),
+            powershell_quote(target.object.as_deref().ok_or(missing("grantee"))?)
+        ),
+        kind => return Err(ExecuteError::Unsupported(kind)),
+    })
+}
+
+/// Quotes a value as a PowerShell single-quoted string, in which only a single quote needs escaping (by
+/// doubling it).
+fn powershell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// Graph's well-known name of the Junk Email folder.

@@ -124,10 +124,26 @@ fn service_principal_disabled_and_enabled() {
 fn exchange_actions_are_reported_unsupported() {
     let emulator = emulator();
     let client = client(&emulator, "test-secret");
-    for kind in [ActionKind::RemoveForwarding, ActionKind::RemoveTransportRule, ActionKind::RemoveMailboxPermission] {
-        let error = block_on(execute(&client, &action(kind, Some("x"), None))).unwrap_err().to_string();
-        assert!(error.contains("Exchange Online"), "{error}");
+    let cases = [
+        (
+            ActionKind::RemoveForwarding,
+            None,
+            "Set-Mailbox -Identity 'alice@contoso.com' -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false",
+        ),
+        (ActionKind::RemoveTransportRule, Some("Bob's copy"), "Disable-TransportRule -Identity 'Bob''s copy' -Confirm:$false"),
+        (
+            ActionKind::RemoveMailboxPermission,
+            Some("mallory@contoso.com"),
+            "Remove-MailboxPermission -Identity 'alice@contoso.com' -User 'mallory@contoso.com' -AccessRights FullAccess",
+        ),
+    ];
+    for (kind, object, command) in cases {
+        let error = block_on(execute(&client, &action(kind, object, None))).unwrap_err().to_string();
+        assert!(error.contains("Exchange Online PowerShell"), "{error}");
+        assert!(error.contains(command), "{kind}: {error}");
     }
+    let requests = emulator.with(|s| s.requests.len());
+    assert_eq!(requests, 0, "nothing is sent to Graph for Exchange-only actions");
 }
 
 #[test]

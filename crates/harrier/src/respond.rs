@@ -143,7 +143,7 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
             Err(error) => {
                 log.record_outcome(&state.action.id, Err(error.to_string()), now)?;
                 failed += 1;
-                let kind = if matches!(error, ExecuteError::Unsupported(_)) { "manual" } else { "failed" };
+                let kind = if matches!(error, ExecuteError::Unsupported(_) | ExecuteError::Manual { .. }) { "manual" } else { "failed" };
                 println!("{kind:<7} {} {}: {error}", state.action.id, state.action.kind);
             }
         }
