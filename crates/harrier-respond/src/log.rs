@@ -95,6 +95,13 @@ pub enum LogError {
     UnknownAction(String),
     #[error("action {id} is {status}, so it cannot be {verb}")]
     InvalidTransition { id: String, status: &'static str, verb: &'static str },
+    #[error(
+        "action log {} was written by an older harrier whose action ids (such as {id}) had 48 bits; this build \
+         derives 128-bit ids, so replanning would record every action twice. Keep the old file for the record, \
+         move it out of the data directory and run `harrier analyse` again",
+        path.display()
+    )]
+    LegacyIds { path: PathBuf, id: String },
 }
 
 pub struct ActionLog {
@@ -110,6 +117,13 @@ impl ActionLog {
         let connection = Connection::open(&path).map_err(sqlite)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         connection.execute_batch(SCHEMA).map_err(sqlite)?;
+        let legacy: Option<String> = connection
+            .query_row(&format!("SELECT action_id FROM entries WHERE action_id GLOB 'act-{}' LIMIT 1", "[0-9a-f]".repeat(12)), [], |r| r.get(0))
+            .optional()
+            .map_err(sqlite)?;
+        if let Some(id) = legacy {
+            return Err(LogError::LegacyIds { path, id });
+        }
         Ok(ActionLog { path, connection })
     }
 

@@ -179,6 +179,27 @@ fn action_ids_are_stable() {
     let second = plan(&incident, &breaches, &policy_with(Mode::Confirm), GuardState::default());
     let ids = |p: &harrier_respond::Plan| p.actions.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&first), ids(&second));
+    for id in ids(&first) {
+        let hex = id.strip_prefix("act-").unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(hex.len(), 32, "128-bit ids: {id}");
+        assert!(hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{id}");
+    }
+    let unique: std::collections::BTreeSet<_> = ids(&first).into_iter().collect();
+    assert_eq!(unique.len(), first.actions.len(), "each action of a plan has its own id");
+}
+
+#[test]
+fn log_with_legacy_ids_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (incident, breaches) = takeover();
+    let mut action = plan(&incident, &breaches, &Policy::builtin(), GuardState::default()).actions.remove(0);
+    action.id = "act-0123456789ab".into();
+    let mut log = ActionLog::open(dir.path()).unwrap();
+    log.record_plan(&[action], jiff::Timestamp::now()).unwrap();
+    drop(log);
+    let error = ActionLog::open(dir.path()).err().unwrap().to_string();
+    assert!(error.contains("act-0123456789ab"), "{error}");
+    assert!(error.contains("older harrier"), "{error}");
 }
 
 #[test]

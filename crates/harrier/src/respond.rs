@@ -22,10 +22,10 @@ pub fn run_list(args: &ActionsListArgs) -> anyhow::Result<ExitCode> {
         println!("No actions.");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<17} {:<9} {:<26} {:<17} TARGET", "ID", "STATUS", "ACTION", "INCIDENT");
+    println!("{:<36} {:<9} {:<26} {:<17} TARGET", "ID", "STATUS", "ACTION", "INCIDENT");
     for state in &actions {
         println!(
-            "{:<17} {:<9} {:<26} {:<17} {}",
+            "{:<36} {:<9} {:<26} {:<17} {}",
             state.action.id,
             state.status.as_str(),
             state.action.kind.as_str(),
