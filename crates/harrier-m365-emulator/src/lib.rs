@@ -42,6 +42,8 @@ pub struct TenantState {
     /// The number of coming Graph requests to reject with 429 and `Retry-After: retry_after`.
     pub throttle_next: u32,
     pub retry_after: u32,
+    /// Requests (method and path, as in `requests`) to fail with 500 `InternalServerError`.
+    pub fail_requests: Vec<String>,
     /// Each request served: method and path.
     pub requests: Vec<String>,
     next_id: u64,
@@ -127,6 +129,7 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
 #[allow(clippy::result_large_err)] // the error is the response itself, returned straight to axum
 fn admit<'a>(state: &'a Shared, headers: &HeaderMap, request: String) -> Result<std::sync::MutexGuard<'a, TenantState>, Response> {
     let mut state = state.lock().expect("emulator state");
+    let fail = state.fail_requests.contains(&request);
     state.requests.push(request);
     let token = headers
         .get("authorization")
@@ -140,6 +143,9 @@ fn admit<'a>(state: &'a Shared, headers: &HeaderMap, request: String) -> Result<
             "InvalidAuthenticationToken",
             "Access token has expired or is not yet valid.",
         ));
+    }
+    if fail {
+        return Err(graph_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "An internal server error occurred."));
     }
     if state.throttle_next > 0 {
         state.throttle_next -= 1;

@@ -21,6 +21,9 @@ pub enum ExecuteError {
     MissingTarget { id: String, what: &'static str },
     #[error("action {0} has no record of what undoing it needs; undo it by hand")]
     MissingUndo(String),
+    /// The action was carried out in part before it failed; `undo` holds what reversing that part needs.
+    #[error("{source}; the action was carried out in part, and `harrier actions undo` reverses that part")]
+    Partial { source: GraphError, undo: Value },
 }
 
 /// Carries out an action and returns what undoing it needs. The message actions take the mailbox from the
@@ -44,8 +47,16 @@ pub async fn execute(client: &GraphClient, action: &PlannedAction) -> Result<Val
             Ok(json!({ "user": user()?, "rule": rule }))
         }
         ActionKind::RevokeOauthGrant => {
-            let grants = client.revoke_grants(app()?).await?;
-            Ok(json!({ "grants": grants }))
+            let grants = client.list_grants(app()?).await?;
+            let mut revoked = Vec::with_capacity(grants.len());
+            for grant in grants {
+                if let Err(source) = client.delete_grant(&grant).await {
+                    // The grants already deleted are kept whole (scopes included), so undo restores them.
+                    return Err(ExecuteError::Partial { source, undo: json!({ "grants": revoked }) });
+                }
+                revoked.push(grant);
+            }
+            Ok(json!({ "grants": revoked }))
         }
         ActionKind::DisableServicePrincipal => {
             client.set_service_principal_enabled(app()?, false).await?;

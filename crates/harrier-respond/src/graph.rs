@@ -244,24 +244,26 @@ impl GraphClient {
         }
     }
 
-    /// Deletes every delegated permission grant of an application and returns their definitions.
-    pub async fn revoke_grants(&self, app_id: &str) -> Result<Vec<Value>, GraphError> {
+    /// Returns the definitions of every delegated permission grant of an application.
+    pub async fn list_grants(&self, app_id: &str) -> Result<Vec<Value>, GraphError> {
         let client = self.service_principal(app_id).await?;
         let path = format!("/oauth2PermissionGrants?$filter=clientId%20eq%20'{}'", encode(&client));
         let grants = self.request(reqwest::Method::GET, &path, None).await?;
-        let grants: Vec<Value> = grants["value"].as_array().cloned().unwrap_or_default();
-        for grant in &grants {
-            let id = grant["id"].as_str().unwrap_or_default();
-            match self.request(reqwest::Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
-                // A grant already gone (deleted by an earlier, interrupted attempt) is the outcome wanted.
-                Err(GraphError::Status { status: 404, .. }) | Ok(_) => {}
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(grants)
+        Ok(grants["value"].as_array().cloned().unwrap_or_default())
     }
 
-    /// Creates grants again from definitions [`GraphClient::revoke_grants`] returned.
+    /// Deletes one delegated permission grant by id.
+    pub async fn delete_grant(&self, grant: &Value) -> Result<(), GraphError> {
+        let id = grant["id"].as_str().unwrap_or_default();
+        match self.request(reqwest::Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
+            // A grant already gone (deleted by an earlier, interrupted attempt) is the outcome wanted.
+            Err(GraphError::Status { status: 404, .. }) | Ok(_) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Creates grants again from definitions [`GraphClient::list_grants`] returned, with their exact client,
+    /// consent type, principal, resource and scopes.
     pub async fn restore_grants(&self, grants: &[Value]) -> Result<(), GraphError> {
         for grant in grants {
             let body = json!({

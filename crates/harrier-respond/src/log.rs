@@ -161,12 +161,13 @@ impl ActionLog {
         self.transition(id, &[Status::Pending, Status::Approved], Status::Rejected, "rejected", by, now)
     }
 
-    /// Returns what undoing a done action needs, as recorded when it was carried out.
+    /// Returns what undoing an action needs, as recorded when it was carried out (done) or carried out in
+    /// part (failed with undo data); null when nothing was recorded.
     pub fn undo_detail(&self, id: &str) -> Result<serde_json::Value, LogError> {
         let detail: Option<String> = self
             .connection
             .query_row(
-                "SELECT detail FROM entries WHERE action_id = ?1 AND status = 'done' ORDER BY seq DESC LIMIT 1",
+                "SELECT detail FROM entries WHERE action_id = ?1 AND status IN ('done', 'failed') ORDER BY seq DESC LIMIT 1",
                 [id],
                 |r| r.get(0),
             )
@@ -181,9 +182,19 @@ impl ActionLog {
         self.actions()?.into_iter().find(|s| s.action.id == id).ok_or_else(|| LogError::UnknownAction(id.to_owned()))
     }
 
-    /// Marks a done action as undone.
+    /// Marks a done action, or a failed one that was carried out in part, as undone.
     pub fn undo(&mut self, id: &str, by: &str, now: Timestamp) -> Result<(), LogError> {
-        self.transition(id, &[Status::Done], Status::Undone, "undone", by, now)
+        let (status, _) = self.latest(id)?.ok_or_else(|| LogError::UnknownAction(id.to_owned()))?;
+        if status == Status::Failed && self.undo_detail(id)?.is_null() {
+            return Err(LogError::InvalidTransition { id: id.to_owned(), status: status.as_str(), verb: "undone" });
+        }
+        self.transition(id, &[Status::Done, Status::Failed], Status::Undone, "undone", by, now)
+    }
+
+    /// Records that carrying out an action failed after doing part of it, with what undoing that part needs.
+    pub fn record_partial(&mut self, id: &str, message: String, undo: serde_json::Value, now: Timestamp) -> Result<(), LogError> {
+        self.require(id, &[Status::Executing], "given an outcome")?;
+        self.append(id, Status::Failed, "harrier", serde_json::json!({ "error": message, "undo": undo }), now)
     }
 
     /// Records the outcome of carrying out an approved action: on success, what undoing it needs.

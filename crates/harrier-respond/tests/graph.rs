@@ -288,3 +288,30 @@ fn message_not_found_is_named() {
         .to_string();
     assert!(error.contains("<gone@example.net>"), "{error}");
 }
+
+#[test]
+fn partial_grant_revoke_keeps_undo() {
+    let emulator = emulator();
+    emulator.with(|s| {
+        s.grants.push(json!({ "id": "grant-2", "clientId": "sp-1", "consentType": "AllPrincipals",
+                              "principalId": null, "resourceId": "graph-sp", "scope": "User.Read" }));
+        s.fail_requests.push("DELETE /oauth2PermissionGrants/grant-2".into());
+    });
+    let client = client(&emulator, "test-secret");
+    let revoke = action(ActionKind::RevokeOauthGrant, None, Some(APP));
+
+    let error = block_on(execute(&client, &revoke)).unwrap_err();
+    let harrier_respond::ExecuteError::Partial { undo: detail, .. } = &error else { panic!("{error}") };
+    assert!(error.to_string().contains("in part"), "{error}");
+    assert_eq!(detail["grants"].as_array().unwrap().len(), 1, "only the deleted grant is kept: {detail}");
+    assert_eq!(detail["grants"][0]["scope"], json!("Mail.Read offline_access"));
+    assert_eq!(emulator.with(|s| s.grants.len()), 1, "grant-2 was not deleted");
+
+    block_on(undo(&client, &revoke, detail)).unwrap();
+    let grants = emulator.with(|s| s.grants.clone());
+    assert_eq!(grants.len(), 2);
+    let restored = grants.iter().find(|g| g["id"] != "grant-2").unwrap();
+    for field in ["clientId", "consentType", "principalId", "resourceId", "scope"] {
+        assert_eq!(restored[field], detail["grants"][0][field], "{field} restored exactly");
+    }
+}

@@ -251,3 +251,25 @@ fn log_transitions_and_chain() {
     let error = log.verify().unwrap_err().to_string();
     assert!(error.contains("entry 3"), "{error}");
 }
+
+#[test]
+fn partial_failure_can_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (incident, breaches) = takeover();
+    let plan = plan(&incident, &breaches, &policy_with(Mode::Confirm), GuardState::default());
+    let now = jiff::Timestamp::now();
+    let mut log = ActionLog::open(dir.path()).unwrap();
+    log.record_plan(&plan.actions[..2], now).unwrap();
+    let (partial, failed) = (&plan.actions[0].id, &plan.actions[1].id);
+    for id in [partial, failed] {
+        log.approve(id, "analyst", now).unwrap();
+        log.begin_execution(id, now).unwrap();
+    }
+    log.record_partial(partial, "DELETE failed".into(), serde_json::json!({ "grants": [{ "scope": "Mail.Read" }] }), now).unwrap();
+    log.record_outcome(failed, Err("PATCH failed".into()), now).unwrap();
+
+    assert_eq!(log.undo_detail(partial).unwrap()["grants"][0]["scope"], "Mail.Read");
+    log.undo(partial, "analyst", now).unwrap();
+    assert!(log.undo(failed, "analyst", now).is_err(), "a failure that changed nothing has nothing to undo");
+    log.verify().unwrap();
+}

@@ -58,8 +58,13 @@ pub fn run_decision(args: &ActionIdArgs, decide: Decide) -> anyhow::Result<ExitC
         }
         Decide::Undo => {
             let state = log.action(&args.id)?;
-            if state.status != Status::Done {
-                anyhow::bail!("action {} is {}; only done actions can be undone", args.id, state.status.as_str());
+            let partial = state.status == Status::Failed && !log.undo_detail(&args.id)?.is_null();
+            if state.status != Status::Done && !partial {
+                anyhow::bail!(
+                    "action {} is {}; only done actions, and failed ones carried out in part, can be undone",
+                    args.id,
+                    state.status.as_str()
+                );
             }
             if !args.record_only {
                 let client = graph_client(&args.graph)?;
@@ -139,6 +144,12 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
                 log.record_outcome(&state.action.id, Ok(undo), now)?;
                 done += 1;
                 println!("done    {} {} on {}", state.action.id, state.action.kind, state.action.target);
+            }
+            Err(ExecuteError::Partial { source, undo }) => {
+                let message = ExecuteError::Partial { source, undo: serde_json::Value::Null }.to_string();
+                log.record_partial(&state.action.id, message.clone(), undo, now)?;
+                failed += 1;
+                println!("partial {} {}: {message}", state.action.id, state.action.kind);
             }
             Err(error) => {
                 log.record_outcome(&state.action.id, Err(error.to_string()), now)?;
