@@ -21,7 +21,7 @@ pub enum ExecuteError {
     MissingTarget { id: String, what: &'static str },
     #[error("action {0} has no record of what undoing it needs; undo it by hand")]
     MissingUndo(String),
-    /// The action was carried out in part before it failed; `undo` holds what reversing that part needs.
+    /// The action was carried out in part before it failed; `undo` contains what reversing that part needs.
     #[error("{source}; the action was carried out in part, and `harrier actions undo` reverses that part")]
     Partial { source: GraphError, undo: Value },
 }

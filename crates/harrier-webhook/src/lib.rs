@@ -102,15 +102,15 @@ impl Webhook {
                 Ok(response) => {
                     let status = response.status();
                     if status.is_redirection() {
-                        return Err(WebhookError::Deliver(format!("the receiver answered {status}; give the final URL")));
+                        return Err(WebhookError::Deliver(format!("the receiver responded with {status}; give the final URL")));
                     }
                     if status.as_u16() != 429 && !status.is_server_error() {
-                        return Err(WebhookError::Deliver(format!("the receiver answered {status}")));
+                        return Err(WebhookError::Deliver(format!("the receiver responded with {status}")));
                     }
                     if let Some(retry_after) = retry_after(&response) {
                         wait = retry_after;
                     }
-                    format!("the receiver answered {status}")
+                    format!("the receiver responded with {status}")
                 }
                 Err(error) => format!("request failed: {}", error.without_url()),
             };
@@ -162,7 +162,7 @@ pub mod testing {
     /// A request as the receiver saw it: the head (request line and headers) and the body.
     pub type Request = (String, Vec<u8>);
 
-    /// Listens on a loopback port and answers each request with the next of `status_lines` (a status line,
+    /// Listens on a loopback port and responds to each request with the next of `status_lines` (a status line,
     /// optionally followed by header lines), then returns the URL `http://ADDRESS/hook` and a handle whose
     /// result is every request received.
     pub fn receiver(status_lines: Vec<String>) -> (String, std::thread::JoinHandle<Vec<Request>>) {
