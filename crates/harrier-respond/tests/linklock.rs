@@ -9,6 +9,9 @@ use harrier_respond::linklock::{
     LinkClaims, LinkError, LinkKeys, LinkMethod, LinkRequest, LinkResponse, LockPolicy, NonceStore, defang, handle,
 };
 
+mod common;
+use common::continue_form;
+
 const NOW: i64 = 1_767_225_600;
 const DESTINATION: &str = "https://docusign-review.example.net/sign?id=42";
 
@@ -40,26 +43,6 @@ fn post(keys: &LinkKeys, (path, form): &(String, String), now: i64, nonces: &mut
     handle(keys, &LinkRequest { method: LinkMethod::Post, path_and_query: path, form: form.as_bytes() }, now, nonces)
 }
 
-/// Returns the continue form's action and its fields, URL-encoded, from a warning page.
-fn continue_link(body: &str) -> (String, String) {
-    let attribute = |from: usize, name: &str| {
-        let start = from + body[from..].find(&format!("{name}=\"")).expect("the attribute is present") + name.len() + 2;
-        let end = start + body[start..].find('"').unwrap();
-        (body[start..end].to_owned(), end)
-    };
-    let form = body.find("<form").expect("the page has a continue form");
-    let (action, _) = attribute(form, "action");
-    let mut fields = url::form_urlencoded::Serializer::new(String::new());
-    let mut at = form;
-    while let Some(offset) = body[at..].find("<input") {
-        let (name, end) = attribute(at + offset, "name");
-        let (value, end) = attribute(end, "value");
-        fields.append_pair(&name, &value);
-        at = end;
-    }
-    (action, fields.finish())
-}
-
 #[test]
 fn valid_token_shows_warning_then_continues_once() {
     let keys = keys();
@@ -84,7 +67,7 @@ fn valid_token_shows_warning_then_continues_once() {
     assert!(!click.continued);
     assert_eq!(click.recipient, "alice@contoso.com");
 
-    let link = continue_link(&page.body);
+    let link = continue_form(&page.body);
     let redirect = post(&keys, &link, NOW + 30, &mut nonces);
     assert_eq!(redirect.status, 303);
     assert_eq!(location(&redirect), Some(DESTINATION));
@@ -100,7 +83,7 @@ fn expired_token_never_redirects() {
     let keys = keys();
     let token = keys.sign(&claims(LockPolicy::AllowContinue));
     let mut nonces = HashSet::new();
-    let link = continue_link(&get(&keys, &format!("/l/{token}"), NOW, &mut nonces).body);
+    let link = continue_form(&get(&keys, &format!("/l/{token}"), NOW, &mut nonces).body);
     let later = NOW + 86_400;
     assert_eq!(keys.verify(&token, later), Err(LinkError::Expired));
     let page = get(&keys, &format!("/l/{token}"), later, &mut nonces);
@@ -115,7 +98,7 @@ fn expired_continue_link_is_rejected() {
     let keys = keys();
     let token = keys.sign(&claims(LockPolicy::AllowContinue));
     let mut nonces = HashSet::new();
-    let link = continue_link(&get(&keys, &format!("/l/{token}"), NOW, &mut nonces).body);
+    let link = continue_form(&get(&keys, &format!("/l/{token}"), NOW, &mut nonces).body);
     let response = post(&keys, &link, NOW + 601, &mut nonces);
     assert_eq!(response.status, 400);
     assert_eq!(location(&response), None);
@@ -134,7 +117,7 @@ fn altered_token_is_rejected() {
     assert_eq!(get(&keys, &format!("/l/{altered}"), NOW, &mut nonces).status, 400);
 
     // A continue link whose expiry was pushed out.
-    let link = continue_link(&get(&keys, &format!("/l/{token}"), NOW, &mut nonces).body);
+    let link = continue_form(&get(&keys, &format!("/l/{token}"), NOW, &mut nonces).body);
     let stretched = (link.0.clone(), link.1.replace(&format!("e={}", NOW + 600), &format!("e={}", NOW + 99_999)));
     assert_ne!(stretched, link);
     let response = post(&keys, &stretched, NOW + 10, &mut nonces);
