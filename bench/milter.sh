@@ -51,7 +51,7 @@ pids+=($!)
 
 sed -e 's/^\(lock_link\|neutralise_attachment\|move_to_junk\|hold_message\) = "observe"/\1 = "autonomous"/' \
     crates/harrier-respond/data/response.toml >"$dir/policy.toml"
-echo "k1 bench-secret-0123456789abcdef0123456789" >"$dir/link-keys"
+printf '[[key]]\nid = "k1"\nsecret = "%s"\n' "$(head -c 32 /dev/urandom | base64)" >"$dir/link-keys"
 HARRIER_LOG=harrier_milter=debug "$harrier" --log-format json milter --listen 127.0.0.1:0 --data-dir "$dir/harrier" \
     --response-policy "$dir/policy.toml" --link-lock-key-file "$dir/link-keys" \
     --link-lock-base https://links.harrier.test --postfix-config-dir "$dir/etc" 2>"$dir/milter.log" &

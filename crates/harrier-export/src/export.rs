@@ -68,6 +68,9 @@ impl Destination {
             return Ok(Destination::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned() });
         }
         if text.starts_with("http://") || text.starts_with("https://") {
+            if let Err(error) = url::Url::parse(text) {
+                return Err(ExportError::Config(format!("the webhook URL is invalid: {error}")));
+            }
             return Ok(Destination::Webhook { url: text.to_owned() });
         }
         for (scheme, tcp) in [("syslog+tcp://", true), ("syslog+udp://", false)] {
@@ -92,13 +95,18 @@ impl Destination {
         match self {
             Destination::Dir(path) => path.display().to_string(),
             Destination::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
-            Destination::Webhook { url } => {
-                let url = url.split(['?', '#']).next().unwrap_or(url);
-                match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?.1))) {
-                    Some((scheme, rest)) => format!("{scheme}://{rest}"),
-                    None => url.to_owned(),
+            Destination::Webhook { url } => match url::Url::parse(url) {
+                Ok(mut parsed) => {
+                    // Clearing credentials fails only for URLs that cannot have them, which have none.
+                    let _ = parsed.set_username("");
+                    let _ = parsed.set_password(None);
+                    parsed.set_query(None);
+                    parsed.set_fragment(None);
+                    parsed.to_string()
                 }
-            }
+                // An unparsable URL may still hold a secret, so none of it is shown.
+                Err(error) => format!("an invalid webhook URL ({error})"),
+            },
             Destination::Syslog { address, tcp } => {
                 format!("syslog+{}://{address}", if *tcp { "tcp" } else { "udp" })
             }
@@ -627,6 +635,10 @@ mod tests {
     fn describe_hides_credentials() {
         let webhook = Destination::parse("https://user:secret@siem.example/hook?token=abc").unwrap();
         assert_eq!(webhook.describe(), "https://siem.example/hook");
+        let at_in_path = Destination::parse("https://siem.example/hooks/team@corp#frag").unwrap();
+        assert_eq!(at_in_path.describe(), "https://siem.example/hooks/team@corp");
+        let secret_only = Destination::parse("https://:pass@siem.example:8443/h").unwrap();
+        assert_eq!(secret_only.describe(), "https://siem.example:8443/h");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The exporter against an analysis database it fills itself: mapping of every model, validation,
 //! Parquet and JSON lines output, checkpoints, staging and recovery, webhook and syslog delivery.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::net::{IpAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -352,44 +352,12 @@ fn since_leaves_out_older_findings() {
 }
 
 /// Serves HTTP requests on a loopback port, the first with 503 and `Retry-After: 0` and the rest with 200,
-/// and returns every request's headers and body.
-/// A request as the receiver saw it: the head (request line and headers) and the body.
-type Request = (String, Vec<u8>);
-
-fn webhook_receiver(requests: usize) -> (String, std::thread::JoinHandle<Vec<Request>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook?token=t", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for i in 0..requests {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream);
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line == "\r\n" || line.is_empty() {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
-                .unwrap();
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let answer = if i == 0 {
-                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            } else {
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            };
-            reader.get_mut().write_all(answer.as_bytes()).unwrap();
-            seen.push((head, body));
-        }
-        seen
-    });
-    (url, handle)
+/// and returns every request's head and body.
+fn webhook_receiver(requests: usize) -> (String, std::thread::JoinHandle<Vec<harrier_webhook::testing::Request>>) {
+    let mut answers = vec!["HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0".to_owned()];
+    answers.resize(requests, "HTTP/1.1 200 OK".to_owned());
+    let (url, handle) = harrier_webhook::testing::receiver(answers);
+    (format!("{url}?token=t"), handle)
 }
 
 #[test]

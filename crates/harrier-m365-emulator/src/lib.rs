@@ -2,10 +2,10 @@
 //!
 //! It follows Microsoft's documented requests and responses. The identity platform's client-credentials
 //! token endpoint is `POST /{tenant}/oauth2/v2.0/token`, with AADSTS errors for a wrong secret. The Graph
-//! v1.0 calls cover users, inbox rules, service principals, delegated permission grants and message moves,
-//! with bearer-token checks (`InvalidAuthenticationToken`) and Graph's error body. Tests inject throttling
-//! (429 with `Retry-After`) and token expiry, and read every request it served. It listens on loopback
-//! only.
+//! v1.0 calls cover users, inbox rules, service principals, delegated permission grants, message look-ups
+//! by `internetMessageId`, message moves and mail folders, with bearer-token checks
+//! (`InvalidAuthenticationToken`) and Graph's error body. Tests inject throttling (429 with `Retry-After`)
+//! and token expiry, and read every request it served. It listens on loopback only.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,11 +32,18 @@ pub struct TenantState {
     pub inbox_rules: BTreeMap<String, Vec<Value>>,
     pub service_principals: Vec<Value>,
     pub grants: Vec<Value>,
-    /// The folder of each message id, per user.
+    /// The folder of each message id, per user. A folder is a well-known name (`inbox`, `junkemail`) or the
+    /// id of a folder in `mail_folders`.
     pub messages: BTreeMap<String, BTreeMap<String, String>>,
+    /// The `internetMessageId` of each message id, per user.
+    pub internet_message_ids: BTreeMap<String, BTreeMap<String, String>>,
+    /// Mail folders created through Graph, per user.
+    pub mail_folders: BTreeMap<String, Vec<Value>>,
     /// The number of coming Graph requests to reject with 429 and `Retry-After: retry_after`.
     pub throttle_next: u32,
     pub retry_after: u32,
+    /// Requests (method and path, as in `requests`) to fail with 500 `InternalServerError`.
+    pub fail_requests: Vec<String>,
     /// Each request served: method and path.
     pub requests: Vec<String>,
     next_id: u64,
@@ -109,6 +116,8 @@ fn router(state: Shared) -> Router {
         .route("/v1.0/oauth2PermissionGrants", get(list_grants).post(create_grant))
         .route("/v1.0/oauth2PermissionGrants/{id}", axum::routing::delete(delete_grant))
         .route("/v1.0/users/{user}/messages/{message}/move", post(move_message))
+        .route("/v1.0/users/{user}/messages", get(list_messages))
+        .route("/v1.0/users/{user}/mailFolders", get(list_mail_folders).post(create_mail_folder))
         .with_state(state)
 }
 
@@ -120,6 +129,7 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
 #[allow(clippy::result_large_err)] // the error is the response itself, returned straight to axum
 fn admit<'a>(state: &'a Shared, headers: &HeaderMap, request: String) -> Result<std::sync::MutexGuard<'a, TenantState>, Response> {
     let mut state = state.lock().expect("emulator state");
+    let fail = state.fail_requests.contains(&request);
     state.requests.push(request);
     let token = headers
         .get("authorization")
@@ -133,6 +143,9 @@ fn admit<'a>(state: &'a Shared, headers: &HeaderMap, request: String) -> Result<
             "InvalidAuthenticationToken",
             "Access token has expired or is not yet valid.",
         ));
+    }
+    if fail {
+        return Err(graph_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "An internal server error occurred."));
     }
     if state.throttle_next > 0 {
         state.throttle_next -= 1;
@@ -293,17 +306,83 @@ async fn delete_grant(State(state): State<Shared>, Path(id): Path<String>, heade
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// Folders every mailbox has, by their Graph well-known names.
+const WELL_KNOWN_FOLDERS: [&str; 5] = ["inbox", "junkemail", "deleteditems", "archive", "drafts"];
+
 async fn move_message(State(state): State<Shared>, Path((user, message)): Path<(String, String)>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
     let mut state = match admit(&state, &headers, format!("POST /users/{user}/messages/{message}/move")) {
         Ok(state) => state,
         Err(response) => return response,
     };
     let folder = body["destinationId"].as_str().unwrap_or_default().to_owned();
+    let known = WELL_KNOWN_FOLDERS.contains(&folder.to_ascii_lowercase().as_str())
+        || state.mail_folders.get(&user).is_some_and(|folders| folders.iter().any(|f| f["id"] == folder.as_str()));
+    if !known {
+        return graph_error(StatusCode::BAD_REQUEST, "ErrorInvalidIdMalformed", "Id is malformed.");
+    }
     let new_id = state.new_id("message");
-    let messages = state.messages.entry(user).or_default();
+    let messages = state.messages.entry(user.clone()).or_default();
     if messages.remove(&message).is_none() {
         return graph_error(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store.");
     }
     messages.insert(new_id.clone(), folder.clone());
+    let ids = state.internet_message_ids.entry(user).or_default();
+    if let Some(internet_id) = ids.remove(&message) {
+        ids.insert(new_id.clone(), internet_id);
+    }
     (StatusCode::CREATED, Json(json!({ "id": new_id, "parentFolderId": folder }))).into_response()
+}
+
+async fn list_messages(State(state): State<Shared>, Path(user): Path<String>, Query(query): Query<BTreeMap<String, String>>, headers: HeaderMap) -> Response {
+    let state = match admit(&state, &headers, format!("GET /users/{user}/messages")) {
+        Ok(state) => state,
+        Err(response) => return response,
+    };
+    let wanted = filter_value(&query, "internetMessageId");
+    let ids = state.internet_message_ids.get(&user);
+    let found: Vec<Value> = state
+        .messages
+        .get(&user)
+        .into_iter()
+        .flatten()
+        .map(|(id, folder)| {
+            let internet_id = ids.and_then(|ids| ids.get(id)).cloned().unwrap_or_default();
+            json!({ "id": id, "parentFolderId": folder, "internetMessageId": internet_id })
+        })
+        .filter(|m| wanted.as_deref().is_none_or(|w| m["internetMessageId"] == w))
+        .collect();
+    Json(json!({ "value": found })).into_response()
+}
+
+async fn list_mail_folders(State(state): State<Shared>, Path(user): Path<String>, Query(query): Query<BTreeMap<String, String>>, headers: HeaderMap) -> Response {
+    let state = match admit(&state, &headers, format!("GET /users/{user}/mailFolders")) {
+        Ok(state) => state,
+        Err(response) => return response,
+    };
+    let name = filter_value(&query, "displayName");
+    let found: Vec<Value> = state
+        .mail_folders
+        .get(&user)
+        .into_iter()
+        .flatten()
+        .filter(|f| name.as_deref().is_none_or(|n| f["displayName"] == n))
+        .cloned()
+        .collect();
+    Json(json!({ "value": found })).into_response()
+}
+
+async fn create_mail_folder(State(state): State<Shared>, Path(user): Path<String>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    let mut state = match admit(&state, &headers, format!("POST /users/{user}/mailFolders")) {
+        Ok(state) => state,
+        Err(response) => return response,
+    };
+    let Some(name) = body["displayName"].as_str().filter(|n| !n.is_empty()).map(str::to_owned) else {
+        return graph_error(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", "displayName is required.");
+    };
+    if state.mail_folders.get(&user).is_some_and(|folders| folders.iter().any(|f| f["displayName"] == name.as_str())) {
+        return graph_error(StatusCode::CONFLICT, "ErrorFolderExists", "A folder with the specified name already exists.");
+    }
+    let folder = json!({ "id": state.new_id("folder"), "displayName": name, "isHidden": body["isHidden"].as_bool().unwrap_or(false) });
+    state.mail_folders.entry(user).or_default().push(folder.clone());
+    (StatusCode::CREATED, Json(folder)).into_response()
 }

@@ -17,7 +17,6 @@
 
 pub mod config;
 pub mod inspect;
-pub mod keys;
 pub mod release;
 pub mod rewrite;
 pub mod server;

@@ -26,6 +26,8 @@ pub enum Activity {
     SecurityAlert(SecurityAlert),
     /// A mail message read from a mail file.
     Email(crate::mail::EmailMessage),
+    /// A locked link opened on harrier's link-lock endpoint, and whether the user continued.
+    LinkClick(LinkClick),
     /// Any other operation. The event's common fields are filled and the source record is kept, so nothing is
     /// dropped.
     Other(Other),
@@ -33,7 +35,7 @@ pub enum Activity {
 
 impl Activity {
     /// Every kind name, in the order summaries list them.
-    pub const KINDS: [&'static str; 15] = [
+    pub const KINDS: [&'static str; 16] = [
         "sign_in",
         "inbox_rule",
         "mailbox_forwarding",
@@ -48,6 +50,7 @@ impl Activity {
         "file",
         "security_alert",
         "email",
+        "link_click",
         "other",
     ];
 
@@ -68,6 +71,7 @@ impl Activity {
             Activity::File(_) => "file",
             Activity::SecurityAlert(_) => "security_alert",
             Activity::Email(_) => "email",
+            Activity::LinkClick(_) => "link_click",
             Activity::Other(_) => "other",
         }
     }
@@ -539,6 +543,22 @@ pub struct SecurityAlert {
     pub severity: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
+}
+
+/// A recipient opening a link that harrier locked in a message: the warning page shown, or the
+/// recipient continuing past it to the destination.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkClick {
+    /// The id of the link-lock token: the hex SHA-256 of the token, shortened to 32 digits.
+    pub token_id: String,
+    /// The original destination the token locks.
+    pub url: String,
+    /// The `Message-ID` of the message the link was in.
+    pub message_id: String,
+    /// The recipient the locked link was written for.
+    pub recipient: String,
+    /// True when the recipient continued to the destination; false for a view of the warning page.
+    pub continued: bool,
 }
 
 /// An operation with no specific model.

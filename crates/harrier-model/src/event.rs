@@ -66,10 +66,13 @@ pub enum SourceFormat {
     /// A mail message from an `.eml` file, an mbox or a maildir. Mail has its own reader, so this format
     /// is not among [`SourceFormat::ALL`], the log schemas.
     Mail,
+    /// An event harrier's link-lock endpoint wrote when a locked link was opened. No reader parses it.
+    LinkLock,
 }
 
 impl SourceFormat {
-    /// Every log schema, in the order summaries list them.
+    /// Every log schema the readers parse, in the order summaries list them. [`SourceFormat::Mail`] has its
+    /// own reader and harrier writes [`SourceFormat::LinkLock`] events itself, so neither is among them.
     pub const ALL: [SourceFormat; 10] = [
         SourceFormat::ManagementActivity,
         SourceFormat::SentinelOfficeActivity,
@@ -97,10 +100,11 @@ impl SourceFormat {
             SourceFormat::AzureMonitorAudit => "azure_monitor_audit",
             SourceFormat::DefenderHunting => "defender_hunting",
             SourceFormat::Mail => "mail",
+            SourceFormat::LinkLock => "link_lock",
         }
     }
 
-    /// Parses a name returned by [`SourceFormat::as_str`].
+    /// Parses the name of a format the readers parse, as [`SourceFormat::as_str`] returns it.
     pub fn from_name(name: &str) -> Option<SourceFormat> {
         SourceFormat::ALL.into_iter().find(|f| f.as_str() == name)
     }

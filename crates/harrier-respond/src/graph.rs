@@ -244,24 +244,26 @@ impl GraphClient {
         }
     }
 
-    /// Deletes every delegated permission grant of an application and returns their definitions.
-    pub async fn revoke_grants(&self, app_id: &str) -> Result<Vec<Value>, GraphError> {
+    /// Returns the definitions of every delegated permission grant of an application.
+    pub async fn list_grants(&self, app_id: &str) -> Result<Vec<Value>, GraphError> {
         let client = self.service_principal(app_id).await?;
         let path = format!("/oauth2PermissionGrants?$filter=clientId%20eq%20'{}'", encode(&client));
         let grants = self.request(reqwest::Method::GET, &path, None).await?;
-        let grants: Vec<Value> = grants["value"].as_array().cloned().unwrap_or_default();
-        for grant in &grants {
-            let id = grant["id"].as_str().unwrap_or_default();
-            match self.request(reqwest::Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
-                // A grant already gone (deleted by an earlier, interrupted attempt) is the outcome wanted.
-                Err(GraphError::Status { status: 404, .. }) | Ok(_) => {}
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(grants)
+        Ok(grants["value"].as_array().cloned().unwrap_or_default())
     }
 
-    /// Creates grants again from definitions [`GraphClient::revoke_grants`] returned.
+    /// Deletes one delegated permission grant by id.
+    pub async fn delete_grant(&self, grant: &Value) -> Result<(), GraphError> {
+        let id = grant["id"].as_str().unwrap_or_default();
+        match self.request(reqwest::Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
+            // A grant already gone (deleted by an earlier, interrupted attempt) is the outcome wanted.
+            Err(GraphError::Status { status: 404, .. }) | Ok(_) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Creates grants again from definitions [`GraphClient::list_grants`] returned, with their exact client,
+    /// consent type, principal, resource and scopes.
     pub async fn restore_grants(&self, grants: &[Value]) -> Result<(), GraphError> {
         for grant in grants {
             let body = json!({
@@ -284,11 +286,49 @@ impl GraphClient {
     }
 
     /// Moves a message to a folder (a well-known name such as `junkemail`, or a folder id) and returns the
-    /// message's new id.
-    pub async fn move_message(&self, user: &str, message_id: &str, folder: &str) -> Result<String, GraphError> {
+    /// message's new id and folder id. Exchange gives a moved message a new id, so undo needs the new one.
+    pub async fn move_message(&self, user: &str, message_id: &str, folder: &str) -> Result<(String, String), GraphError> {
         let path = format!("/users/{}/messages/{}/move", encode(user), encode(message_id));
         let moved = self.request(reqwest::Method::POST, &path, Some(&json!({ "destinationId": folder }))).await?;
-        Ok(moved["id"].as_str().unwrap_or(message_id).to_owned())
+        let new_id = moved["id"].as_str().unwrap_or(message_id).to_owned();
+        let folder_id = moved["parentFolderId"].as_str().unwrap_or(folder).to_owned();
+        Ok((new_id, folder_id))
+    }
+
+    /// Returns the Graph id of a message: `message` itself, or, for an RFC 5322 `Message-ID` in angle
+    /// brackets, the id of the one message in the mailbox with that `internetMessageId`.
+    pub async fn message_id(&self, user: &str, message: &str) -> Result<String, GraphError> {
+        if !message.starts_with('<') {
+            return Ok(message.to_owned());
+        }
+        let filter = format!("internetMessageId eq '{}'", message.replace('\'', "''"));
+        let path = format!("/users/{}/messages?$filter={}&$select=id,parentFolderId", encode(user), encode(&filter));
+        let found = self.request(reqwest::Method::GET, &path, None).await?;
+        let ids: Vec<&str> = found["value"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
+        match ids.as_slice() {
+            [one] => Ok((*one).to_owned()),
+            [] => Err(GraphError::NotFound(format!("{user} has no message with Message-ID {message}"))),
+            _ => Err(GraphError::NotFound(format!("{user} has {} messages with Message-ID {message}; move them by hand", ids.len()))),
+        }
+    }
+
+    /// Returns the id of the user's mail folder with this display name, creating it at the top of the
+    /// mailbox when there is none.
+    pub async fn find_or_create_folder(&self, user: &str, name: &str) -> Result<String, GraphError> {
+        let filter = format!("displayName eq '{}'", name.replace('\'', "''"));
+        let path = format!("/users/{}/mailFolders?$filter={}", encode(user), encode(&filter));
+        let found = self.request(reqwest::Method::GET, &path, None).await?;
+        let existing = found["value"].as_array().into_iter().flatten().find(|f| f["displayName"].as_str() == Some(name));
+        if let Some(id) = existing.and_then(|f| f["id"].as_str()) {
+            return Ok(id.to_owned());
+        }
+        let created = self
+            .request(reqwest::Method::POST, &format!("/users/{}/mailFolders", encode(user)), Some(&json!({ "displayName": name, "isHidden": false })))
+            .await?;
+        created["id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::NotFound(format!("creating the folder {name:?} for {user} returned no id")))
     }
 }
 

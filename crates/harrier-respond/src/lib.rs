@@ -13,19 +13,23 @@
 //! as an entry chained to the one before by SHA-256. [`plan_new`] plans the incidents that analysis opened
 //! or changed since its last run, from the analysis database's findings log.
 //!
-//! [`execute`] carries out approved SaaS actions through Microsoft Graph ([`GraphClient`]) and records
-//! what [`undo`] needs to reverse them.
+//! [`execute`] carries out approved SaaS actions and the mailbox message moves (to Junk Email or to a
+//! `harrier-held` folder) through Microsoft Graph ([`GraphClient`]), and records what [`undo`] needs to
+//! reverse them. [`deliver_new`] sends the log's new entries to a SOAR webhook. [`linkserver`] serves the
+//! link-lock warning page and stores each click as an event.
 //!
 //! [`plan_message`] plans the actions on one message in the mail flow (lock a link, neutralise an
 //! attachment, junk, hold) from the policy's message rules; `harrier milter` carries them out.
 //!
 //! NOTE: forwarding, transport rules and mailbox permissions live in Exchange Online, which Graph does not
-//! reach, so these actions wait for an operator.
+//! reach, so these actions fail with the Exchange Online PowerShell command an operator runs instead.
 
 mod action;
 mod execute;
+mod feed;
 mod graph;
 pub mod linklock;
+pub mod linkserver;
 mod log;
 mod message;
 mod planner;
@@ -33,7 +37,8 @@ mod policy;
 mod run;
 
 pub use action::{ActionKind, Mode, Target};
-pub use execute::{ExecuteError, execute, undo};
+pub use execute::{ExecuteError, HELD_FOLDER, execute, undo};
+pub use feed::{FeedBatch, FeedEntry, FeedError, deliver_new};
 pub use graph::{GraphClient, GraphConfig, GraphError};
 pub use log::{ActionLog, ActionState, Entry, LogError, Status};
 pub use message::{MessageCondition, MessageFindings, MessagePlan, MessageRule, PayloadFinding, plan_message};

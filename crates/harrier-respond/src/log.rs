@@ -95,6 +95,13 @@ pub enum LogError {
     UnknownAction(String),
     #[error("action {id} is {status}, so it cannot be {verb}")]
     InvalidTransition { id: String, status: &'static str, verb: &'static str },
+    #[error(
+        "action log {} was written by an older harrier whose action ids (such as {id}) had 48 bits; this build \
+         derives 128-bit ids, so replanning would record every action twice. Keep the old file for the record, \
+         move it out of the data directory and run `harrier analyse` again",
+        path.display()
+    )]
+    LegacyIds { path: PathBuf, id: String },
 }
 
 pub struct ActionLog {
@@ -110,6 +117,13 @@ impl ActionLog {
         let connection = Connection::open(&path).map_err(sqlite)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
         connection.execute_batch(SCHEMA).map_err(sqlite)?;
+        let legacy: Option<String> = connection
+            .query_row(&format!("SELECT action_id FROM entries WHERE action_id GLOB 'act-{}' LIMIT 1", "[0-9a-f]".repeat(12)), [], |r| r.get(0))
+            .optional()
+            .map_err(sqlite)?;
+        if let Some(id) = legacy {
+            return Err(LogError::LegacyIds { path, id });
+        }
         Ok(ActionLog { path, connection })
     }
 
@@ -147,12 +161,13 @@ impl ActionLog {
         self.transition(id, &[Status::Pending, Status::Approved], Status::Rejected, "rejected", by, now)
     }
 
-    /// Returns what undoing a done action needs, as recorded when it was carried out.
+    /// Returns what undoing an action needs, as recorded when it was carried out (done) or carried out in
+    /// part (failed with undo data); null when nothing was recorded.
     pub fn undo_detail(&self, id: &str) -> Result<serde_json::Value, LogError> {
         let detail: Option<String> = self
             .connection
             .query_row(
-                "SELECT detail FROM entries WHERE action_id = ?1 AND status = 'done' ORDER BY seq DESC LIMIT 1",
+                "SELECT detail FROM entries WHERE action_id = ?1 AND status IN ('done', 'failed') ORDER BY seq DESC LIMIT 1",
                 [id],
                 |r| r.get(0),
             )
@@ -167,9 +182,19 @@ impl ActionLog {
         self.actions()?.into_iter().find(|s| s.action.id == id).ok_or_else(|| LogError::UnknownAction(id.to_owned()))
     }
 
-    /// Marks a done action as undone.
+    /// Marks a done action, or a failed one that was carried out in part, as undone.
     pub fn undo(&mut self, id: &str, by: &str, now: Timestamp) -> Result<(), LogError> {
-        self.transition(id, &[Status::Done], Status::Undone, "undone", by, now)
+        let (status, _) = self.latest(id)?.ok_or_else(|| LogError::UnknownAction(id.to_owned()))?;
+        if status == Status::Failed && self.undo_detail(id)?.is_null() {
+            return Err(LogError::InvalidTransition { id: id.to_owned(), status: status.as_str(), verb: "undone" });
+        }
+        self.transition(id, &[Status::Done, Status::Failed], Status::Undone, "undone", by, now)
+    }
+
+    /// Records that carrying out an action failed after doing part of it, with what undoing that part needs.
+    pub fn record_partial(&mut self, id: &str, message: String, undo: serde_json::Value, now: Timestamp) -> Result<(), LogError> {
+        self.require(id, &[Status::Executing], "given an outcome")?;
+        self.append(id, Status::Failed, "harrier", serde_json::json!({ "error": message, "undo": undo }), now)
     }
 
     /// Records the outcome of carrying out an approved action: on success, what undoing it needs.
@@ -266,6 +291,23 @@ impl ActionLog {
     pub fn set_planned_through(&mut self, seq: u64) -> Result<(), LogError> {
         self.connection
             .execute("INSERT OR REPLACE INTO planned_through (id, seq) VALUES (1, ?1)", [seq as i64])
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Returns the last entry delivered to this webhook URL, 0 when none was.
+    pub fn webhook_through(&self, url: &str) -> Result<u64, LogError> {
+        let seq: Option<i64> = self
+            .connection
+            .query_row("SELECT seq FROM webhook_through WHERE url = ?1", [url], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(e))?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    pub fn set_webhook_through(&mut self, url: &str, seq: u64) -> Result<(), LogError> {
+        self.connection
+            .execute("INSERT OR REPLACE INTO webhook_through (url, seq) VALUES (?1, ?2)", params![url, seq as i64])
             .map(|_| ())
             .map_err(|e| self.error(e))
     }
@@ -382,6 +424,10 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_by_action ON entries (action_id, seq);
 CREATE TABLE IF NOT EXISTS planned_through (
     id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_through (
+    url TEXT PRIMARY KEY,
     seq INTEGER NOT NULL
 );
 ";

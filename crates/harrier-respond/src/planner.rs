@@ -208,9 +208,15 @@ fn decide(actions: &mut [PlannedAction], policy: &Policy, guard_state: GuardStat
     }
 }
 
+/// Derives an action's id from a canonical encoding of what identifies it: a JSON array of the incident,
+/// the kind's stable name and the target's fields, hashed with SHA-256 and kept to 128 bits (32 hex
+/// digits). The encoding names every field explicitly, so a change to a type's `Debug` output or field
+/// order never changes an id.
 pub(crate) fn action_id(incident: &str, kind: ActionKind, target: &Target) -> String {
-    let key = format!("{incident}\0{kind}\0{target:?}");
-    format!("act-{:012x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()) & 0xffff_ffff_ffff)
+    let key = serde_json::json!([incident, kind.as_str(), target.tenant, target.user, target.app_id, target.object]);
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.to_string().as_bytes());
+    let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("act-{hex}")
 }
 
 /// Writes a plan as a Markdown section for the incident report.

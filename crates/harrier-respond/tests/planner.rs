@@ -179,6 +179,27 @@ fn action_ids_are_stable() {
     let second = plan(&incident, &breaches, &policy_with(Mode::Confirm), GuardState::default());
     let ids = |p: &harrier_respond::Plan| p.actions.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&first), ids(&second));
+    for id in ids(&first) {
+        let hex = id.strip_prefix("act-").unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(hex.len(), 32, "128-bit ids: {id}");
+        assert!(hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{id}");
+    }
+    let unique: std::collections::BTreeSet<_> = ids(&first).into_iter().collect();
+    assert_eq!(unique.len(), first.actions.len(), "each action of a plan has its own id");
+}
+
+#[test]
+fn log_with_legacy_ids_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (incident, breaches) = takeover();
+    let mut action = plan(&incident, &breaches, &Policy::builtin(), GuardState::default()).actions.remove(0);
+    action.id = "act-0123456789ab".into();
+    let mut log = ActionLog::open(dir.path()).unwrap();
+    log.record_plan(&[action], jiff::Timestamp::now()).unwrap();
+    drop(log);
+    let error = ActionLog::open(dir.path()).err().unwrap().to_string();
+    assert!(error.contains("act-0123456789ab"), "{error}");
+    assert!(error.contains("older harrier"), "{error}");
 }
 
 #[test]
@@ -229,4 +250,26 @@ fn log_transitions_and_chain() {
     let log = ActionLog::open(dir.path()).unwrap();
     let error = log.verify().unwrap_err().to_string();
     assert!(error.contains("entry 3"), "{error}");
+}
+
+#[test]
+fn partial_failure_can_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (incident, breaches) = takeover();
+    let plan = plan(&incident, &breaches, &policy_with(Mode::Confirm), GuardState::default());
+    let now = jiff::Timestamp::now();
+    let mut log = ActionLog::open(dir.path()).unwrap();
+    log.record_plan(&plan.actions[..2], now).unwrap();
+    let (partial, failed) = (&plan.actions[0].id, &plan.actions[1].id);
+    for id in [partial, failed] {
+        log.approve(id, "analyst", now).unwrap();
+        log.begin_execution(id, now).unwrap();
+    }
+    log.record_partial(partial, "DELETE failed".into(), serde_json::json!({ "grants": [{ "scope": "Mail.Read" }] }), now).unwrap();
+    log.record_outcome(failed, Err("PATCH failed".into()), now).unwrap();
+
+    assert_eq!(log.undo_detail(partial).unwrap()["grants"][0]["scope"], "Mail.Read");
+    log.undo(partial, "analyst", now).unwrap();
+    assert!(log.undo(failed, "analyst", now).is_err(), "a failure that changed nothing has nothing to undo");
+    log.verify().unwrap();
 }

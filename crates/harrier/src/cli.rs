@@ -75,6 +75,34 @@ pub enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Serve the warning page behind locked links.
+    Linklock {
+        #[command(subcommand)]
+        command: LinklockCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinklockCommand {
+    /// Serve `GET /l/TOKEN` (the warning page) and `POST /l/TOKEN/continue` over HTTP, store used continue
+    /// nonces in DIR/linklock.sqlite and each click as an event in DIR's event store.
+    Serve(LinklockServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LinklockServeArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+
+    /// The address and port to listen on. Put a TLS-terminating reverse proxy in front for the public
+    /// address.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8180")]
+    pub listen: std::net::SocketAddr,
+
+    /// The TOML key file: `[[key]]` tables with `id` (letters and digits) and `secret` (base64 of at least
+    /// 32 random bytes). The first key signs; every key verifies.
+    #[arg(long, env = "HARRIER_LINKLOCK_KEY_FILE", value_name = "FILE")]
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +120,17 @@ pub enum ActionsCommand {
     Run(ActionsRunArgs),
     /// Check the action log's hash chain.
     Verify(ActionsVerifyArgs),
+    /// POST the action-log entries not yet delivered to a SOAR webhook, signed.
+    Send(ActionsSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActionsSendArgs {
+    #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
+
+    #[command(flatten)]
+    pub data: DataDirArgs,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +165,9 @@ pub struct ActionIdArgs {
     pub graph: GraphArgs,
 
     #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
+
+    #[command(flatten)]
     pub data: DataDirArgs,
 }
 
@@ -133,6 +175,9 @@ pub struct ActionIdArgs {
 pub struct ActionsRunArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
+
+    #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
 
     /// Response policy (TOML) whose guards are checked again before each action; the built-in otherwise.
     #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
@@ -372,6 +417,21 @@ pub struct DetectionArgs {
     /// built-in policy observes every action and carries out none.
     #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
     pub response_policy: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub webhook: ActionWebhookArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ActionWebhookArgs {
+    /// SOAR webhook URL (http or https): the action-log entries recorded since the last delivery to this
+    /// URL are POSTed to it as signed JSON after each planning run or decision.
+    #[arg(long = "webhook", env = "HARRIER_ACTIONS_WEBHOOK", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// File holding the webhook's HMAC-SHA256 secret; required with --webhook.
+    #[arg(long = "webhook-secret-file", env = "HARRIER_ACTIONS_WEBHOOK_SECRET_FILE", value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

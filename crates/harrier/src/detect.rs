@@ -31,19 +31,25 @@ pub fn response_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
 
 /// Runs the models over every stored event not yet analysed, then plans the response to every incident
 /// opened or changed.
-pub fn analyse(data_dir: &Path, engine: &Engine, policy: &Policy) -> anyhow::Result<(AnalysisSummary, PlanSummary)> {
+pub fn analyse(
+    data_dir: &Path,
+    engine: &Engine,
+    policy: &Policy,
+    webhook: &crate::cli::ActionWebhookArgs,
+) -> anyhow::Result<(AnalysisSummary, PlanSummary)> {
     let store = Store::open(data_dir).context("cannot open the store")?;
     let mut db = AnalysisDb::open(data_dir).context("cannot open the analysis database")?;
     let analysis = harrier_detect::analyse(&store, &mut db, engine)?;
     let mut log = ActionLog::open(data_dir).context("cannot open the action log")?;
     let plans = harrier_respond::plan_new(&db, &mut log, policy, jiff::Timestamp::now())?;
+    crate::respond::notify_webhook(&mut log, webhook);
     Ok((analysis, plans))
 }
 
 pub fn run_analyse(args: &AnalyseArgs) -> anyhow::Result<ExitCode> {
     let engine = engine(&args.detection)?;
     let policy = response_policy(args.detection.response_policy.as_deref())?;
-    let (summary, plans) = analyse(&args.data.data_dir, &engine, &policy)?;
+    let (summary, plans) = analyse(&args.data.data_dir, &engine, &policy, &args.detection.webhook)?;
     if args.json {
         let mut json = serde_json::to_value(&summary)?;
         json["response"] = serde_json::to_value(&plans)?;

@@ -5,6 +5,7 @@ mod detect;
 mod eval;
 mod export;
 mod intel;
+mod linklock;
 mod milter;
 mod replay;
 mod respond;
@@ -19,7 +20,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand};
+use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand, LinklockCommand};
 
 fn main() -> ExitCode {
     restore_sigpipe();
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),
         Command::Milter(args) => milter::run(args),
         Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
+        Command::Linklock { command: LinklockCommand::Serve(args) } => linklock::run_serve(args),
         Command::Actions { command } => match command {
             ActionsCommand::List(args) => respond::run_list(args),
             ActionsCommand::Approve(args) => respond::run_decision(args, respond::Decide::Approve),
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
             ActionsCommand::Undo(args) => respond::run_decision(args, respond::Decide::Undo),
             ActionsCommand::Verify(args) => respond::run_verify(args),
             ActionsCommand::Run(args) => respond::run_execute(args),
+            ActionsCommand::Send(args) => respond::run_send(args),
         },
     };
     match result {

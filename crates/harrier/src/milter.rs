@@ -41,7 +41,8 @@ pub struct MilterArgs {
     #[arg(long, value_name = "FILE")]
     pub response_policy: Option<PathBuf>,
 
-    /// Link-lock signing keys, one `KEY_ID SECRET` line each, the current key first.
+    /// Link-lock signing keys: a TOML file of `[[key]]` tables with `id` and base64 `secret`, the signing key
+    /// first (the same file `harrier linklock serve` reads).
     #[arg(long, value_name = "FILE", requires = "link_lock_base")]
     pub link_lock_key_file: Option<PathBuf>,
 
@@ -82,7 +83,7 @@ pub fn run(args: &MilterArgs) -> anyhow::Result<ExitCode> {
             if !(base.starts_with("https://") || base.starts_with("http://")) {
                 anyhow::bail!("--link-lock-base {base:?} is not an http or https URL");
             }
-            let keys = harrier_milter::keys::read_key_file(file)?;
+            let keys = harrier_respond::linklock::LinkKeys::load(file)?;
             Some(LinkLock {
                 keys,
                 base: base.clone(),

@@ -58,7 +58,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let analysis = match &engine {
         Some(engine) => {
             let policy = crate::detect::response_policy(args.detection.response_policy.as_deref())?;
-            Some(crate::detect::analyse(&args.data_dir, engine, &policy)?)
+            Some(crate::detect::analyse(&args.data_dir, engine, &policy, &args.detection.webhook)?)
         }
         None => None,
     };

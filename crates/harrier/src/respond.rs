@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use harrier_respond::ActionLog;
 
-use crate::cli::{ActionIdArgs, ActionsListArgs, ActionsRunArgs, ActionsVerifyArgs, GraphArgs};
+use crate::cli::{ActionIdArgs, ActionWebhookArgs, ActionsListArgs, ActionsRunArgs, ActionsSendArgs, ActionsVerifyArgs, GraphArgs};
 use harrier_respond::{ExecuteError, GraphClient, GraphConfig, Status};
 
 pub fn run_list(args: &ActionsListArgs) -> anyhow::Result<ExitCode> {
@@ -22,10 +22,10 @@ pub fn run_list(args: &ActionsListArgs) -> anyhow::Result<ExitCode> {
         println!("No actions.");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<17} {:<9} {:<26} {:<17} TARGET", "ID", "STATUS", "ACTION", "INCIDENT");
+    println!("{:<36} {:<9} {:<26} {:<17} TARGET", "ID", "STATUS", "ACTION", "INCIDENT");
     for state in &actions {
         println!(
-            "{:<17} {:<9} {:<26} {:<17} {}",
+            "{:<36} {:<9} {:<26} {:<17} {}",
             state.action.id,
             state.status.as_str(),
             state.action.kind.as_str(),
@@ -58,8 +58,13 @@ pub fn run_decision(args: &ActionIdArgs, decide: Decide) -> anyhow::Result<ExitC
         }
         Decide::Undo => {
             let state = log.action(&args.id)?;
-            if state.status != Status::Done {
-                anyhow::bail!("action {} is {}; only done actions can be undone", args.id, state.status.as_str());
+            let partial = state.status == Status::Failed && !log.undo_detail(&args.id)?.is_null();
+            if state.status != Status::Done && !partial {
+                anyhow::bail!(
+                    "action {} is {}; only done actions, and failed ones carried out in part, can be undone",
+                    args.id,
+                    state.status.as_str()
+                );
             }
             if state.action.kind == harrier_respond::ActionKind::HoldMessage {
                 if !args.record_only {
@@ -81,6 +86,7 @@ pub fn run_decision(args: &ActionIdArgs, decide: Decide) -> anyhow::Result<ExitC
         }
     };
     println!("Action {} {verb} by {}.", args.id, args.by);
+    notify_webhook(&mut log, &args.webhook);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -148,15 +154,22 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
                 done += 1;
                 println!("done    {} {} on {}", state.action.id, state.action.kind, state.action.target);
             }
+            Err(ExecuteError::Partial { source, undo }) => {
+                let message = ExecuteError::Partial { source, undo: serde_json::Value::Null }.to_string();
+                log.record_partial(&state.action.id, message.clone(), undo, now)?;
+                failed += 1;
+                println!("partial {} {}: {message}", state.action.id, state.action.kind);
+            }
             Err(error) => {
                 log.record_outcome(&state.action.id, Err(error.to_string()), now)?;
                 failed += 1;
-                let kind = if matches!(error, ExecuteError::Unsupported(_)) { "manual" } else { "failed" };
+                let kind = if matches!(error, ExecuteError::Unsupported(_) | ExecuteError::Manual { .. }) { "manual" } else { "failed" };
                 println!("{kind:<7} {} {}: {error}", state.action.id, state.action.kind);
             }
         }
     }
     println!("{done} actions done, {failed} failed or left to be done by hand, {held} held by a guard.");
+    notify_webhook(&mut log, &args.webhook);
     Ok(if failed > 0 { ExitCode::from(crate::cli::EXIT_FAILURE) } else { ExitCode::SUCCESS })
 }
 
@@ -166,4 +179,44 @@ pub fn run_verify(args: &ActionsVerifyArgs) -> anyhow::Result<ExitCode> {
     println!("The action log's {entries} entries are intact: every hash matches its entry and the one before.");
     println!("Head hash: {head}. Keep it with the count elsewhere to detect entries cut from the end.");
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_send(args: &ActionsSendArgs) -> anyhow::Result<ExitCode> {
+    let Some(webhook) = webhook(&args.webhook)? else {
+        anyhow::bail!("give the webhook URL with --webhook or HARRIER_ACTIONS_WEBHOOK");
+    };
+    let mut log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
+    let sent = block_on(harrier_respond::deliver_new(&mut log, &webhook))?;
+    println!("{sent} action-log entries delivered to {}.", webhook.url());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the SOAR webhook from the arguments, or returns None when no URL is given.
+pub fn webhook(args: &ActionWebhookArgs) -> anyhow::Result<Option<harrier_webhook::Webhook>> {
+    let Some(url) = &args.url else { return Ok(None) };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        anyhow::bail!("the webhook URL {url:?} must start with http:// or https://");
+    }
+    let Some(path) = &args.secret_file else {
+        anyhow::bail!("give the webhook's signing secret with --webhook-secret-file or HARRIER_ACTIONS_WEBHOOK_SECRET_FILE");
+    };
+    let secret = std::fs::read_to_string(path).with_context(|| format!("cannot read the webhook secret from {}", path.display()))?;
+    let secret = secret.trim();
+    if secret.is_empty() {
+        anyhow::bail!("the webhook secret file {} is empty", path.display());
+    }
+    Ok(Some(harrier_webhook::Webhook::new(url, Some(secret.as_bytes()))?))
+}
+
+/// Delivers the action log's new entries to the webhook, if one is configured. A failure is reported and
+/// not fatal: the decision is recorded, and the entries are sent again by the next delivery.
+pub fn notify_webhook(log: &mut ActionLog, args: &ActionWebhookArgs) {
+    let result = webhook(args).and_then(|webhook| match webhook {
+        Some(webhook) => Ok(block_on(harrier_respond::deliver_new(log, &webhook))?),
+        None => Ok(0),
+    });
+    if let Err(error) = result {
+        tracing::error!(error = %format!("{error:#}"), "SOAR webhook delivery failed");
+        eprintln!("warning: {error:#}");
+    }
 }

@@ -140,7 +140,7 @@ fn phishing_link_is_locked_alone() {
     let token: String = html[start..].chars().take_while(|c| *c != '"').collect();
     let keys = LinkKeys::new(&[(
         common::postfix::KEY_ID,
-        common::postfix::KEY_SECRET.as_bytes(),
+        common::postfix::KEY_SECRET.as_slice(),
     )]);
     let claims = keys
         .verify(&token, jiff::Timestamp::now().as_second())

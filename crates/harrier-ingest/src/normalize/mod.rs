@@ -41,6 +41,9 @@ pub fn normalize(format: SourceFormat, record: Fields<'_>, context: &Context<'_>
         SourceFormat::GraphSecurityAlert => entra::security_alert(record, context),
         SourceFormat::DefenderHunting => entra::defender_hunting(record, context),
         SourceFormat::Mail => Err(SkipReason::Unrecognised("a mail message is not a log record".into())),
+        SourceFormat::LinkLock => Err(SkipReason::Unrecognised(
+            "link_lock events are written by harrier's link-lock endpoint, not read from files".to_owned(),
+        )),
     }
 }
 

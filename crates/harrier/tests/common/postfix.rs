@@ -2,6 +2,8 @@
 //! Postfix delivers. Everything listens on 127.0.0.1; the instance lives in a temporary folder and is
 //! stopped when the harness is dropped.
 
+use base64::Engine as _;
+use base64::prelude::BASE64_STANDARD;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -11,7 +13,8 @@ use std::time::{Duration, Instant};
 
 pub const LINK_BASE: &str = "https://links.harrier.test";
 pub const KEY_ID: &str = "k1";
-pub const KEY_SECRET: &str = "test-secret-0123456789abcdef0123456789";
+/// The link-lock secret: 32 bytes, written base64-encoded to the key file.
+pub const KEY_SECRET: &[u8; 32] = b"test-secret-0123456789abcdef0123";
 
 /// Folders searched for Postfix's commands besides the PATH.
 const SBIN: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
@@ -87,7 +90,7 @@ impl Harness {
         let policy_file = root.join("policy.toml");
         std::fs::write(&policy_file, policy).unwrap();
         let key_file = root.join("link-keys");
-        std::fs::write(&key_file, format!("{KEY_ID} {KEY_SECRET}\n")).unwrap();
+        std::fs::write(&key_file, format!("[[key]]\nid = \"{KEY_ID}\"\nsecret = \"{}\"\n", BASE64_STANDARD.encode(KEY_SECRET))).unwrap();
         let (milter, milter_port) = start_milter(&data_dir, &policy_file, &key_file, &config_dir);
 
         let smtp_port = free_port();
