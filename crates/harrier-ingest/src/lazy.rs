@@ -16,6 +16,10 @@ use serde_json::{Map, Value};
 /// A JSON object parsed only as far as its member names and the extent of each value.
 pub struct LazyObject<'a> {
     members: Vec<Member<'a>>,
+    /// The [`folded_key`] of each member's name, in the order of `members`. Normalisers look up dozens of
+    /// names per record, many of them absent. Comparing one word per member rules out most members faster
+    /// than comparing every member's name twice, exactly and then ignoring case.
+    folded_keys: Vec<u32>,
 }
 
 struct Member<'a> {
@@ -55,11 +59,19 @@ impl<'a> LazyObject<'a> {
     }
 
     fn find(&self, name: &str) -> Option<&Member<'a>> {
-        let last_named = |name: &str| self.members.iter().rev().find(|member| member.name == name);
+        let key = folded_key(name);
+        let candidates = || {
+            let keys = self.folded_keys.iter();
+            keys.zip(&self.members).filter(move |(candidate, _)| **candidate == key).map(|(_, member)| member)
+        };
+        if !self.folded_keys.contains(&key) {
+            return None;
+        }
+        let last_named = |name: &str| candidates().filter(|member| member.name == name).last();
         if let Some(member) = last_named(name) {
             return Some(member);
         }
-        let first = self.members.iter().find(|member| member.name.eq_ignore_ascii_case(name))?;
+        let first = candidates().find(|member| member.name.eq_ignore_ascii_case(name))?;
         last_named(&first.name)
     }
 
@@ -85,6 +97,15 @@ fn parse_member(text: &str) -> Option<Value> {
         return Some(Value::String(inner.to_owned()));
     }
     serde_json::from_str(text).ok()
+}
+
+/// Packs a name's length and its first and last bytes in ASCII lower case into one word. Names that differ
+/// only in ASCII case get the same key, and different names with the same key are distinguished by
+/// comparing them. It takes constant time, unlike a hash of every byte.
+fn folded_key(name: &str) -> u32 {
+    let bytes = name.as_bytes();
+    let fold = |byte: Option<&u8>| u32::from(byte.map_or(0, u8::to_ascii_lowercase));
+    (bytes.len().min(0xffff) as u32) << 16 | fold(bytes.first()) << 8 | fold(bytes.last())
 }
 
 /// Returns whether a member makes its object a possible batch of records (`value` or `records` holding an
@@ -115,15 +136,18 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(access.size_hint().unwrap_or(32));
+        let capacity = access.size_hint().unwrap_or(32);
+        let mut members = Vec::with_capacity(capacity);
+        let mut folded_keys = Vec::with_capacity(capacity);
         while let Some((Name(name), raw)) = access.next_entry::<Name<'de>, &'de RawValue>()? {
             // Stopping here saves skimming the rest of a batch that is parsed in full anyway.
             if is_batch_member(&name, raw) {
                 return Err(serde::de::Error::custom("the object is a batch of records"));
             }
+            folded_keys.push(folded_key(&name));
             members.push(Member { name, raw, value: OnceCell::new() });
         }
-        Ok(LazyObject { members })
+        Ok(LazyObject { members, folded_keys })
     }
 }
 
@@ -153,6 +177,19 @@ mod tests {
         for name in ["plain", "empty", "quote", "slash", "city"] {
             assert_eq!(object.get(name), Some(&full[name]), "{name}");
         }
+    }
+
+    #[test]
+    fn names_sharing_a_key_are_distinguished() {
+        let text = r#"{"abcd": 1, "AXYD": 2, "axyd": 3, "Abcd": 4}"#;
+        let object = LazyObject::parse(text).unwrap();
+        assert_eq!(folded_key("abcd"), folded_key("AXYD"));
+        assert_eq!(object.get("abcd"), Some(&Value::from(1)));
+        assert_eq!(object.get("ABCD"), Some(&Value::from(1)));
+        assert_eq!(object.get("Abcd"), Some(&Value::from(4)));
+        assert_eq!(object.get("axyd"), Some(&Value::from(3)));
+        assert_eq!(object.get("AxYd"), Some(&Value::from(2)));
+        assert_eq!(object.get("azzd"), None);
     }
 
     #[test]

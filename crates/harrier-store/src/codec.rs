@@ -23,13 +23,25 @@ const LEVEL: i32 = 1;
 /// The largest section a stored frame may expand to. Larger frames are treated as corrupt.
 pub(crate) const MAX_SECTION_BYTES: usize = 256 << 20;
 
+/// The largest section header: the count and one length per value of a full block.
+const MAX_HEADER_BYTES: usize = 4 + 4 * BLOCK_RECORDS;
+
 /// Values of one section before compression: the lengths and the concatenated values.
-#[derive(Clone, Debug, Default)]
+///
+/// `data` starts with [`MAX_HEADER_BYTES`] of room for the header, so that a section of up to
+/// [`BLOCK_RECORDS`] values is compressed in place, without copying its values after a header.
+#[derive(Clone, Debug)]
 pub(crate) struct SectionBuilder {
     lengths: Vec<u32>,
     data: Vec<u8>,
     /// The offset in `data` at which the value being appended starts.
     value_start: usize,
+}
+
+impl Default for SectionBuilder {
+    fn default() -> SectionBuilder {
+        SectionBuilder { lengths: Vec::new(), data: vec![0; MAX_HEADER_BYTES], value_start: MAX_HEADER_BYTES }
+    }
 }
 
 impl SectionBuilder {
@@ -56,41 +68,52 @@ impl SectionBuilder {
 
     pub(crate) fn clear(&mut self) {
         self.lengths.clear();
-        self.data.clear();
-        self.value_start = 0;
+        self.data.truncate(MAX_HEADER_BYTES);
+        self.value_start = MAX_HEADER_BYTES;
     }
 
     /// Compresses the section into one zstd frame.
-    pub(crate) fn compress(&self) -> Vec<u8> {
+    pub(crate) fn compress(&mut self) -> Vec<u8> {
+        let header_bytes = 4 + 4 * self.lengths.len();
         COMPRESSOR.with_borrow_mut(|slot| {
             let state = slot.get_or_insert_with(|| CompressorState {
                 compressor: Compressor::new(LEVEL).expect("zstd accepts the standard level"),
                 input: Vec::new(),
                 output: Vec::new(),
             });
-            let input = &mut state.input;
-            input.clear();
-            input.reserve(4 + 4 * self.lengths.len() + self.data.len());
-            input.extend_from_slice(&(self.lengths.len() as u32).to_le_bytes());
-            for length in &self.lengths {
-                input.extend_from_slice(&length.to_le_bytes());
-            }
-            input.extend_from_slice(&self.data);
-            // Both buffers are reused: a fresh buffer of the compress bound for every block costs more in
-            // page faults than the compression itself.
+            let section = if header_bytes <= MAX_HEADER_BYTES {
+                let start = MAX_HEADER_BYTES - header_bytes;
+                write_header(&self.lengths, &mut self.data[start..MAX_HEADER_BYTES]);
+                &self.data[start..]
+            } else {
+                let input = &mut state.input;
+                input.clear();
+                input.resize(header_bytes, 0);
+                write_header(&self.lengths, input);
+                input.extend_from_slice(&self.data[MAX_HEADER_BYTES..]);
+                input.as_slice()
+            };
+            // The output buffer is reused: a fresh buffer of the compress bound for every block costs more
+            // in page faults than the compression itself.
             let output = &mut state.output;
             output.clear();
-            output.reserve(zstd::zstd_safe::compress_bound(input.len()));
-            state
-                .compressor
-                .compress_to_buffer(input.as_slice(), output)
-                .expect("the buffer has room for the compress bound");
+            output.reserve(zstd::zstd_safe::compress_bound(section.len()));
+            state.compressor.compress_to_buffer(section, output).expect("the buffer has room for the compress bound");
             output.as_slice().to_vec()
         })
     }
 }
 
-/// A reader thread's compressor, the buffer it assembles a section in, and the buffer it compresses into.
+/// Writes a section header (the count, then each length) into `header`, which has exactly its size.
+fn write_header(lengths: &[u32], header: &mut [u8]) {
+    header[..4].copy_from_slice(&(lengths.len() as u32).to_le_bytes());
+    for (length, word) in lengths.iter().zip(header[4..].chunks_exact_mut(4)) {
+        word.copy_from_slice(&length.to_le_bytes());
+    }
+}
+
+/// A reader thread's compressor, the buffer it assembles a section of more than [`BLOCK_RECORDS`] values in,
+/// and the buffer it compresses into.
 struct CompressorState {
     compressor: Compressor<'static>,
     input: Vec<u8>,
@@ -182,6 +205,23 @@ mod tests {
         assert_eq!(values, vec![&b"first"[..], b"", b"third"]);
         assert_eq!(decoded.get(2), Some(&b"third"[..]));
         assert_eq!(decoded.get(3), None);
+
+        section.clear();
+        section.push(b"again");
+        let decoded = Decoder::new().unwrap().decompress(&section.compress()).unwrap();
+        assert_eq!(decoded.values().collect::<Vec<_>>(), vec![&b"again"[..]]);
+    }
+
+    #[test]
+    fn sections_larger_than_a_block_round_trip() {
+        let mut section = SectionBuilder::default();
+        let values: Vec<String> = (0..BLOCK_RECORDS + 3).map(|index| format!("value {index}")).collect();
+        for value in &values {
+            section.push(value.as_bytes());
+        }
+        let decoded = Decoder::new().unwrap().decompress(&section.compress()).unwrap();
+        let expected: Vec<&[u8]> = values.iter().map(|value| value.as_bytes()).collect();
+        assert_eq!(decoded.values().collect::<Vec<_>>(), expected);
     }
 
     #[test]

@@ -173,10 +173,10 @@ impl Store {
     }
 
     fn insert_blocks(&mut self, blocks: &[PreparedBlock]) -> rusqlite::Result<InsertStats> {
-        let mut tenant_ids = HashMap::new();
+        let mut tenant_ids = TenantIds::default();
         for row in blocks.iter().flat_map(|block| &block.rows) {
-            if !tenant_ids.contains_key(&row.tenant) {
-                tenant_ids.insert(row.tenant.clone(), self.tenant_id(&row.tenant)?);
+            if tenant_ids.get(&row.tenant).is_none() {
+                tenant_ids.insert(&row.tenant, self.tenant_id(&row.tenant)?);
             }
         }
 
@@ -201,7 +201,8 @@ impl Store {
                 let new_rows = block.rows.iter().zip(kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
                 for (slot, row) in new_rows.enumerate() {
                     let seq = next_block * SLOTS_PER_BLOCK + slot as i64;
-                    insert_event.execute(params![tenant_ids[&row.tenant], row.time_ms, seq])?;
+                    let tenant_id = tenant_ids.get(&row.tenant).expect("every row's tenant was added above");
+                    insert_event.execute(params![tenant_id, row.time_ms, seq])?;
                 }
                 if inserted == block.rows.len() {
                     insert_block.execute(params![next_block, block.events, block.raws])?;
@@ -318,6 +319,31 @@ impl Store {
         let events = decoder.decompress(&frame(0)?).map_err(corrupt)?;
         let raws = if with_raw { Some(decoder.decompress(&frame(1)?).map_err(corrupt)?) } else { None };
         Ok(CachedBlock { id: block, events, raws, last_used: 0 })
+    }
+}
+
+/// The numeric ids of the tenants of one insert, with the last tenant looked up. Consecutive rows nearly
+/// always share a tenant, and comparing with the last one costs less than hashing the name.
+#[derive(Default)]
+struct TenantIds<'b> {
+    ids: HashMap<&'b TenantId, i64>,
+    last: Option<(&'b TenantId, i64)>,
+}
+
+impl<'b> TenantIds<'b> {
+    fn get(&mut self, tenant: &'b TenantId) -> Option<i64> {
+        if let Some((last, id)) = self.last
+            && last == tenant
+        {
+            return Some(id);
+        }
+        let id = *self.ids.get(tenant)?;
+        self.last = Some((tenant, id));
+        Some(id)
+    }
+
+    fn insert(&mut self, tenant: &'b TenantId, id: i64) {
+        self.ids.insert(tenant, id);
     }
 }
 
