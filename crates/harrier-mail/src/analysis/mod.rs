@@ -93,6 +93,12 @@ pub enum FactorKind {
     RecipientInBody,
     /// The From domain is under a top-level domain where most names are abused.
     AbusedTldSender,
+    /// The HTML body hides a block of text from the reader with inline styles (`display:none`, a zero font
+    /// size and the like), as mail does that pads itself with words meant for filters.
+    HiddenText,
+    /// Zero-width or other invisible characters inside words of the subject or body, which split words
+    /// so that filters do not match them.
+    InvisibleCharacters,
     /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
     /// blocks.
@@ -220,6 +226,9 @@ pub fn analyze(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
             break;
         }
     }
+    if message.hidden_html_words >= MIN_HIDDEN_WORDS {
+        factors.push(Factor::new(FactorKind::HiddenText, format!("{} words hidden by inline styles", message.hidden_html_words)));
+    }
     if let Some(address) = recipient_in_body(message) {
         factors.push(Factor::new(FactorKind::RecipientInBody, address));
     }
@@ -243,6 +252,10 @@ fn recipient_in_subject(message: &MailMessage) -> Option<String> {
         .map(str::to_lowercase)
         .find(|address| address.contains('@') && subject.contains(address.as_str()))
 }
+
+/// Hidden words from which [`FactorKind::HiddenText`] is raised. Bulk mail hides a preheader of a sentence
+/// or two (usually under 20 words) for mail clients to show in the message list.
+const MIN_HIDDEN_WORDS: u32 = 30;
 
 /// Characters at the start of the body searched for the recipient's address: the greeting, not the
 /// footer, where newsletters print the subscribed address.
