@@ -539,3 +539,42 @@ fn emoji_joiners_not_invisible_characters() {
     let kinds = default_kinds(&parse_bytes(&html_message("Weekend", html)));
     assert!(!kinds.contains(&FactorKind::InvisibleCharacters), "{kinds:?}");
 }
+
+#[test]
+fn reply_to_diverted_when_dmarc_fails() {
+    let failed = with_headers(
+        "dmarc-reject-fail.eml",
+        "Authentication-Results: mx.example.net; spf=fail smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=none; dmarc=fail (p=reject) header.from=dmarc3.spamassassin.org\n\
+         Reply-To: claims@payouts.example.net\n",
+    );
+    let kinds = default_kinds(&parse_bytes(&failed));
+    assert!(kinds.contains(&FactorKind::ReplyToDiverted), "{kinds:?}");
+    let passed = with_headers(
+        "dmarc-reject-pass.eml",
+        "Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=pass header.d=dmarc3.spamassassin.org; dmarc=pass header.from=dmarc3.spamassassin.org\n\
+         Reply-To: claims@payouts.example.net\n",
+    );
+    let kinds = default_kinds(&parse_bytes(&passed));
+    assert!(kinds.contains(&FactorKind::ReplyToMismatch), "{kinds:?}");
+    assert!(!kinds.contains(&FactorKind::ReplyToDiverted), "{kinds:?}");
+}
+
+#[test]
+fn sender_on_app_platform_flagged() {
+    let sender_kinds = |from: &str| {
+        default_kinds(&parse_bytes(format!("From: Rewards <{from}>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n").as_bytes()))
+    };
+    assert!(sender_kinds("noreply@promo-4f2a1.firebaseapp.com").contains(&FactorKind::SenderOnFreeHosting));
+    assert!(sender_kinds("alerts@shop-offers.web.app").contains(&FactorKind::SenderOnFreeHosting));
+    for platform_mail in ["noreply@firebaseapp.com", "donotreply@wordpress.com", "news@blog.wordpress.com"] {
+        assert!(!sender_kinds(platform_mail).contains(&FactorKind::SenderOnFreeHosting), "{platform_mail}");
+    }
+}
+
+#[test]
+fn spaced_letter_brand_in_display_name() {
+    let spaced = parse_bytes(b"From: \"N e t f l i x !\" <billing@account-center.example>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n");
+    assert!(default_kinds(&spaced).contains(&FactorKind::DisplayNameBrand));
+    let initials = parse_bytes(b"From: \"J. R. Smith\" <jr@smith.example>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n");
+    assert!(!default_kinds(&initials).contains(&FactorKind::DisplayNameBrand));
+}

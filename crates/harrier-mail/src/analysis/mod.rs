@@ -93,6 +93,12 @@ pub enum FactorKind {
     RecipientInBody,
     /// The From domain is under a top-level domain where most names are abused.
     AbusedTldSender,
+    /// The From address is on free hosting or an app platform's default domain (`*.firebaseapp.com`),
+    /// which anyone can send from without owning a domain.
+    SenderOnFreeHosting,
+    /// Replies go to another domain while the From address failed DMARC, composite authentication or SPF,
+    /// so an unauthenticated sender asks for answers somewhere else.
+    ReplyToDiverted,
     /// The HTML body hides a block of text from the reader with inline styles (`display:none`, a zero font
     /// size and the like), as mail does that pads itself with words meant for filters.
     HiddenText,
@@ -217,6 +223,9 @@ pub fn analyze(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     factors.extend(attachments::analyze(message, &options.protected_domains));
     factors.extend(language::analyze(message, options.payment_memory.as_ref()));
     factors.extend(authentication_factors(message));
+    if let Some(diverted) = reply_to_diverted(&factors) {
+        factors.push(diverted);
+    }
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
     }
@@ -288,6 +297,14 @@ fn is_obfuscated(text: &str) -> bool {
     text.split(|character: char| !character.is_alphanumeric())
         .filter(|word| word.chars().count() >= 3)
         .any(|word| word.chars().any(styled) || !word.is_single_script())
+}
+
+/// Returns [`FactorKind::ReplyToDiverted`] when the factors have both a Reply-To on another domain and a
+/// failed DMARC, composite authentication or SPF result.
+fn reply_to_diverted(factors: &[Factor]) -> Option<Factor> {
+    let failed = factors.iter().any(|factor| matches!(factor.kind, FactorKind::DmarcFail | FactorKind::CompauthFail | FactorKind::SpfFail));
+    let reply_to = factors.iter().find(|factor| factor.kind == FactorKind::ReplyToMismatch)?;
+    failed.then(|| Factor::new(FactorKind::ReplyToDiverted, reply_to.detail.clone()))
 }
 
 fn fake_reply(message: &MailMessage) -> bool {

@@ -112,6 +112,8 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::RecipientInSubject,          15,   0,   15, None),
     row(K::RecipientInBody,             10,   0,   10, None),
     row(K::AbusedTldSender,             10,   0,   10, Some(Spoof)),
+    row(K::SenderOnFreeHosting,         20,   0,   20, Some(Spoof)),
+    row(K::ReplyToDiverted,             15,   0,   15, Some(Fraud)),
     row(K::ObfuscatedText,              20,   0,   20, Some(Spoof)),
     row(K::HiddenText,                  15,   0,   15, None),
     row(K::InvisibleCharacters,         15,   0,   15, None),
