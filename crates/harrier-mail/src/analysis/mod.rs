@@ -264,6 +264,8 @@ fn recipient_in_subject(message: &MailMessage) -> Option<String> {
 
 /// Hidden words from which [`FactorKind::HiddenText`] is raised. Bulk mail hides a preheader of a sentence
 /// or two (usually under 20 words) for mail clients to show in the message list.
+// NOTE: the ham this was checked on (no hidden block of 10 words or more in 1,450 messages) predates CSS
+// newsletters, so the false-positive rate on current bulk mail is unmeasured.
 const MIN_HIDDEN_WORDS: u32 = 30;
 
 /// Characters at the start of the body searched for the recipient's address: the greeting, not the
