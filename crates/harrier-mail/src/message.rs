@@ -113,6 +113,8 @@ pub struct MailMessage {
     pub html_body: Option<String>,
     /// URLs found in the text and HTML bodies.
     pub urls: Vec<FoundUrl>,
+    /// Words of HTML body text inside elements hidden by an inline style or the `hidden` attribute.
+    pub hidden_html_words: u32,
     /// The attachments.
     pub attachments: Vec<Attachment>,
     /// Verdict headers written by upstream filters (Exchange Online Protection, SpamAssassin and others).
@@ -128,6 +130,29 @@ pub fn is_upstream_verdict(name: &str) -> bool {
         || name.starts_with("x-microsoft-antispam")
         || name == "x-ms-exchange-organization-scl"
         || name.starts_with("x-spam-")
+}
+
+/// Returns the message with every upstream verdict header (see [`is_upstream_verdict`]) removed, so that
+/// another filter can be run on the message without reading the verdicts already written into it. The
+/// other headers and the body are kept byte for byte. Header boundaries are the ones `mail-parser` finds,
+/// so folded values go with their field. A message without a parsable header block is returned unchanged.
+pub fn strip_upstream_verdicts(bytes: &[u8]) -> Vec<u8> {
+    let Some(message) = MessageParser::new().parse_headers(bytes) else {
+        return bytes.to_vec();
+    };
+    let mut stripped = Vec::with_capacity(bytes.len());
+    let mut kept_from = 0;
+    for header in &message.root_part().headers {
+        if !is_upstream_verdict(header.name.as_str()) {
+            continue;
+        }
+        let start = (header.offset_field as usize).clamp(kept_from, bytes.len());
+        let end = (header.offset_end as usize).clamp(start, bytes.len());
+        stripped.extend_from_slice(&bytes[kept_from..start]);
+        kept_from = end;
+    }
+    stripped.extend_from_slice(&bytes[kept_from..]);
+    stripped
 }
 
 /// Parses a raw message into its summary. Structural problems are recorded in [`MailMessage::defects`]
@@ -172,6 +197,7 @@ fn empty_summary(raw: &RawMessage) -> MailMessage {
         text_body: None,
         html_body: None,
         urls: Vec::new(),
+        hidden_html_words: 0,
         attachments: Vec::new(),
         upstream_verdicts: Vec::new(),
         defects: Vec::new(),
@@ -274,7 +300,9 @@ fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
         found.extend(urls::urls_in_text(text, UrlSource::Text));
     }
     for html in &htmls {
-        found.extend(urls::urls_in_html(html));
+        let scan = urls::scan_html(html);
+        found.extend(scan.urls);
+        summary.hidden_html_words = summary.hidden_html_words.saturating_add(scan.hidden_words);
     }
     summary.urls = urls::deduplicate(found);
     summary.text_body = (!texts.is_empty()).then(|| texts.join("\n\n"));

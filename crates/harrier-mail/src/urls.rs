@@ -6,6 +6,9 @@
 //! resolves or fetches them.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use scraper::{ElementRef, Html, Selector};
 use serde::Serialize;
@@ -58,7 +61,58 @@ pub fn urls_in_text(text: &str, source: UrlSource) -> Vec<FoundUrl> {
 
 /// Finds the URLs in an HTML document: attribute URLs first, in document order, then URLs in its text.
 pub fn urls_in_html(html: &str) -> Vec<FoundUrl> {
+    scan_html(html).urls
+}
+
+/// What one parse of an HTML body yields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HtmlScan {
+    /// The URLs, as [`urls_in_html`] returns them.
+    pub urls: Vec<FoundUrl>,
+    /// Words of text inside elements that an inline style or the `hidden` attribute hides.
+    pub hidden_words: u32,
+}
+
+/// Parses an HTML document once and returns its URLs and how many words it hides.
+pub fn scan_html(html: &str) -> HtmlScan {
     let document = Html::parse_document(html);
+    HtmlScan { urls: urls_in_document(&document), hidden_words: hidden_words(&document) }
+}
+
+/// Matches the inline style declarations that hide an element's text from the reader: `display:none`,
+/// `visibility:hidden`, a zero font size, a zero opacity or a zero maximum height. Spaces are removed
+/// from the style before matching.
+static HIDING_STYLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|;)(?:display:none|visibility:hidden|font-size:(?:0+(?:\.0+)?|\.0+)(?:px|pt|em|rem|%)?|opacity:(?:0+(?:\.0+)?|\.0+)|max-height:0+(?:px)?)(?:!important)?(?:;|$)")
+        .expect("hiding style pattern is valid")
+});
+
+/// Counts the words inside hidden elements, counting nested hidden elements once. A word is a run of two
+/// or more letters or digits.
+fn hidden_words(document: &Html) -> u32 {
+    let selector = Selector::parse("[style], [hidden]").expect("selector is valid CSS");
+    let is_hidden = |element: ElementRef<'_>| {
+        let value = element.value();
+        if value.attr("hidden").is_some() {
+            return true;
+        }
+        let style: String = value.attr("style").unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
+        HIDING_STYLE.is_match(&style.to_ascii_lowercase())
+    };
+    let mut words = 0u32;
+    for element in document.select(&selector).filter(|element| is_hidden(*element)) {
+        let inside_hidden = element.ancestors().filter_map(ElementRef::wrap).any(is_hidden);
+        if inside_hidden || matches!(element.value().name(), "style" | "script" | "head" | "title") {
+            continue;
+        }
+        let text = element.text().collect::<Vec<_>>().join(" ");
+        let count = text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() >= 2).count();
+        words = words.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+    }
+    words
+}
+
+fn urls_in_document(document: &Html) -> Vec<FoundUrl> {
     let mut found = Vec::new();
     for (element_name, attribute) in URL_ATTRIBUTES {
         let selector = Selector::parse(&format!("{element_name}[{attribute}]")).expect("selector is valid CSS");

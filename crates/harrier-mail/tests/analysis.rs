@@ -347,26 +347,27 @@ fn upstream_verdicts_never_change_verdict() {
 }
 
 #[test]
+fn strip_upstream_verdicts_keeps_other_bytes() {
+    let message = b"From: a@example.com\r\nX-Spam-Status: Yes,\r\n\tscore=9\r\nSubject: hi\r\nX-MS-Exchange-Organization-SCL: 9\r\n\r\nX-Spam-Flag: body line\r\n";
+    let stripped = harrier_mail::strip_upstream_verdicts(message);
+    assert_eq!(
+        String::from_utf8_lossy(&stripped),
+        "From: a@example.com\r\nSubject: hi\r\n\r\nX-Spam-Flag: body line\r\n"
+    );
+    let unchanged = b"From: a@example.com\nSubject: hi\n\nbody\n";
+    assert_eq!(harrier_mail::strip_upstream_verdicts(unchanged), unchanged.to_vec());
+}
+
+#[test]
 fn removing_upstream_headers_keeps_verdict() {
     // These fixtures arrived with X-Spam-* headers of their own.
     for name in ["authres.eml", "gb2312.eml"] {
         let bytes = fixture_message_bytes(name);
         let original = parse_bytes(&bytes);
         assert!(!original.upstream_verdicts.is_empty(), "{name} has upstream verdicts");
-        let text = String::from_utf8_lossy(&bytes);
-        let mut stripped = String::new();
-        let mut skipping = false;
-        for line in text.split_inclusive('\n') {
-            let continuation = line.starts_with(' ') || line.starts_with('\t');
-            if !continuation {
-                let name = line.split(':').next().unwrap_or_default();
-                skipping = harrier_mail::is_upstream_verdict(name.trim());
-            }
-            if !skipping {
-                stripped.push_str(line);
-            }
-        }
-        let stripped_message = parse_bytes(stripped.as_bytes());
+        let stripped = harrier_mail::strip_upstream_verdicts(&bytes);
+        assert!(stripped.len() < bytes.len(), "{name}");
+        let stripped_message = parse_bytes(&stripped);
         assert!(stripped_message.upstream_verdicts.is_empty(), "{name}");
         let before = analyze(&original, &AnalysisOptions::default());
         let after = analyze(&stripped_message, &AnalysisOptions::default());
@@ -491,4 +492,89 @@ fn pdf_link_analysed_as_link() {
 fn abused_tld_link_flagged() {
     let factors = links::analyze_url("https://secure-login.example.top/x", None, None, &[]);
     assert!(factors.iter().any(|factor| factor.kind == FactorKind::AbusedTldLink));
+}
+
+fn html_message(subject: &str, html: &str) -> Vec<u8> {
+    format!(
+        "From: \"Shop\" <news@shop.example.org>\r\nTo: user@contoso.com\r\nSubject: {subject}\r\nMessage-ID: <h1@shop.example.org>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn hidden_text_block_flagged() {
+    let filler = "harvest river window lantern ".repeat(10);
+    let html = format!(
+        "<html><body><p>Your order is ready.</p><div style=\"DISPLAY: none ; color:#fff\">{filler}\
+         <span style=\"font-size:0px\">nested words counted once</span></div></body></html>"
+    );
+    let message = parse_bytes(&html_message("Order", &html));
+    assert_eq!(message.hidden_html_words, 44);
+    assert!(default_kinds(&message).contains(&FactorKind::HiddenText));
+}
+
+#[test]
+fn preheader_and_visible_text_not_hidden() {
+    let html = "<html><body><span style=\"display:none !important; max-height:0px; opacity:0\">Our autumn sale starts \
+                today with new arrivals in every size</span><p style=\"font-size:14px; opacity:0.9\">Autumn sale: every \
+                coat and jacket is reduced until Sunday, in the shop and online.</p></body></html>";
+    let message = parse_bytes(&html_message("Sale", html));
+    assert_eq!(message.hidden_html_words, 11);
+    assert!(!default_kinds(&message).contains(&FactorKind::HiddenText));
+}
+
+#[test]
+fn invisible_characters_inside_words_flagged() {
+    let html = "<p>Your Pay\u{200B}Pal ac\u{200C}\u{200D}count needs to be ver\u{2060}ified today.</p>";
+    let analysis = analyze(&parse_bytes(&html_message("Notice", html)), &AnalysisOptions::default());
+    let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::InvisibleCharacters);
+    assert_eq!(factor.map(|factor| factor.factor.count), Some(3), "{:?}", analysis.factors);
+}
+
+#[test]
+fn emoji_joiners_not_invisible_characters() {
+    // A family emoji joins its parts with U+200D, and one zero-width space is below the threshold.
+    let html = "<p>Family day \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} at the lake, bring a pic\u{200B}nic.</p>";
+    let kinds = default_kinds(&parse_bytes(&html_message("Weekend", html)));
+    assert!(!kinds.contains(&FactorKind::InvisibleCharacters), "{kinds:?}");
+}
+
+#[test]
+fn reply_to_diverted_when_dmarc_fails() {
+    let failed = with_headers(
+        "dmarc-reject-fail.eml",
+        "Authentication-Results: mx.example.net; spf=fail smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=none; dmarc=fail (p=reject) header.from=dmarc3.spamassassin.org\n\
+         Reply-To: claims@payouts.example.net\n",
+    );
+    let kinds = default_kinds(&parse_bytes(&failed));
+    assert!(kinds.contains(&FactorKind::ReplyToDiverted), "{kinds:?}");
+    let passed = with_headers(
+        "dmarc-reject-pass.eml",
+        "Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=dmarc3.spamassassin.org;\n dkim=pass header.d=dmarc3.spamassassin.org; dmarc=pass header.from=dmarc3.spamassassin.org\n\
+         Reply-To: claims@payouts.example.net\n",
+    );
+    let kinds = default_kinds(&parse_bytes(&passed));
+    assert!(kinds.contains(&FactorKind::ReplyToMismatch), "{kinds:?}");
+    assert!(!kinds.contains(&FactorKind::ReplyToDiverted), "{kinds:?}");
+}
+
+#[test]
+fn sender_on_app_platform_flagged() {
+    let sender_kinds = |from: &str| {
+        default_kinds(&parse_bytes(format!("From: Rewards <{from}>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n").as_bytes()))
+    };
+    assert!(sender_kinds("noreply@promo-4f2a1.firebaseapp.com").contains(&FactorKind::SenderOnFreeHosting));
+    assert!(sender_kinds("alerts@shop-offers.web.app").contains(&FactorKind::SenderOnFreeHosting));
+    for platform_mail in ["noreply@firebaseapp.com", "donotreply@wordpress.com", "news@blog.wordpress.com"] {
+        assert!(!sender_kinds(platform_mail).contains(&FactorKind::SenderOnFreeHosting), "{platform_mail}");
+    }
+}
+
+#[test]
+fn spaced_letter_brand_in_display_name() {
+    let spaced = parse_bytes(b"From: \"N e t f l i x !\" <billing@account-center.example>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n");
+    assert!(default_kinds(&spaced).contains(&FactorKind::DisplayNameBrand));
+    let initials = parse_bytes(b"From: \"J. R. Smith\" <jr@smith.example>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n");
+    assert!(!default_kinds(&initials).contains(&FactorKind::DisplayNameBrand));
 }

@@ -105,6 +105,12 @@ pub struct EvalEmailArgs {
     /// List each missed phishing message and each flagged ham message with its factors on standard error.
     #[arg(long)]
     pub show_errors: bool,
+
+    /// Also write each evaluated message, with the upstream verdict headers removed, to
+    /// DIR/FOLDER/NNNNN.eml (FOLDER is the last part of the folder's path), so that other filters can be
+    /// run on exactly the same messages. DIR must not have a subfolder of that name already.
+    #[arg(long, value_name = "DIR")]
+    pub write_stripped: Option<PathBuf>,
 }
 
 /// One analysed message of `harrier scan --json`.
@@ -263,7 +269,11 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let mut result = FolderResult { path: path.clone(), label, ..FolderResult::default() };
+        let mut writer = args.write_stripped.as_deref().map(|dir| StrippedWriter::create(dir, path)).transpose()?;
         let mut visit = |raw: harrier_mail::RawMessage| {
+            if let Some(writer) = writer.as_mut() {
+                writer.write(&raw);
+            }
             let message = parse_message(&raw);
             let analysis = analyze(&message, &options);
             let class = analysis.verdict.class;
@@ -284,6 +294,9 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
             }
         };
         result.skipped = for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
+        if let Some(writer) = writer {
+            writer.finish()?;
+        }
         result.threat_rate = if result.messages == 0 { 0.0 } else { result.threats as f64 / result.messages as f64 };
         let messages = result.messages.max(1) as f64;
         result.rate_by_class = result.by_class.iter().map(|(class, count)| (*class, *count as f64 / messages)).collect();
@@ -298,6 +311,39 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     }
     print_eval(&results);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the messages of one evaluated folder, with upstream verdict headers removed, as numbered files.
+struct StrippedWriter {
+    dir: PathBuf,
+    written: usize,
+    error: Option<anyhow::Error>,
+}
+
+impl StrippedWriter {
+    fn create(root: &Path, folder: &Path) -> anyhow::Result<Self> {
+        let name = folder.file_name().with_context(|| format!("{}: the folder has no name to write it under", folder.display()))?;
+        let dir = root.join(name);
+        anyhow::ensure!(!dir.exists(), "{} already exists; pass an empty --write-stripped folder", dir.display());
+        std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+        Ok(Self { dir, written: 0, error: None })
+    }
+
+    /// Writes one message; the first error is kept for [`Self::finish`] and later messages are not written.
+    fn write(&mut self, raw: &harrier_mail::RawMessage) {
+        if self.error.is_some() {
+            return;
+        }
+        let file = self.dir.join(format!("{:05}.eml", self.written));
+        match std::fs::write(&file, harrier_mail::strip_upstream_verdicts(&raw.bytes)) {
+            Ok(()) => self.written += 1,
+            Err(error) => self.error = Some(anyhow::Error::new(error).context(format!("failed to write {}", file.display()))),
+        }
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        self.error.map_or(Ok(()), Err)
+    }
 }
 
 fn print_eval(results: &[FolderResult]) {

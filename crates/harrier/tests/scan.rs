@@ -147,3 +147,31 @@ fn scan_judges_against_learned_history() {
     assert!(stranger_kinds.contains(&"first_time_sender_to_organisation".to_string()), "{stranger_kinds:?}");
     assert!(stranger_kinds.contains(&"new_link_domain".to_string()), "{stranger_kinds:?}");
 }
+
+#[test]
+fn eval_email_writes_stripped_copies() {
+    // authres.eml and gb2312.eml arrived with X-Spam-* headers of their own.
+    let ham = tempfile::tempdir().unwrap();
+    for name in ["authres.eml", "gb2312.eml"] {
+        std::fs::copy(fixture(name), ham.path().join(name)).unwrap();
+    }
+    let output = tempfile::tempdir().unwrap();
+    let stripped = output.path().join("copies");
+    let args = ["eval", "email", "--ham", ham.path().to_str().unwrap(), "--write-stripped", stripped.to_str().unwrap()];
+    let (success, _, stderr) = harrier(&args);
+    assert!(success, "{stderr}");
+
+    let folder = stripped.join(ham.path().file_name().unwrap());
+    let mut written: Vec<PathBuf> = std::fs::read_dir(&folder).unwrap().map(|entry| entry.unwrap().path()).collect();
+    written.sort();
+    assert_eq!(written.iter().map(|path| path.file_name().unwrap().to_str().unwrap()).collect::<Vec<_>>(), ["00000.eml", "00001.eml"]);
+    for path in &written {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).to_ascii_lowercase();
+        assert!(!text.contains("\nx-spam-"), "{}", path.display());
+        assert!(text.contains("\nsubject:") || text.starts_with("subject:"), "{}", path.display());
+    }
+
+    let (again, _, stderr) = harrier(&args);
+    assert!(!again, "a second run must not overwrite the copies");
+    assert!(stderr.contains("already exists"), "{stderr}");
+}

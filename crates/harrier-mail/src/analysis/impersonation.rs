@@ -46,6 +46,9 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         factors.push(Factor::new(FactorKind::BrandInSenderAddress, format!("{} in {}", brand.name, address(from))));
     }
 
+    if let Some(entry) = from_host.as_deref().and_then(sender_hosting) {
+        factors.push(Factor::new(FactorKind::SenderOnFreeHosting, format!("{} on {entry}", address(from))));
+    }
     if lists::ABUSED_TLDS.iter().any(|tld| from_domain.ends_with(&format!(".{tld}"))) {
         factors.push(Factor::new(FactorKind::AbusedTldSender, from_domain.clone()));
     }
@@ -136,6 +139,8 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
 
 /// Returns the brand that a display name names, comparing confusable skeletons word by word.
 fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
+    let joined = join_spaced_letters(display_name);
+    let display_name = joined.as_str();
     let folded = fold(display_name);
     let lower = display_name.to_lowercase();
     let words = display_name.split_whitespace().count();
@@ -146,6 +151,43 @@ fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
         let name = brand.name.to_lowercase();
         contains_word(&lower, &name) || contains_word(&folded, &fold(&name))
     })
+}
+
+/// Hosting platforms that send their own notifications from subdomains of the listed domain.
+const PLATFORM_SENDERS: &[&str] = &["wordpress.com", "wix.com"];
+
+/// Returns the free-hosting entry that the From host is a subdomain of. A site on such a platform is a
+/// subdomain anyone can register, while the platform's own domain sends its account mail.
+fn sender_hosting(host: &str) -> Option<&'static str> {
+    let entry = lists::find_host(&lists::FREE_HOSTING, host)?;
+    (host.len() > entry.len() && !PLATFORM_SENDERS.contains(&entry)).then_some(entry)
+}
+
+/// Joins runs of three or more single letters separated by spaces or dots (`N e t f l i x`, `P.a.y.P.a.l`),
+/// which spell a word to the reader while keeping it from word matching.
+fn join_spaced_letters(display_name: &str) -> String {
+    let mut output = Vec::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, output: &mut Vec<String>| {
+        if run.chars().count() >= 3 {
+            output.push(std::mem::take(run));
+        } else {
+            output.extend(run.chars().map(String::from));
+            run.clear();
+        }
+    };
+    for word in display_name.split([' ', '.']).filter(|word| !word.is_empty()) {
+        let mut characters = word.chars();
+        match (characters.next(), characters.next()) {
+            (Some(letter), None) if letter.is_alphabetic() => run.push(letter),
+            _ => {
+                flush(&mut run, &mut output);
+                output.push(word.to_string());
+            }
+        }
+    }
+    flush(&mut run, &mut output);
+    output.join(" ")
 }
 
 fn names_organisation(display_name: &str) -> bool {

@@ -46,6 +46,10 @@ static CATEGORIES: LazyLock<Vec<PhraseCategory>> = LazyLock::new(|| {
 pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Factor> {
     let text = message_text(message);
     let mut factors = phrase_factors(&text);
+    let invisible = invisible_inside_words(&text);
+    if invisible >= MIN_INVISIBLE_RUNS {
+        factors.push(Factor { kind: FactorKind::InvisibleCharacters, detail: format!("{invisible} words split by invisible characters"), count: invisible });
+    }
     let ibans = find_ibans(&text);
     let accounts = find_account_numbers(&text);
     if !ibans.is_empty() || !accounts.is_empty() {
@@ -65,6 +69,38 @@ pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Fac
         }
     }
     factors
+}
+
+/// Runs of invisible characters inside words from which [`FactorKind::InvisibleCharacters`] is raised.
+const MIN_INVISIBLE_RUNS: u32 = 3;
+
+/// Returns whether `character` is a format character that renders as nothing: the zero-width space,
+/// joiners and non-joiner, the word joiner, invisible operators, the byte order mark, the combining
+/// grapheme joiner and the Mongolian vowel separator. The soft hyphen is left out because hyphenated
+/// text uses it legitimately.
+fn is_invisible(character: char) -> bool {
+    matches!(character, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{034F}' | '\u{180E}')
+}
+
+/// Counts runs of invisible characters with a letter on both sides. Emoji sequences joined by U+200D have
+/// no letter beside the joiner, so they do not count.
+fn invisible_inside_words(text: &str) -> u32 {
+    let mut runs = 0;
+    let mut after_letter = false;
+    let mut in_run = false;
+    for character in text.chars() {
+        if is_invisible(character) {
+            in_run |= after_letter;
+            continue;
+        }
+        let letter = character.is_alphabetic();
+        if in_run && letter {
+            runs += 1;
+        }
+        in_run = false;
+        after_letter = letter;
+    }
+    runs
 }
 
 /// Returns the subject and the body text, lower-cased. An HTML-only message is converted to text.

@@ -112,7 +112,11 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::RecipientInSubject,          15,   0,   15, None),
     row(K::RecipientInBody,             10,   0,   10, None),
     row(K::AbusedTldSender,             10,   0,   10, Some(Spoof)),
+    row(K::SenderOnFreeHosting,         20,   0,   20, Some(Spoof)),
+    row(K::ReplyToDiverted,             15,   0,   15, Some(Fraud)),
     row(K::ObfuscatedText,              20,   0,   20, Some(Spoof)),
+    row(K::HiddenText,                  15,   0,   15, None),
+    row(K::InvisibleCharacters,         15,   0,   15, None),
 
     row(K::SpfFail,                     15,   0,   15, Some(Spoof)),
     row(K::SpfSoftfail,                  5,   0,    5, Some(Spoof)),
@@ -188,6 +192,8 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         // Sender identity, authentication and the other header checks. A Return-Path on another domain
         // is too common in bulk mail to count as a group of its own.
         K::ReturnPathMismatch => None,
+        // Filter evasion in the body says that the sender hides something, not what the message wants.
+        K::HiddenText | K::InvisibleCharacters => None,
         _ => Some("sender"),
     };
     let mut groups = Vec::new();
