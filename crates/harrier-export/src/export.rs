@@ -350,8 +350,11 @@ impl<'a> Exporter<'a> {
                     incident_finding(incident, &steps, info, &self.context)
                 }
             };
+            // An incident is judged by its start, not by its latest change: one that began before `since`
+            // is left out in every version, so no destination receives an Update without the Create.
+            let start = record.start_time.unwrap_or(record.time);
             if let Some(since) = self.options.since
-                && record.time < since.as_millisecond()
+                && start < since.as_millisecond()
             {
                 summary.before_since += 1;
                 continue;

@@ -351,6 +351,44 @@ fn since_leaves_out_older_findings() {
     assert!(records.iter().all(|r| r["time"].as_i64().unwrap() >= cut.as_millisecond()));
 }
 
+#[test]
+fn since_never_exports_update_without_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let lake = dir.path().join("lake");
+    let (mut db, mut state, _) = filled_db(&data);
+    // Every breach so far lies before the cut (the last at minute 189), so the first run exports nothing.
+    let cut = jiff::Timestamp::from_second(1_767_225_600 + 195 * 60).unwrap();
+    let mut options = options(Format::Jsonl);
+    options.since = Some(cut);
+    let mut exporter = Exporter::new(&data, Destination::Dir(lake.clone()), options.clone(), Some(intel())).unwrap();
+    let first = exporter.run(&db).unwrap();
+    assert_eq!(first.findings, 0);
+
+    // A breach after the cut joins an incident that began before it.
+    let mut later = breach_per_model()[0].clone();
+    later.id = "later-breach".into();
+    later.time = cut + jiff::SignedDuration::from_mins(5);
+    later.score = 90.0;
+    save(&mut db, &mut state, &[later]);
+    let second = exporter.run(&db).unwrap();
+    assert_eq!(second.breaches, 1);
+    assert_eq!(second.incidents, 1);
+
+    let records = read_jsonl(&files_under(&lake));
+    let created: Vec<&str> =
+        records.iter().filter(|r| r["activity_id"] == 1).map(|r| r["finding_info"]["uid"].as_str().unwrap()).collect();
+    for record in records.iter().filter(|r| r["activity_id"] == 2) {
+        let uid = record["finding_info"]["uid"].as_str().unwrap();
+        assert!(created.contains(&uid), "update of {uid} exported without its create");
+    }
+    assert!(records.iter().any(|r| r["finding_info"]["uid"] == "later-breach"));
+    for record in &records {
+        let start = record["start_time"].as_i64().unwrap_or_else(|| record["time"].as_i64().unwrap());
+        assert!(start >= cut.as_millisecond(), "{record} began before the cut");
+    }
+}
+
 /// Serves HTTP requests on a loopback port, the first with 503 and `Retry-After: 0` and the rest with 200,
 /// and returns every request's head and body.
 fn webhook_receiver(requests: usize) -> (String, std::thread::JoinHandle<Vec<harrier_webhook::testing::Request>>) {

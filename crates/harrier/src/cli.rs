@@ -256,7 +256,8 @@ pub struct ExportOcsfArgs {
     #[arg(long, default_value = "parquet", value_name = "FORMAT")]
     pub format: harrier_export::Format,
 
-    /// Export only findings at or after this time (RFC 3339, for example 2026-11-01T00:00:00Z).
+    /// Export only breaches at or after this time and incidents that began at or after it (RFC 3339, for
+    /// example 2026-11-01T00:00:00Z).
     #[arg(long, value_name = "TIME")]
     pub since: Option<jiff::Timestamp>,
 
