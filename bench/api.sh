@@ -3,9 +3,9 @@
 #
 #   bash bench/api.sh [USERS] [DAYS] [REQUESTS] [CONCURRENCY]     (defaults: 200 users, 30 days, 2000, 4)
 #
-# Builds the release binary, simulates a tenant of USERS users over DAYS days, replays it into a fresh data
-# directory under $HARRIER_BENCH_DIR (default /tmp/harrier-bench-api), creates a viewer token, starts the
-# service on a free loopback port, and sends REQUESTS GET /api/v1/incidents requests (the first page,
+# Builds the release binary, simulates a tenant of USERS users over DAYS days and replays it into a fresh
+# data directory under $HARRIER_BENCH_DIR (default /tmp/harrier-bench-api). Then it creates a viewer token,
+# starts the service on a free loopback port, and sends REQUESTS GET /api/v1/incidents requests (the first page,
 # sorted by score) from CONCURRENCY threads with bench/api_load.py. The service is stopped with SIGTERM at
 # the end. Set HARRIER_URL and HARRIER_TOKEN to measure a running service instead.
 set -euo pipefail

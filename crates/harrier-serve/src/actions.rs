@@ -45,7 +45,7 @@ pub enum DecideError {
 
 /// Records a decision on action `id`. Undo first reverses the action: a held message is released with
 /// `postsuper`, a SaaS action is reversed through Graph with the client `graph` builds for the action's
-/// tenant, unless `record_only` says it was undone by hand. Returns a note for the operator (the release
+/// tenant, unless `record_only` is set because it was undone by hand. Returns a note for the operator (the release
 /// report), if any.
 pub async fn decide(
     data_dir: &Path,

@@ -4,8 +4,8 @@
 //! `Authorization: Bearer`, or the session cookie `/login` sets. A state change made with the cookie also
 //! needs the session's CSRF token in `X-CSRF-Token`, and is rejected when `Sec-Fetch-Site` or `Origin` show
 //! another site sent it. Viewers read; analysts and admins also change incidents and decide actions; only
-//! admins read the audit log. A principal never sees a tenant outside its scope: such incidents and
-//! actions answer 404, as if they did not exist. Every change is recorded in the audit log.
+//! admins read the audit log. Incidents and actions of a tenant outside the principal's scope return
+//! 404, as if they did not exist. Every change is recorded in the audit log.
 //!
 //! `openapi.json` in this crate describes every route, and a test checks that [`ROUTES`] and it agree.
 
@@ -101,7 +101,7 @@ async fn count_requests(State(app): State<Arc<App>>, request: Request, next: Nex
     response
 }
 
-/// An error answer: a status and a JSON body `{"error": message}`.
+/// An error response: a status and a JSON body `{"error": message}`.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -266,7 +266,7 @@ struct LoginRequest {
     password: String,
 }
 
-/// Checks a user's password and sets the session cookie. The body is JSON or a form; the answer carries
+/// Checks a user's password and sets the session cookie. The body is JSON or a form. The response contains
 /// the CSRF token that state changes made with the cookie must send.
 async fn login(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::body::Bytes) -> ApiResult<Response> {
     check_same_site(&headers)?;
@@ -347,7 +347,7 @@ async fn list_incidents(State(app): State<Arc<App>>, Auth(principal): Auth, Quer
     Ok(Json(serde_json::to_value(page).map_err(ApiError::internal)?))
 }
 
-/// Loads an incident the principal may see, or answers 404.
+/// Loads an incident in the principal's scope, or returns 404.
 fn visible_incident(reader: &Reader, scope: &Scope, id: &str) -> ApiResult<harrier_detect::Incident> {
     match reader.incident(id)? {
         Some(incident) if scope.allows(incident.tenant.as_str()) => Ok(incident),
@@ -501,7 +501,7 @@ async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenan
         let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
         let mut newest: std::collections::VecDeque<Value> = std::collections::VecDeque::with_capacity(limit);
         // NOTE: the store reads a tenant's events in time order only, so this scans every event of the
-        // tenant to keep the newest messages; an index on email events would make it proportional to `limit`.
+        // tenant to keep the newest messages. An index on email events would make it proportional to `limit`.
         store
             .for_each_event(&harrier_model::TenantId::new(tenant.clone()), |event| {
                 if let harrier_model::Activity::Email(email) = &event.activity {

@@ -162,7 +162,7 @@ fn default_management() -> String {
     DEFAULT_MANAGEMENT.to_owned()
 }
 
-/// What the Microsoft 365 collectors read for a tenant.
+/// The Microsoft 365 streams the collectors read for a tenant.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CollectConfig {
@@ -198,7 +198,7 @@ fn default_backfill() -> Duration {
 #[serde(deny_unknown_fields)]
 pub struct SpoolConfig {
     pub dir: PathBuf,
-    /// Where stored files go; `DIR/done` when not given.
+    /// The folder that receives stored files, `DIR/done` by default.
     pub done_dir: Option<PathBuf>,
     #[serde(default = "default_spool_interval", deserialize_with = "duration")]
     pub poll_interval: Duration,
@@ -247,7 +247,7 @@ pub struct MilterSection {
     pub link_lock_days: i64,
     #[serde(default)]
     pub on_error: OnErrorConfig,
-    /// The most time from the end of a message to the milter's answer.
+    /// The maximum time from the end of a message to the milter's reply.
     #[serde(default = "default_milter_timeout", deserialize_with = "duration")]
     pub timeout: Duration,
     #[serde(default)]
@@ -275,7 +275,7 @@ pub enum OnErrorConfig {
     Tempfail,
 }
 
-/// Where findings go after each analysis.
+/// The destinations of findings, written after each analysis.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExportConfig {

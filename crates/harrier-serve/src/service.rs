@@ -310,10 +310,14 @@ pub async fn run(
         analysis_app.analyse().await;
         analysis_app.ready.store(true, Ordering::SeqCst);
         loop {
-            tokio::select! {
-                _ = analysis_app.analysis_wanted.notified() => analysis_app.analyse().await,
-                _ = stop.wait_for(|stop| *stop) => break,
+            let stopping = tokio::select! {
+                _ = analysis_app.analysis_wanted.notified() => false,
+                _ = stop.wait_for(|stop| *stop) => true,
+            };
+            if stopping {
+                break;
             }
+            analysis_app.analyse().await;
         }
         Ok(())
     });

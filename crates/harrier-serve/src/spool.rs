@@ -162,3 +162,44 @@ impl Source for SpoolSource {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spool(dir: &Path) -> SpoolSource {
+        let config = crate::config::SpoolConfig {
+            dir: dir.join("spool"),
+            done_dir: None,
+            poll_interval: Duration::from_secs(1),
+            protected_domains: Vec::new(),
+            trusted_hops: Vec::new(),
+        };
+        SpoolSource::new("contoso", &config, &dir.join("data"), Arc::new(IpIntel::embedded().unwrap())).unwrap()
+    }
+
+    #[test]
+    fn stores_moves_and_skips_partial() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = spool(dir.path());
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/saas/synthetic/management_activity_exchange.json");
+        std::fs::copy(&fixture, dir.path().join("spool/a.json")).unwrap();
+        std::fs::copy(&fixture, dir.path().join("spool/b.json.partial")).unwrap();
+        std::fs::write(dir.path().join("spool/c.json"), "not a log").unwrap();
+
+        let report = source.poll_blocking().unwrap();
+        assert!(report.stored_total() > 0, "{report:?}");
+        assert!(dir.path().join("spool/done/a.json").exists());
+        assert!(dir.path().join("spool/b.json.partial").exists(), "a partial file is left alone");
+        assert!(dir.path().join("spool/failed/c.json").exists(), "an unreadable file moves to failed/");
+        assert_eq!(report.errors.get("unreadable_file"), Some(&1));
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        assert_eq!(store.event_count(Some(&TenantId::new("contoso"))).unwrap(), report.stored_total());
+
+        // The same records again under another name are not stored twice.
+        std::fs::copy(&fixture, dir.path().join("spool/a2.json")).unwrap();
+        let again = source.poll_blocking().unwrap();
+        assert_eq!(again.stored_total(), 0);
+        assert!(dir.path().join("spool/done/a2.json").exists());
+    }
+}

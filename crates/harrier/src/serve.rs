@@ -168,7 +168,7 @@ pub fn run_config(command: &ConfigCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The name recorded in the audit log for changes made on the command line.
+/// Returns the name recorded in the audit log for changes made on the command line.
 fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
 }

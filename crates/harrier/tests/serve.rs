@@ -1,5 +1,5 @@
-//! Whole-process tests of `harrier serve` over a real loopback socket: authentication and roles on every
-//! route, tenant scoping, the incident workflow, action decisions with the audit log, login with cookie
+//! Whole-process tests of `harrier serve` over a real loopback socket. They cover authentication and roles
+//! on every route, tenant scoping, the incident workflow, action decisions with the audit log, login with cookie
 //! and CSRF checks, metrics after a spool poll, graceful shutdown on SIGTERM, and a restart that stores
 //! nothing twice.
 
@@ -122,7 +122,7 @@ fn json_of(response: reqwest::blocking::Response) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Simulates a small tenant and replays it as two tenants under a policy that asks for approval of every
+/// Simulates a small tenant and replays it as two tenants under a policy that requires approval of every
 /// action.
 fn analysed_tenants(dir: &Path) -> PathBuf {
     let sim = dir.join("sim");
@@ -163,7 +163,7 @@ fn api_roles_scoping_and_incident_workflow() {
     let service = Service::start(&config);
     let client = Client::new();
 
-    // Every route but health and login needs a token: without one, or with a wrong one, it answers 401.
+    // Every route but health and login needs a token: without one, or with a wrong one, it returns 401.
     let openapi: Value = json_of(bearer(client.get(service.url("/openapi.json")), &viewer).send().unwrap());
     for (method, path) in harrier_serve::api::ROUTES {
         assert!(openapi["paths"][path][method].is_object(), "{method} {path} is missing from openapi.json");
@@ -185,7 +185,7 @@ fn api_roles_scoping_and_incident_workflow() {
     assert_eq!(documented, harrier_serve::api::ROUTES.len(), "openapi.json lists a route the router does not serve");
     assert_eq!(client.get(service.url("/healthz")).send().unwrap().status(), StatusCode::OK);
 
-    // Tenant scoping: the analyst's token sees contoso only; the admin's sees both.
+    // Tenant scoping: the analyst's token reads contoso only, and the admin's reads both.
     let all: Value = json_of(bearer(client.get(service.url("/api/v1/incidents?limit=500")), &admin).send().unwrap());
     let tenants: std::collections::BTreeSet<&str> = all["items"].as_array().unwrap().iter().map(|i| i["tenant"].as_str().unwrap()).collect();
     assert_eq!(tenants.into_iter().collect::<Vec<_>>(), ["contoso", "fabrikam"]);
@@ -343,7 +343,9 @@ fn api_roles_scoping_and_incident_workflow() {
         text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
     };
     let before = bearer(client.get(service.url("/metrics")), &viewer).send().unwrap().text().unwrap();
-    std::fs::copy(repo().join("testdata/saas/synthetic/management_activity_exchange.json"), spool.join("exchange.json")).unwrap();
+    // Written under a skipped name and renamed, so the spool never reads a half-copied file.
+    std::fs::copy(repo().join("testdata/saas/synthetic/management_activity_exchange.json"), spool.join("exchange.json.partial")).unwrap();
+    std::fs::rename(spool.join("exchange.json.partial"), spool.join("exchange.json")).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let after = loop {
         let text = bearer(client.get(service.url("/metrics")), &viewer).send().unwrap().text().unwrap();
