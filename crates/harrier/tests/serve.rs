@@ -29,6 +29,16 @@ fn run(command: &mut Command) -> String {
     stdout
 }
 
+/// Returns an HTTP client. reqwest is built without a TLS crypto provider in this workspace, so ring is
+/// installed first, although every request here is plain HTTP on loopback.
+fn client() -> Client {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    Client::new()
+}
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -64,7 +74,7 @@ impl Service {
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
-            if Client::new().get(self.url("/readyz")).send().is_ok_and(|r| r.status() == StatusCode::OK) {
+            if client().get(self.url("/readyz")).send().is_ok_and(|r| r.status() == StatusCode::OK) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -161,7 +171,7 @@ fn api_roles_scoping_and_incident_workflow() {
     let analyst = token(&data, "analyst", "analyst", "contoso");
     let viewer = token(&data, "viewer", "viewer", "contoso");
     let service = Service::start(&config);
-    let client = Client::new();
+    let client = client();
 
     // Every route but health and login needs a token: without one, or with a wrong one, it returns 401.
     let openapi: Value = json_of(bearer(client.get(service.url("/openapi.json")), &viewer).send().unwrap());
@@ -376,7 +386,7 @@ fn spool_survives_restart_without_duplicates() {
     std::fs::copy(fixtures.join("management_activity_sharepoint.jsonl"), spool.join("b.jsonl.partial")).unwrap();
 
     let metric = |service: &Service, name: &str| -> f64 {
-        let text = bearer(Client::new().get(service.url("/metrics")), &viewer).send().unwrap().text().unwrap();
+        let text = bearer(client().get(service.url("/metrics")), &viewer).send().unwrap().text().unwrap();
         text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
     };
     let stored = |service: &Service| metric(service, "harrier_events_stored_total{");
