@@ -7,7 +7,8 @@
 # data directory under $HARRIER_BENCH_DIR (default /tmp/harrier-bench-api). Then it creates a viewer token,
 # starts the service on a free loopback port, and sends REQUESTS GET /api/v1/incidents requests (the first page,
 # sorted by score) from CONCURRENCY threads with bench/api_load.py. The service is stopped with SIGTERM at
-# the end. Set HARRIER_URL and HARRIER_TOKEN to measure a running service instead.
+# the end. Set HARRIER_URL and HARRIER_TOKEN to measure a running service instead, or HARRIER_BIN to use
+# another harrier binary (a debug build for a quick smoke run) instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,12 @@ if [ -n "${HARRIER_URL:-}" ] && [ -n "${HARRIER_TOKEN:-}" ]; then
     exec python3 bench/api_load.py "$HARRIER_URL" "$HARRIER_TOKEN" "$requests" "$concurrency"
 fi
 
-cargo build --release --locked --bin harrier >&2
-harrier=$PWD/target/release/harrier
+if [ -n "${HARRIER_BIN:-}" ]; then
+    harrier=$HARRIER_BIN
+else
+    cargo build --release --locked --bin harrier >&2
+    harrier=$PWD/target/release/harrier
+fi
 dir=${HARRIER_BENCH_DIR:-/tmp/harrier-bench-api}
 rm -rf "$dir"
 mkdir -p "$dir"
