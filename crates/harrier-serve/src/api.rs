@@ -630,22 +630,30 @@ async fn models(State(app): State<Arc<App>>, Auth(_): Auth) -> Json<Value> {
         .models()
         .iter()
         .map(|model| {
-            let info = model.info();
-            let params: Vec<Value> =
-                model.params().iter().map(|p| json!({ "name": p.name, "default": p.default, "description": p.description })).collect();
-            json!({
-                "id": info.id,
-                "name": info.name,
-                "version": info.version,
-                "description": info.description,
-                "technique": { "id": info.technique.id, "name": info.technique.name, "tactic": info.technique.tactic },
-                "stage": info.stage.as_str(),
-                "params": params,
-                "settings": app.engine.settings().models.get(info.id).cloned().unwrap_or_default(),
-            })
+            let mut described = model_json(model.as_ref());
+            let settings = app.engine.settings().models.get(model.info().id).cloned().unwrap_or_default();
+            described["settings"] = serde_json::to_value(settings).unwrap_or(Value::Null);
+            described
         })
         .collect();
     Json(json!({ "items": items }))
+}
+
+/// Describes a detection model as JSON: id, name, version, technique, stage and parameters with their
+/// defaults, as `harrier models --json` prints it.
+pub fn model_json(model: &dyn harrier_detect::Model) -> Value {
+    let info = model.info();
+    let params: Vec<Value> =
+        model.params().iter().map(|p| json!({ "name": p.name, "default": p.default, "description": p.description })).collect();
+    json!({
+        "id": info.id,
+        "name": info.name,
+        "version": info.version,
+        "description": info.description,
+        "technique": { "id": info.technique.id, "name": info.technique.name, "tactic": info.technique.tactic },
+        "stage": info.stage.as_str(),
+        "params": params,
+    })
 }
 
 #[derive(Deserialize)]

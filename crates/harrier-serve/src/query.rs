@@ -99,80 +99,40 @@ impl Reader {
 
     /// Lists the incidents in `scope` that match `filter`, one page.
     pub fn incidents(&self, scope: &Scope, filter: &IncidentFilter) -> Result<Page<IncidentRow>, QueryError> {
-        let mut conditions = vec!["1 = 1".to_owned()];
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        let mut bind = |condition: &str, value: rusqlite::types::Value, conditions: &mut Vec<String>| {
-            values.push(value);
-            conditions.push(condition.replace('?', &format!("?{}", values.len())));
-        };
-        if let Scope::Tenants(tenants) = scope {
-            let list = serde_json::to_string(tenants).expect("string sets serialise");
-            bind("i.tenant IN (SELECT value FROM json_each(?))", list.into(), &mut conditions);
+        let mut conditions = Conditions::new(scope, "i.tenant");
+        conditions.add("i.tenant = ?", filter.tenant.clone());
+        conditions.add("i.severity = ?", filter.severity.clone());
+        conditions.add("i.user = ?", filter.user.clone());
+        if let Some(status) = &filter.status
+            && !crate::db::INCIDENT_STATUSES.contains(&status.as_str())
+        {
+            return Err(QueryError::Invalid(format!("status {status:?} is not one of {}", crate::db::INCIDENT_STATUSES.join(", "))));
         }
-        if let Some(tenant) = &filter.tenant {
-            bind("i.tenant = ?", tenant.clone().into(), &mut conditions);
-        }
-        if let Some(severity) = &filter.severity {
-            bind("i.severity = ?", severity.clone().into(), &mut conditions);
-        }
-        if let Some(user) = &filter.user {
-            bind("i.user = ?", user.clone().into(), &mut conditions);
-        }
-        if let Some(status) = &filter.status {
-            if !crate::db::INCIDENT_STATUSES.contains(&status.as_str()) {
-                return Err(QueryError::Invalid(format!(
-                    "status {status:?} is not one of {}",
-                    crate::db::INCIDENT_STATUSES.join(", ")
-                )));
-            }
-            bind("COALESCE(s.status, 'new') = ?", status.clone().into(), &mut conditions);
-        }
-        if let Some(assignee) = &filter.assignee {
-            bind("s.assignee = ?", assignee.clone().into(), &mut conditions);
-        }
-        if let Some(model) = &filter.model {
-            bind("EXISTS (SELECT 1 FROM json_each(i.json, '$.models') m WHERE m.value = ?)", model.clone().into(), &mut conditions);
-        }
-        if let Some(since) = filter.since {
-            bind("i.last_ms >= ?", since.as_millisecond().into(), &mut conditions);
-        }
-        if let Some(until) = filter.until {
-            bind("i.last_ms < ?", until.as_millisecond().into(), &mut conditions);
-        }
+        conditions.add("COALESCE(s.status, 'new') = ?", filter.status.clone());
+        conditions.add("s.assignee = ?", filter.assignee.clone());
+        conditions.add("EXISTS (SELECT 1 FROM json_each(i.json, '$.models') m WHERE m.value = ?)", filter.model.clone());
+        conditions.add("i.last_ms >= ?", filter.since.map(|t| t.as_millisecond()));
+        conditions.add("i.last_ms < ?", filter.until.map(|t| t.as_millisecond()));
         let order = order_by(filter.sort.as_deref().unwrap_or("-last"))?;
-        let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        let offset = filter.offset.unwrap_or(0);
-        let from = format!(
-            "FROM incidents i LEFT JOIN serve.incident_state s ON s.tenant = i.tenant AND s.incident = i.id WHERE {}",
-            conditions.join(" AND ")
-        );
-        let total: i64 = self
-            .connection
-            .query_row(&format!("SELECT COUNT(*) {from}"), rusqlite::params_from_iter(values.iter()), |row| row.get(0))
-            .map_err(|e| self.error(e))?;
-        let sql = format!(
-            "SELECT i.json, s.status, s.assignee, s.updated_ms, s.updated_by {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-        );
-        let mut statement = self.connection.prepare(&sql).map_err(|e| self.error(e))?;
-        type Row = (String, Option<String>, Option<String>, Option<i64>, Option<String>);
-        let rows: Vec<Row> = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-            })
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.error(e))?;
-        let mut items = Vec::with_capacity(rows.len());
-        for (json, status, assignee, updated_ms, updated_by) in rows {
-            let incident: Incident = serde_json::from_str(&json).map_err(|e| self.corrupt("incident", e))?;
+        let from = "FROM incidents i LEFT JOIN serve.incident_state s ON s.tenant = i.tenant AND s.incident = i.id";
+        let columns = "i.json, s.status, s.assignee, s.updated_ms, s.updated_by";
+        self.page(columns, from, &conditions, order, filter.limit, filter.offset, |row| {
+            let json: String = row.get(0)?;
+            let updated_ms: Option<i64> = row.get(3)?;
             let state = IncidentState {
-                status: status.unwrap_or_else(|| "new".to_owned()),
-                assignee,
+                status: row.get::<_, Option<String>>(1)?.unwrap_or_else(|| "new".to_owned()),
+                assignee: row.get(2)?,
                 updated: updated_ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()),
-                updated_by,
+                updated_by: row.get(4)?,
             };
-            items.push(IncidentRow { incident, state });
-        }
-        Ok(Page { total: total as u64, limit, offset, items })
+            Ok((json, state))
+        })
+        .and_then(|page| {
+            page.try_map(|(json, state)| {
+                let incident = serde_json::from_str(&json).map_err(|e| self.corrupt("incident", e))?;
+                Ok(IncidentRow { incident, state })
+            })
+        })
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>, QueryError> {
@@ -198,45 +158,41 @@ impl Reader {
 
     /// Lists breaches in `scope`, newest first, filtered by tenant, model, user and time.
     pub fn breaches(&self, scope: &Scope, filter: &BreachFilter) -> Result<Page<Breach>, QueryError> {
-        let mut conditions = vec!["1 = 1".to_owned()];
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        let mut bind = |condition: &str, value: rusqlite::types::Value, conditions: &mut Vec<String>| {
-            values.push(value);
-            conditions.push(condition.replace('?', &format!("?{}", values.len())));
-        };
-        if let Scope::Tenants(tenants) = scope {
-            let list = serde_json::to_string(tenants).expect("string sets serialise");
-            bind("tenant IN (SELECT value FROM json_each(?))", list.into(), &mut conditions);
-        }
-        if let Some(tenant) = &filter.tenant {
-            bind("tenant = ?", tenant.clone().into(), &mut conditions);
-        }
-        if let Some(model) = &filter.model {
-            bind("model_id = ?", model.clone().into(), &mut conditions);
-        }
-        if let Some(user) = &filter.user {
-            bind("user = ?", user.clone().into(), &mut conditions);
-        }
-        if let Some(since) = filter.since {
-            bind("time_ms >= ?", since.as_millisecond().into(), &mut conditions);
-        }
-        if let Some(until) = filter.until {
-            bind("time_ms < ?", until.as_millisecond().into(), &mut conditions);
-        }
-        let limit = filter.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        let offset = filter.offset.unwrap_or(0);
-        let from = format!("FROM breaches WHERE {}", conditions.join(" AND "));
-        let total: i64 = self
-            .connection
-            .query_row(&format!("SELECT COUNT(*) {from}"), rusqlite::params_from_iter(values.iter()), |row| row.get(0))
-            .map_err(|e| self.error(e))?;
-        let sql = format!("SELECT json {from} ORDER BY time_ms DESC, id LIMIT {limit} OFFSET {offset}");
+        let mut conditions = Conditions::new(scope, "tenant");
+        conditions.add("tenant = ?", filter.tenant.clone());
+        conditions.add("model_id = ?", filter.model.clone());
+        conditions.add("user = ?", filter.user.clone());
+        conditions.add("time_ms >= ?", filter.since.map(|t| t.as_millisecond()));
+        conditions.add("time_ms < ?", filter.until.map(|t| t.as_millisecond()));
+        self.page("json", "FROM breaches", &conditions, "time_ms DESC, id", filter.limit, filter.offset, |row| row.get::<_, String>(0))
+            .and_then(|page| page.try_map(|json| serde_json::from_str(&json).map_err(|e| self.corrupt("breach", e))))
+    }
+
+    /// Counts the rows `from` and `conditions` select and reads one page of them in `order`.
+    #[allow(clippy::too_many_arguments)]
+    fn page<T>(
+        &self,
+        columns: &str,
+        from: &str,
+        conditions: &Conditions,
+        order: &str,
+        limit: Option<usize>,
+        offset: Option<usize>,
+        read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Page<T>, QueryError> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let offset = offset.unwrap_or(0);
+        let filter = format!("{from} WHERE {}", conditions.sql());
+        let values = rusqlite::params_from_iter(conditions.values.iter());
+        let total: i64 =
+            self.connection.query_row(&format!("SELECT COUNT(*) {filter}"), values, |row| row.get(0)).map_err(|e| self.error(e))?;
+
+        let sql = format!("SELECT {columns} {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
         let mut statement = self.connection.prepare(&sql).map_err(|e| self.error(e))?;
-        let texts: Vec<String> = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |row| row.get(0))
-            .and_then(|rows| rows.collect())
+        let items = statement
+            .query_map(rusqlite::params_from_iter(conditions.values.iter()), read)
+            .and_then(|rows| rows.collect::<Result<Vec<T>, _>>())
             .map_err(|e| self.error(e))?;
-        let items = texts.iter().map(|json| serde_json::from_str(json).map_err(|e| self.corrupt("breach", e))).collect::<Result<_, _>>()?;
         Ok(Page { total: total as u64, limit, offset, items })
     }
 }
@@ -251,6 +207,43 @@ pub struct BreachFilter {
     pub until: Option<jiff::Timestamp>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
+}
+
+impl<T> Page<T> {
+    fn try_map<U>(self, convert: impl FnMut(T) -> Result<U, QueryError>) -> Result<Page<U>, QueryError> {
+        let items = self.items.into_iter().map(convert).collect::<Result<_, _>>()?;
+        Ok(Page { total: self.total, limit: self.limit, offset: self.offset, items })
+    }
+}
+
+/// The WHERE clause of a listing, with its values bound as numbered parameters.
+struct Conditions {
+    clauses: Vec<String>,
+    values: Vec<rusqlite::types::Value>,
+}
+
+impl Conditions {
+    /// Starts with the principal's scope on `tenant_column`.
+    fn new(scope: &Scope, tenant_column: &str) -> Conditions {
+        let mut conditions = Conditions { clauses: Vec::new(), values: Vec::new() };
+        if let Scope::Tenants(tenants) = scope {
+            let list = serde_json::to_string(tenants).expect("string sets serialise");
+            conditions.add(&format!("{tenant_column} IN (SELECT value FROM json_each(?))"), Some(list));
+        }
+        conditions
+    }
+
+    /// Adds `clause`, whose one `?` takes `value`, when a value is given.
+    fn add<V: Into<rusqlite::types::Value>>(&mut self, clause: &str, value: Option<V>) {
+        if let Some(value) = value {
+            self.values.push(value.into());
+            self.clauses.push(clause.replace('?', &format!("?{}", self.values.len())));
+        }
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() { "1 = 1".to_owned() } else { self.clauses.join(" AND ") }
+    }
 }
 
 /// Maps a sort key to an ORDER BY clause; only these fixed clauses reach the SQL.

@@ -48,14 +48,6 @@ impl SpoolSource {
             std::fs::create_dir_all(dir)
                 .map_err(|e| SourceError::new("io", format!("cannot create the spool folder {}: {e}", dir.display())))?;
         }
-        let mut patterns = Vec::new();
-        for hop in &config.trusted_hops {
-            if hop.eq_ignore_ascii_case("exchange-online") {
-                patterns.extend(harrier_mail::verify::TrustedHops::exchange_online().patterns().iter().cloned());
-            } else {
-                patterns.push(hop.clone());
-            }
-        }
         Ok(SpoolSource {
             name: "spool".to_owned(),
             tenant: tenant.to_owned(),
@@ -65,7 +57,7 @@ impl SpoolSource {
             data_dir: data_dir.to_owned(),
             mail: MailOptions {
                 protected_domains: config.protected_domains.iter().map(|d| d.trim().to_ascii_lowercase()).collect(),
-                trusted_hops: harrier_mail::verify::TrustedHops::new(patterns),
+                trusted_hops: harrier_mail::verify::TrustedHops::from_names(&config.trusted_hops),
             },
             intel,
         })

@@ -414,15 +414,7 @@ impl MailArgs {
 
     /// Returns the trusted hops, with `exchange-online` expanded.
     pub fn trusted_hops(&self) -> harrier_mail::verify::TrustedHops {
-        let mut patterns = Vec::new();
-        for hop in &self.trusted_hops {
-            if hop.eq_ignore_ascii_case("exchange-online") {
-                patterns.extend(harrier_mail::verify::TrustedHops::exchange_online().patterns().iter().cloned());
-            } else {
-                patterns.push(hop.clone());
-            }
-        }
-        harrier_mail::verify::TrustedHops::new(patterns)
+        harrier_mail::verify::TrustedHops::from_names(&self.trusted_hops)
     }
 }
 
