@@ -251,8 +251,21 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<Arc<App>>, Auth(_): Auth) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
+async fn metrics(State(app): State<Arc<App>>, Auth(principal): Auth) -> ApiResult<Response> {
+    require_all_tenants(&principal, "metrics")?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response())
+}
+
+/// Rejects a principal limited to some tenants from a view that covers every tenant, such as the metrics
+/// with their tenant labels.
+fn require_all_tenants(principal: &Principal, what: &str) -> ApiResult<()> {
+    match principal.scope {
+        Scope::All => Ok(()),
+        Scope::Tenants(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("{what} cover every tenant, so they need a token or user with tenant *"),
+        )),
+    }
 }
 
 async fn openapi(Auth(_): Auth) -> Response {
@@ -614,14 +627,15 @@ async fn decide(app: Arc<App>, principal: Principal, id: String, decision: crate
     Ok(Json(json!({ "id": id, "status": decision.past_tense(), "by": principal.name, "note": note })))
 }
 
-async fn exports(State(app): State<Arc<App>>, Auth(_): Auth) -> Json<Value> {
+async fn exports(State(app): State<Arc<App>>, Auth(principal): Auth) -> ApiResult<Json<Value>> {
+    require_all_tenants(&principal, "exporters")?;
     let status = app.export_status.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let items: Vec<Value> = app
         .exports
         .iter()
         .map(|target| json!({ "name": target.name, "destination": target.destination.describe(), "status": status.get(&target.name) }))
         .collect();
-    Json(json!({ "items": items }))
+    Ok(Json(json!({ "items": items })))
 }
 
 async fn models(State(app): State<Arc<App>>, Auth(_): Auth) -> Json<Value> {

@@ -354,13 +354,15 @@ fn api_roles_scoping_and_incident_workflow() {
     let metric = |text: &str, name: &str| -> f64 {
         text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
     };
-    let before = bearer(client.get(service.url("/metrics")), &viewer).send().unwrap().text().unwrap();
+    let response = bearer(client.get(service.url("/metrics")), &viewer).send().unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "metrics of every tenant need a token for every tenant");
+    let before = bearer(client.get(service.url("/metrics")), &admin).send().unwrap().text().unwrap();
     // Written under a skipped name and renamed, so the spool never reads a half-copied file.
     std::fs::copy(repo().join("testdata/saas/synthetic/management_activity_exchange.json"), spool.join("exchange.json.partial")).unwrap();
     std::fs::rename(spool.join("exchange.json.partial"), spool.join("exchange.json")).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let after = loop {
-        let text = bearer(client.get(service.url("/metrics")), &viewer).send().unwrap().text().unwrap();
+        let text = bearer(client.get(service.url("/metrics")), &admin).send().unwrap().text().unwrap();
         if metric(&text, "harrier_events_stored_total{") > metric(&before, "harrier_events_stored_total{") {
             break text;
         }
@@ -426,4 +428,47 @@ fn spool_survives_restart_without_duplicates() {
     let expected_b: Value = serde_json::from_str(&expected_b).unwrap();
     assert_eq!(second, expected_b["records"]["stored"].as_f64().unwrap(), "only b's events are new after the restart (a stored {events_a})");
     assert!(service.terminate().success());
+}
+
+#[test]
+fn config_check_names_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |path: &Path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_harrier"))
+            .args(["config", "check"])
+            .arg(path)
+            .env("HARRIER_EXAMPLE_CLIENT_SECRET", "example")
+            .env_remove("HARRIER_UNSET_SECRET")
+            .output()
+            .unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+
+    let (code, stdout, stderr) = check(&repo().join("examples/harrier.toml"));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("is valid"), "{stdout}");
+
+    let unknown = dir.path().join("unknown.toml");
+    std::fs::write(&unknown, "data_dir = \"d\"\n\n[api]\nlisten = \"127.0.0.1:8443\"\nsecure_cookie = false\n").unwrap();
+    let (code, _, stderr) = check(&unknown);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("unknown.toml:5:"), "{stderr}");
+    assert!(stderr.contains("secure_cookie"), "{stderr}");
+
+    let secret = dir.path().join("secret.toml");
+    std::fs::write(
+        &secret,
+        "data_dir = \"d\"\n[[tenant]]\nid = \"a\"\n[tenant.m365]\ntenant_id = \"t\"\nclient_id = \"c\"\nclient_secret_env = \"HARRIER_UNSET_SECRET\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = check(&secret);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("secret.toml:7: tenant[0].m365.client_secret_env: environment variable HARRIER_UNSET_SECRET is not set"), "{stderr}");
+
+    let missing_file = dir.path().join("file.toml");
+    std::fs::write(&missing_file, "data_dir = \"d\"\n[[tenant]]\nid = \"a\"\n[tenant.m365]\ntenant_id = \"t\"\nclient_id = \"c\"\nclient_secret_file = \"nowhere.secret\"\n").unwrap();
+    let (code, _, stderr) = check(&missing_file);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("tenant[0].m365.client_secret_file: cannot read"), "{stderr}");
+    assert!(stderr.contains("nowhere.secret"), "{stderr}");
 }
