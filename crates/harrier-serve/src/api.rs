@@ -292,6 +292,7 @@ async fn login(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::body
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid login body: {e}")))?
     };
+
     let ttl = app.session_ttl;
     let worker = app.clone();
     let username = request.username.clone();
@@ -302,6 +303,7 @@ async fn login(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::body
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong user name or password"));
     };
     tracing::info!(user = %username, "login");
+
     let name = if app.secure_cookies { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
     let cookie = cookie::Cookie::build((name, session))
         .http_only(true)
@@ -450,7 +452,7 @@ async fn change_incident(
         let incident = visible_incident(&reader, &principal.scope, &id)?;
         let tenant = incident.tenant.as_str();
         let mut db = app.db();
-        change(&mut *db, tenant, &incident.id, &principal.name)?;
+        change(&mut db, tenant, &incident.id, &principal.name)?;
         let state = db.incident_state(tenant, &incident.id)?;
         let comments = db.comments(tenant, &incident.id)?;
         Ok(Json(json!({ "id": incident.id, "state": state, "comments": comments })))
@@ -603,7 +605,8 @@ async fn decide(app: Arc<App>, principal: Principal, id: String, decision: crate
     if !principal.scope.allows(&tenant) {
         return Err(ApiError::not_found(&format!("action {id:?}")));
     }
-    // Planning appends to the same log; deciding under the analysis lock keeps the two from racing.
+
+    // Planning appends to the same log, so deciding under the analysis lock keeps the two from racing.
     let _guard = app.analysis_lock.lock().await;
     let graph = |tenant: &str| match app.graph.get(tenant) {
         Some(config) => harrier_respond::GraphClient::new(config.clone()).map_err(|e| e.to_string()),
@@ -619,6 +622,7 @@ async fn decide(app: Arc<App>, principal: Principal, id: String, decision: crate
         Err(crate::actions::DecideError::Failed(message)) => return Err(ApiError::new(StatusCode::BAD_GATEWAY, message)),
         Err(error) => return Err(ApiError::internal(error)),
     };
+
     app.metrics.action_decisions.with_label_values(&[decision.as_str()]).inc();
     let detail = json!({ "record_only": record_only, "note": note });
     let action = format!("action.{}", decision.as_str());

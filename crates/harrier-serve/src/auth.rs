@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-/// What a principal may do. Each role may do everything the roles before it may.
+/// The permission level of a principal. Each role may do everything the roles before it may.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -37,7 +37,7 @@ impl Role {
     }
 }
 
-/// The tenants a principal sees: a list, or `*` for every tenant.
+/// The tenants a principal may read: a list, or `*` for every tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     All,
@@ -74,7 +74,7 @@ impl Scope {
     }
 }
 
-/// How a request proved who it is.
+/// The credential a request authenticated with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
     /// `Authorization: Bearer TOKEN`, which a browser never sends by itself, so no CSRF token is needed.

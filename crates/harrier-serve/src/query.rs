@@ -113,6 +113,7 @@ impl Reader {
         conditions.add("EXISTS (SELECT 1 FROM json_each(i.json, '$.models') m WHERE m.value = ?)", filter.model.clone());
         conditions.add("i.last_ms >= ?", filter.since.map(|t| t.as_millisecond()));
         conditions.add("i.last_ms < ?", filter.until.map(|t| t.as_millisecond()));
+
         let order = order_by(filter.sort.as_deref().unwrap_or("-last"))?;
         let from = "FROM incidents i LEFT JOIN serve.incident_state s ON s.tenant = i.tenant AND s.incident = i.id";
         let columns = "i.json, s.status, s.assignee, s.updated_ms, s.updated_by";

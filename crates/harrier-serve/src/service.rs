@@ -163,6 +163,7 @@ impl App {
             self.metrics.breaches.with_label_values(&[model]).inc_by(*count);
         }
         self.metrics.incidents_changed.with_label_values(&[] as &[&str]).inc_by(summary.incidents_changed);
+
         let mut log = ActionLog::open(&self.data_dir).context("cannot open the action log")?;
         let plans = harrier_respond::plan_new(&db, &mut log, &self.policy, jiff::Timestamp::now())?;
         self.metrics.actions_recorded.with_label_values(&[] as &[&str]).inc_by(plans.actions_recorded);
@@ -175,6 +176,7 @@ impl App {
                 "analysis done"
             );
         }
+
         for target in &self.exports {
             let result = Exporter::new(&self.data_dir, target.destination.clone(), target.options.clone(), Some(&self.intel))
                 .and_then(|mut exporter| exporter.run(&db));
@@ -221,7 +223,7 @@ fn export_targets(config: &Config) -> anyhow::Result<Vec<ExportTarget>> {
     Ok(targets)
 }
 
-/// The sources built from the configuration: a spool source for each tenant with `[tenant.spool]`.
+/// Builds the sources the configuration names: a spool source for each tenant with `[tenant.spool]`.
 pub fn configured_sources(config: &Config, app: &App) -> anyhow::Result<Vec<(String, Box<dyn Source>)>> {
     let mut sources: Vec<(String, Box<dyn Source>)> = Vec::new();
     for tenant in &config.tenants {

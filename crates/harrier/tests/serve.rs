@@ -1,7 +1,7 @@
 //! Whole-process tests of `harrier serve` over a real loopback socket. They cover authentication and roles
-//! on every route, tenant scoping, the incident workflow, action decisions with the audit log, login with cookie
-//! and CSRF checks, metrics after a spool poll, graceful shutdown on SIGTERM, and a restart that stores
-//! nothing twice.
+//! on every route, tenant scoping, the incident workflow, and action decisions with the audit log. They also
+//! cover login with cookie and CSRF checks, metrics after a spool poll, graceful shutdown on SIGTERM, and
+//! a restart that stores nothing twice.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -349,6 +349,10 @@ fn api_roles_scoping_and_incident_workflow() {
     let detail: Value = json_of(bearer(client.get(service.url(&format!("/api/v1/incidents/{id}"))), &viewer).send().unwrap());
     let authors: Vec<&str> = detail["comments"].as_array().unwrap().iter().map(|c| c["author"].as_str().unwrap()).collect();
     assert_eq!(authors, ["token:analyst", "user:alice"]);
+    let logout = client.post(service.url("/logout")).header("Cookie", &cookie).header("X-CSRF-Token", &csrf).send().unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let ended = client.get(service.url("/api/v1/session")).header("Cookie", &cookie).send().unwrap();
+    assert_eq!(ended.status(), StatusCode::UNAUTHORIZED, "the session ended at logout");
 
     // A spooled file is stored, analysed and counted in the metrics.
     let metric = |text: &str, name: &str| -> f64 {
@@ -386,6 +390,7 @@ fn spool_survives_restart_without_duplicates() {
     let viewer = token(&data, "viewer", "viewer", "*");
     let fixtures = repo().join("testdata/saas/synthetic");
     std::fs::copy(fixtures.join("management_activity_exchange.json"), spool.join("a.json")).unwrap();
+    std::fs::copy(repo().join("testdata/mail/macro-xlsm.eml"), spool.join("macro-xlsm.eml")).unwrap();
     // A file still being written is skipped.
     std::fs::copy(fixtures.join("management_activity_sharepoint.jsonl"), spool.join("b.jsonl.partial")).unwrap();
 
@@ -412,6 +417,13 @@ fn spool_survives_restart_without_duplicates() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(spool.join("b.jsonl.partial").exists(), "a partial file is left alone");
+    wait_done("macro-xlsm.eml");
+    let messages: Value = json_of(bearer(client().get(service.url("/api/v1/tenants/contoso/messages")), &viewer).send().unwrap());
+    let items = messages["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{messages}");
+    assert_eq!(items[0]["message"]["verdict"]["class"], "malware", "{messages}");
+    let clean: Value = json_of(bearer(client().get(service.url("/api/v1/tenants/contoso/messages?class=clean")), &viewer).send().unwrap());
+    assert_eq!(clean["items"].as_array().unwrap().len(), 0);
     assert!(service.terminate().success());
 
     // After a restart the same records arrive again under a new name: the store keeps one copy of each.
