@@ -140,8 +140,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let app = Arc::new(service::App::new(&config)?);
         let sources = service::configured_sources(&config, &app)?;
         service::run(config, app, sources, shutdown, |bound| {
-            // Scripts and tests read the bound addresses from this line, since port 0 picks a free port.
-            println!("harrier serve: API on http://{}/", bound.api);
+            // Scripts and tests read the bound addresses from this one line, since port 0 picks a free port.
+            let mut line = format!("harrier serve: API on http://{}/", bound.api);
+            if let Some(address) = bound.linklock {
+                line.push_str(&format!(", link-lock on http://{address}/l/"));
+            }
+            if let Some(address) = bound.milter {
+                line.push_str(&format!(", milter on {address}"));
+            }
+            println!("{line}");
         })
         .await
     })?;

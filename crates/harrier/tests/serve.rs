@@ -49,6 +49,8 @@ fn repo() -> PathBuf {
 struct Service {
     child: Child,
     base: String,
+    /// The other listeners from the startup line, such as `link-lock` and `milter`, with their addresses.
+    others: Vec<(String, String)>,
 }
 
 impl Service {
@@ -63,8 +65,11 @@ impl Service {
             .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let address = line.trim().strip_prefix("harrier serve: API on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let service = Service { child, base: address.trim_end_matches('/').to_owned() };
+        let mut parts = line.trim().split(", ");
+        let api = parts.next().and_then(|part| part.strip_prefix("harrier serve: API on "));
+        let api = api.unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let others = parts.filter_map(|part| part.split_once(" on ")).map(|(name, address)| (name.to_owned(), address.to_owned())).collect();
+        let service = Service { child, base: api.trim_end_matches('/').to_owned(), others };
         service.wait_ready();
         service
     }
@@ -483,4 +488,26 @@ fn config_check_names_key_and_line() {
     assert_eq!(code, Some(1));
     assert!(stderr.contains("tenant[0].m365.client_secret_file: cannot read"), "{stderr}");
     assert!(stderr.contains("nowhere.secret"), "{stderr}");
+}
+
+#[test]
+fn link_lock_and_milter_start_with_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let keys = dir.path().join("link-keys.toml");
+    std::fs::write(&keys, "[[key]]\nid = \"k1\"\nsecret = \"c2VjcmV0LWEtc2VjcmV0LWEtc2VjcmV0LWEtc2VjcmV0LWE=\"\n").unwrap();
+    let extra = format!(
+        "[linklock]\nlisten = \"127.0.0.1:0\"\nkey_file = {keys:?}\n\
+         [milter]\nlisten = \"127.0.0.1:0\"\ntenant = \"contoso\"\nlink_lock_base = \"http://127.0.0.1:8180\"\n"
+    );
+    let config = write_config(dir.path(), &data, &extra);
+    let service = Service::start(&config);
+    let address = |name: &str| service.others.iter().find(|(n, _)| n == name).map(|(_, a)| a.clone()).unwrap_or_else(|| panic!("no {name} in {:?}", service.others));
+
+    // A forged token gets the link-lock endpoint's 400, which shows it is the link-lock router answering.
+    let link_lock = address("link-lock");
+    let forged = client().get(format!("{link_lock}abc.k1.def")).send().unwrap();
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert!(std::net::TcpStream::connect(address("milter")).is_ok(), "the milter accepts connections");
+    assert!(service.terminate().success());
 }
