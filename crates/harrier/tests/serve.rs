@@ -22,12 +22,9 @@ fn harrier(data: &Path) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{command:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    stdout
-}
+#[path = "common/process.rs"]
+mod process;
+use process::run;
 
 /// Returns an HTTP client. reqwest is built without a TLS crypto provider in this workspace, so ring is
 /// installed first, although every request here is plain HTTP on loopback.
