@@ -42,7 +42,7 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A running `harrier serve`, stopped with SIGTERM when dropped.
+/// A running `harrier serve`: `terminate` stops it with SIGTERM, and dropping it kills it.
 struct Service {
     child: Child,
     base: String,
@@ -356,7 +356,7 @@ fn api_roles_scoping_and_incident_workflow() {
     let ended = client.get(service.url("/api/v1/session")).header("Cookie", &cookie).send().unwrap();
     assert_eq!(ended.status(), StatusCode::UNAUTHORIZED, "the session ended at logout");
 
-    // A spooled file is stored, analysed and counted in the metrics.
+    // A spooled file is stored and counted in the metrics.
     let metric = |text: &str, name: &str| -> f64 {
         text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
     };
