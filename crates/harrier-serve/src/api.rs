@@ -293,16 +293,26 @@ async fn login(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::body
         serde_json::from_slice(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid login body: {e}")))?
     };
 
+    let now = std::time::Instant::now();
+    if !app.login_limiter.allows(&request.username, now) {
+        tracing::warn!(user = %request.username, "login rejected: too many failed attempts");
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, format!(
+            "too many failed logins for this user; try again in {} minutes",
+            crate::service::LOGIN_WINDOW.as_secs() / 60
+        )));
+    }
     let ttl = app.session_ttl;
     let worker = app.clone();
     let username = request.username.clone();
     let session = blocking(move || Ok(worker.db().login(&request.username, &request.password, ttl, jiff::Timestamp::now())?)).await?;
     let Some((session, csrf)) = session else {
         tracing::warn!(user = %username, "login failed");
+        app.login_limiter.record_failure(&username, now);
         app.metrics.errors.with_label_values(&["login_failed"]).inc();
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong user name or password"));
     };
     tracing::info!(user = %username, "login");
+    app.login_limiter.clear(&username);
 
     let name = if app.secure_cookies { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
     let cookie = cookie::Cookie::build((name, session))

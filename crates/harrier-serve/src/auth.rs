@@ -93,6 +93,37 @@ pub struct Principal {
     pub credential: Credential,
 }
 
+/// Failed logins per user name within a window, to slow down password guessing.
+pub struct LoginLimiter {
+    max_failures: usize,
+    window: std::time::Duration,
+    failures: std::sync::Mutex<std::collections::HashMap<String, Vec<std::time::Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max_failures: usize, window: std::time::Duration) -> LoginLimiter {
+        LoginLimiter { max_failures, window, failures: Default::default() }
+    }
+
+    /// Returns whether `user` may try a password now: false after `max_failures` failures within the
+    /// window, until the oldest of them leaves it.
+    pub fn allows(&self, user: &str, now: std::time::Instant) -> bool {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(times) = failures.get_mut(user) else { return true };
+        times.retain(|time| now.duration_since(*time) < self.window);
+        times.len() < self.max_failures
+    }
+
+    pub fn record_failure(&self, user: &str, now: std::time::Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.entry(user.to_owned()).or_default().push(now);
+    }
+
+    pub fn clear(&self, user: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(user);
+    }
+}
+
 /// Returns a new 256-bit random secret, base64url-encoded, after `prefix`.
 pub fn random_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
@@ -159,6 +190,22 @@ mod tests {
         assert!(verify_password("correct horse", &phc));
         assert!(!verify_password("wrong horse", &phc));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn login_limiter_blocks_then_forgets() {
+        let limiter = LoginLimiter::new(2, std::time::Duration::from_secs(60));
+        let start = std::time::Instant::now();
+        assert!(limiter.allows("alice", start));
+        limiter.record_failure("alice", start);
+        limiter.record_failure("alice", start);
+        assert!(!limiter.allows("alice", start));
+        assert!(limiter.allows("bob", start), "another user is not blocked");
+        assert!(limiter.allows("alice", start + std::time::Duration::from_secs(61)), "failures leave the window");
+        limiter.record_failure("bob", start);
+        limiter.clear("bob");
+        limiter.record_failure("bob", start);
+        assert!(limiter.allows("bob", start));
     }
 
     #[test]

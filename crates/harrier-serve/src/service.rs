@@ -44,6 +44,7 @@ pub struct App {
     pub exports: Vec<ExportTarget>,
     pub secure_cookies: bool,
     pub session_ttl: std::time::Duration,
+    pub login_limiter: crate::auth::LoginLimiter,
     pub ready: AtomicBool,
     /// The latest report and error of each source, by tenant and source name.
     pub sources: Mutex<BTreeMap<(String, String), SourceStatus>>,
@@ -53,6 +54,10 @@ pub struct App {
     /// Held while analysis runs, and by the API while it changes the action log.
     pub analysis_lock: tokio::sync::Mutex<()>,
 }
+
+/// Failed logins of one user name allowed within [`LOGIN_WINDOW`] before further attempts are rejected.
+pub const LOGIN_FAILURES: usize = 5;
+pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// An exporter the analysis task runs after each analysis.
 pub struct ExportTarget {
@@ -123,6 +128,7 @@ impl App {
             exports: export_targets(config)?,
             secure_cookies: config.api.secure_cookies,
             session_ttl: config.api.session_ttl,
+            login_limiter: crate::auth::LoginLimiter::new(LOGIN_FAILURES, LOGIN_WINDOW),
             ready: AtomicBool::new(false),
             sources: Mutex::new(BTreeMap::new()),
             export_status: Mutex::new(BTreeMap::new()),

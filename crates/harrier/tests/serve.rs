@@ -313,6 +313,15 @@ fn api_roles_scoping_and_incident_workflow() {
     assert!(child.wait().unwrap().success());
     let wrong = client.post(service.url("/login")).json(&json!({ "username": "alice", "password": "wrong password!!" })).send().unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    // Password guessing against one user is cut off after five failures; other users can still log in.
+    for _ in 0..4 {
+        let guess = client.post(service.url("/login")).json(&json!({ "username": "mallory", "password": "guess guess guess" })).send().unwrap();
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
+    }
+    let guess = client.post(service.url("/login")).json(&json!({ "username": "mallory", "password": "guess guess guess" })).send().unwrap();
+    assert_eq!(guess.status(), StatusCode::UNAUTHORIZED, "the fifth failure is still checked");
+    let blocked = client.post(service.url("/login")).json(&json!({ "username": "mallory", "password": "guess guess guess" })).send().unwrap();
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
     let login = client.post(service.url("/login")).json(&json!({ "username": "alice", "password": "a long test password" })).send().unwrap();
     assert_eq!(login.status(), StatusCode::OK);
     let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
