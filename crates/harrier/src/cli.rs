@@ -80,6 +80,25 @@ pub enum Command {
         #[command(subcommand)]
         command: LinklockCommand,
     },
+    /// Run the long-running service from a configuration file: poll loops, analysis, response planning,
+    /// exporters, the link-lock endpoint, the milter and the HTTP API.
+    #[command(after_help = crate::serve::SERVE_EXAMPLES)]
+    Serve(crate::serve::ServeArgs),
+    /// Check a service configuration file.
+    Config {
+        #[command(subcommand)]
+        command: crate::serve::ConfigCommand,
+    },
+    /// Create, list and revoke API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: crate::serve::TokensCommand,
+    },
+    /// Manage the local users who log in to the API and web interface.
+    Users {
+        #[command(subcommand)]
+        command: crate::serve::UsersCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,15 +415,7 @@ impl MailArgs {
 
     /// Returns the trusted hops, with `exchange-online` expanded.
     pub fn trusted_hops(&self) -> harrier_mail::verify::TrustedHops {
-        let mut patterns = Vec::new();
-        for hop in &self.trusted_hops {
-            if hop.eq_ignore_ascii_case("exchange-online") {
-                patterns.extend(harrier_mail::verify::TrustedHops::exchange_online().patterns().iter().cloned());
-            } else {
-                patterns.push(hop.clone());
-            }
-        }
-        harrier_mail::verify::TrustedHops::new(patterns)
+        harrier_mail::verify::TrustedHops::from_names(&self.trusted_hops)
     }
 }
 

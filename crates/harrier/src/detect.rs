@@ -147,26 +147,7 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
 pub fn run_models(args: &ModelsArgs) -> anyhow::Result<ExitCode> {
     let models = harrier_detect::models::all();
     if args.json {
-        let list: Vec<serde_json::Value> = models
-            .iter()
-            .map(|model| {
-                let info = model.info();
-                let params: Vec<serde_json::Value> = model
-                    .params()
-                    .iter()
-                    .map(|p| serde_json::json!({ "name": p.name, "default": p.default, "description": p.description }))
-                    .collect();
-                serde_json::json!({
-                    "id": info.id,
-                    "name": info.name,
-                    "version": info.version,
-                    "description": info.description,
-                    "technique": { "id": info.technique.id, "name": info.technique.name, "tactic": info.technique.tactic },
-                    "stage": info.stage.as_str(),
-                    "params": params,
-                })
-            })
-            .collect();
+        let list: Vec<serde_json::Value> = models.iter().map(|model| harrier_serve::api::model_json(model.as_ref())).collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(ExitCode::SUCCESS);
     }

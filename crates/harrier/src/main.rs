@@ -10,6 +10,7 @@ mod milter;
 mod replay;
 mod respond;
 mod scan;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -25,7 +26,10 @@ use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
-    init_logging(&cli);
+    // The service sets up logging from its configuration file.
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_logging(cli.log_format, None);
+    }
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Analyse(args) => detect::run_analyse(args),
@@ -40,11 +44,15 @@ fn main() -> ExitCode {
         Command::Milter(args) => milter::run(args),
         Command::Export { command: ExportCommand::Ocsf(args) } => export::run_ocsf(args),
         Command::Linklock { command: LinklockCommand::Serve(args) } => linklock::run_serve(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Config { command } => serve::run_config(command),
+        Command::Tokens { command } => serve::run_tokens(command),
+        Command::Users { command } => serve::run_users(command),
         Command::Actions { command } => match command {
             ActionsCommand::List(args) => respond::run_list(args),
-            ActionsCommand::Approve(args) => respond::run_decision(args, respond::Decide::Approve),
-            ActionsCommand::Reject(args) => respond::run_decision(args, respond::Decide::Reject),
-            ActionsCommand::Undo(args) => respond::run_decision(args, respond::Decide::Undo),
+            ActionsCommand::Approve(args) => respond::run_decision(args, harrier_serve::actions::Decide::Approve),
+            ActionsCommand::Reject(args) => respond::run_decision(args, harrier_serve::actions::Decide::Reject),
+            ActionsCommand::Undo(args) => respond::run_decision(args, harrier_serve::actions::Decide::Undo),
             ActionsCommand::Verify(args) => respond::run_verify(args),
             ActionsCommand::Run(args) => respond::run_execute(args),
             ActionsCommand::Send(args) => respond::run_send(args),
@@ -95,12 +103,14 @@ fn restore_sigpipe() {
 }
 
 /// Sends logs to standard error: human-readable by default, JSON lines with `--log-format json`. The level
-/// comes from `HARRIER_LOG` (for example `debug` or `harrier_ingest=trace`) and defaults to warnings.
-fn init_logging(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HARRIER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,html5ever=error"));
+/// comes from `HARRIER_LOG` (for example `debug` or `harrier_ingest=trace`), else from `level`, else
+/// warnings.
+pub(crate) fn init_logging(format: cli::LogFormat, level: Option<&str>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HARRIER_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{},html5ever=error", level.unwrap_or("warn")))
+    });
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match cli.log_format {
+    match format {
         cli::LogFormat::Text => builder.init(),
         cli::LogFormat::Json => builder.json().init(),
     }

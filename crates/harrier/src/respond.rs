@@ -7,6 +7,7 @@ use harrier_respond::ActionLog;
 
 use crate::cli::{ActionIdArgs, ActionWebhookArgs, ActionsListArgs, ActionsRunArgs, ActionsSendArgs, ActionsVerifyArgs, GraphArgs};
 use harrier_respond::{ExecuteError, GraphClient, GraphConfig, Status};
+use harrier_serve::actions::Decide;
 
 pub fn run_list(args: &ActionsListArgs) -> anyhow::Result<ExitCode> {
     let log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
@@ -36,56 +37,24 @@ pub fn run_list(args: &ActionsListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A decision an analyst records on an action.
-#[derive(Clone, Copy, Debug)]
-pub enum Decide {
-    Approve,
-    Reject,
-    Undo,
-}
-
+/// Records an approve, reject or undo, with the same rules as the API.
 pub fn run_decision(args: &ActionIdArgs, decide: Decide) -> anyhow::Result<ExitCode> {
-    let mut log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
-    let now = jiff::Timestamp::now();
-    let verb = match decide {
-        Decide::Approve => {
-            log.approve(&args.id, &args.by, now)?;
-            "approved"
-        }
-        Decide::Reject => {
-            log.reject(&args.id, &args.by, now)?;
-            "rejected"
-        }
-        Decide::Undo => {
-            let state = log.action(&args.id)?;
-            let partial = state.status == Status::Failed && !log.undo_detail(&args.id)?.is_null();
-            if state.status != Status::Done && !partial {
-                anyhow::bail!(
-                    "action {} is {}; only done actions, and failed ones carried out in part, can be undone",
-                    args.id,
-                    state.status.as_str()
-                );
-            }
-            if state.action.kind == harrier_respond::ActionKind::HoldMessage {
-                if !args.record_only {
-                    let detail = log.undo_detail(&args.id)?;
-                    let report = harrier_milter::release_held(&detail)
-                        .with_context(|| format!("cannot release the message held by {}", args.id))?;
-                    println!("{report}");
-                }
-            } else if state.action.kind.acts_on_message() {
-                anyhow::bail!("action {} changed a message that was then delivered, so it cannot be undone", args.id);
-            } else if !args.record_only {
-                let client = graph_client(&args.graph)?;
-                let detail = log.undo_detail(&args.id)?;
-                block_on(harrier_respond::undo(&client, &state.action, &detail))
-                    .with_context(|| format!("cannot undo {}; undo it by hand, then run again with --record-only", args.id))?;
-            }
-            log.undo(&args.id, &args.by, now)?;
-            "undone"
-        }
+    let graph = |_tenant: &str| graph_client(&args.graph).map_err(|e| format!("{e:#}"));
+    let note = block_on(harrier_serve::actions::decide(&args.data.data_dir, &args.id, decide, &args.by, args.record_only, graph))?;
+    if let Some(note) = note {
+        println!("{note}");
+    }
+    println!("Action {} {} by {}.", args.id, decide.past_tense(), args.by);
+    let tenant = ActionLog::open(&args.data.data_dir)?.action(&args.id)?.action.target.tenant;
+    let audit = harrier_serve::db::Audit {
+        actor: &format!("cli:{}", args.by),
+        tenant: Some(&tenant),
+        action: &format!("action.{}", decide.as_str()),
+        target: &args.id,
+        detail: serde_json::json!({ "record_only": args.record_only }),
     };
-    println!("Action {} {verb} by {}.", args.id, args.by);
+    harrier_serve::db::ServeDb::open(&args.data.data_dir)?.audit(audit, jiff::Timestamp::now())?;
+    let mut log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
     notify_webhook(&mut log, &args.webhook);
     Ok(ExitCode::SUCCESS)
 }

@@ -28,12 +28,9 @@ fn harrier() -> Command {
     command
 }
 
-fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{command:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    stdout
-}
+#[path = "common/process.rs"]
+mod process;
+use process::run;
 
 /// Simulates a small tenant with every attack scenario, replays it with the bundled log fixtures and
 /// analyses it. Returns the data directory.

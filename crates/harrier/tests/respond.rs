@@ -14,12 +14,9 @@ fn harrier(data: &Path) -> Command {
     command
 }
 
-fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "{command:?} failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    stdout
-}
+#[path = "common/process.rs"]
+mod process;
+use process::run;
 
 /// Simulates a tenant with every scenario and replays it under a policy that makes every kind autonomous.
 fn replayed(dir: &Path) -> (PathBuf, Value) {

@@ -42,6 +42,20 @@ impl TrustedHops {
         Self::new(["*.prod.outlook.com", "*.protection.outlook.com"])
     }
 
+    /// Creates the list from an operator's names, where `exchange-online` stands for
+    /// [`TrustedHops::exchange_online`].
+    pub fn from_names<S: AsRef<str>>(names: &[S]) -> Self {
+        let mut patterns = Vec::new();
+        for name in names {
+            if name.as_ref().trim().eq_ignore_ascii_case("exchange-online") {
+                patterns.extend(Self::exchange_online().patterns);
+            } else {
+                patterns.push(name.as_ref().to_owned());
+            }
+        }
+        Self::new(patterns)
+    }
+
     /// Returns the patterns, normalised.
     pub fn patterns(&self) -> &[String] {
         &self.patterns
