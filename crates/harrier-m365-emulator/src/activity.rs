@@ -91,7 +91,19 @@ pub struct ActivityState {
     /// Objects per Graph page.
     pub graph_page_size: usize,
     pub faults: Vec<Fault>,
+    /// Each content list request with a valid time range, in order.
+    pub content_queries: Vec<ContentQuery>,
     next_sequence: u64,
+}
+
+/// One content list request.
+#[derive(Clone, Debug)]
+pub struct ContentQuery {
+    pub content_type: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Whether the request followed a `NextPageUri`.
+    pub next_page: bool,
 }
 
 impl Default for ActivityState {
@@ -105,6 +117,7 @@ impl Default for ActivityState {
             content_page_size: 100,
             graph_page_size: 100,
             faults: Vec::new(),
+            content_queries: Vec::new(),
             next_sequence: 0,
         }
     }
@@ -274,6 +287,8 @@ async fn list_content(State(state): State<Shared>, Path(tenant): Path<String>, Q
         (None, None) => (now - jiff::SignedDuration::from_hours(24), now),
         _ => return invalid_range(),
     };
+    let next_page = query.contains_key("nextPage");
+    state.activity.content_queries.push(ContentQuery { content_type: content_type.clone(), start, end, next_page });
     let too_long = end.duration_since(start) > jiff::SignedDuration::from_hours(24);
     let too_old = now.duration_since(start) > jiff::SignedDuration::from_hours(24 * 7);
     if end < start || too_long || too_old {

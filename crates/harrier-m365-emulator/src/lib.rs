@@ -9,7 +9,7 @@
 
 mod activity;
 
-pub use activity::{ActivityState, ContentBlob, Fault, FaultKind, MailItem};
+pub use activity::{ActivityState, ContentBlob, ContentQuery, Fault, FaultKind, MailItem};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+pub use reqwest::Method;
+pub use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 
