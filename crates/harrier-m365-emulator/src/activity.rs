@@ -140,6 +140,31 @@ impl ActivityState {
         id
     }
 
+    /// Loads the output folder of `harrier simulate` (harrier-sim): each content blob file under
+    /// `management-activity/{content type}/` becomes a blob made available when its newest record was
+    /// written (at the latest one second ago), and the sign-ins of the pages in `graph-signins/` are
+    /// served by the sign-in endpoints. Returns the number of records loaded.
+    pub fn load_simulated(&mut self, dir: &std::path::Path) -> std::io::Result<usize> {
+        let mut loaded = 0;
+        let latest = Timestamp::now() - jiff::SignedDuration::from_secs(1);
+        for content_type in CONTENT_TYPES {
+            let folder = dir.join("management-activity").join(content_type);
+            for path in sorted_files(&folder)? {
+                let records = read_json(&path)?.as_array().cloned().ok_or_else(|| invalid(&path, "is not a JSON array"))?;
+                let newest = records.iter().filter_map(|record| record["CreationTime"].as_str().and_then(parse_time)).max();
+                loaded += records.len();
+                self.add_blob(content_type, newest.unwrap_or(latest).min(latest), records);
+            }
+        }
+        for path in sorted_files(&dir.join("graph-signins"))? {
+            let page = read_json(&path)?;
+            let sign_ins = page["value"].as_array().ok_or_else(|| invalid(&path, "has no value array"))?;
+            loaded += sign_ins.len();
+            self.sign_ins.extend(sign_ins.iter().cloned());
+        }
+        Ok(loaded)
+    }
+
     /// Injects a fault for the next `times` requests containing `request` (such as `GET /api/v1.0`).
     pub fn inject(&mut self, request: &str, kind: FaultKind, times: u32) {
         self.faults.push(Fault { request: request.to_owned(), kind, times });
@@ -154,6 +179,31 @@ impl ActivityState {
         fault.times -= 1;
         Some(fault.kind.clone())
     }
+}
+
+/// Lists the files of a folder in name order; a missing folder has none.
+fn sorted_files(folder: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    if !folder.exists() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let path = entry?.path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read_json(path: &std::path::Path) -> std::io::Result<Value> {
+    let text = std::fs::read(path)?;
+    serde_json::from_slice(&text).map_err(|error| invalid(path, &format!("is not valid JSON: {error}")))
+}
+
+fn invalid(path: &std::path::Path, message: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{} {message}", path.display()))
 }
 
 /// Which API a request belongs to, for its token audience and error bodies.
