@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::{CollectorSettings, Context, SourceError, SourceReport, lag, same_origin};
 
-/// The longest window read in one query, so a long backfill is checkpointed day by day.
+/// The maximum window of one query, so a long backfill is checkpointed day by day.
 const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
 /// The Graph audit logs a collector reads.

@@ -45,7 +45,7 @@ pub enum CollectError {
     Client(#[from] harrier_m365::M365Error),
 }
 
-/// What one poll did for one source.
+/// The counts of one poll of one source.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceReport {
     /// Records read from the responses (normalised, before de-duplication).
@@ -71,7 +71,7 @@ impl SourceReport {
     }
 }
 
-/// What one [`TenantCollector::poll`] did.
+/// The outcome of one [`TenantCollector::poll`], by source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PollReport {
     pub tenant: TenantId,
@@ -130,7 +130,7 @@ impl From<CheckpointError> for SourceError {
     }
 }
 
-/// What the sources need during one poll.
+/// The client, checkpoints and store the sources use during one poll.
 pub(crate) struct Context<'a> {
     pub settings: &'a CollectorSettings,
     pub client: &'a M365Client,

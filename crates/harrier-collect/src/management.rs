@@ -20,7 +20,7 @@ use crate::{Context, SourceError, SourceReport, lag, same_origin};
 /// does not hold the content type's checkpoint back until the blob expires.
 const MAX_BLOB_ATTEMPTS: u32 = 5;
 
-/// The longest window the content list accepts.
+/// The maximum window the content list accepts.
 const MAX_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
 /// How far inside the API's 7 days the earliest window starts, so a request sent a little later is still

@@ -14,7 +14,7 @@ pub const CONTENT_TYPES: [&str; 5] =
 /// How far back the Management Activity API lists content: 7 days.
 pub const MAX_BACKFILL: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// What one tenant's collector reads and where it keeps its state. `Debug` leaves the client secret out.
+/// The sources, endpoints and data directory of one tenant's collector. `Debug` leaves the client secret out.
 #[derive(Clone, Debug)]
 pub struct CollectorSettings {
     /// The tenant harrier stores the records under.

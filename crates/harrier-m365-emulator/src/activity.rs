@@ -54,7 +54,7 @@ pub struct MailItem {
     pub sequence: u64,
 }
 
-/// What an injected fault does to a matching response.
+/// The effect of an injected fault on a matching response.
 #[derive(Clone, Debug)]
 pub enum FaultKind {
     /// 429 with `Retry-After` in seconds.
@@ -140,10 +140,10 @@ impl ActivityState {
         id
     }
 
-    /// Loads the output folder of `harrier simulate` (harrier-sim): each content blob file under
-    /// `management-activity/{content type}/` becomes a blob made available when its newest record was
-    /// written (at the latest one second ago), and the sign-ins of the pages in `graph-signins/` are
-    /// served by the sign-in endpoints. Returns the number of records loaded.
+    /// Loads the output folder of `harrier simulate` (harrier-sim) and returns the number of records.
+    /// Each file under `management-activity/{content type}/` becomes a blob, available from the time of
+    /// its newest record (at the latest one second ago). The pages in `graph-signins/` feed the sign-in
+    /// endpoints.
     pub fn load_simulated(&mut self, dir: &std::path::Path) -> std::io::Result<usize> {
         let mut loaded = 0;
         let latest = Timestamp::now() - jiff::SignedDuration::from_secs(1);
@@ -206,7 +206,7 @@ fn invalid(path: &std::path::Path, message: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{} {message}", path.display()))
 }
 
-/// Which API a request belongs to, for its token audience and error bodies.
+/// The API of a request, which sets its token audience and error bodies.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Api {
     Graph,
@@ -457,14 +457,14 @@ async fn list_sign_ins(State(state): State<Shared>, Path(version): Path<String>,
         Err(response) => return response,
     };
     let filter = query.get("$filter").cloned().unwrap_or_default();
-    let wanted_types: Vec<&str> = ["interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"]
+    let requested_types: Vec<&str> = ["interactiveUser", "nonInteractiveUser", "servicePrincipal", "managedIdentity"]
         .into_iter()
         .filter(|kind| filter.contains(&format!("'{kind}'")))
         .collect();
-    if version != "beta" && !wanted_types.is_empty() {
+    if version != "beta" && !requested_types.is_empty() {
         return graph_error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid filter clause: signInEventTypes is not a property of signIn in v1.0.");
     }
-    let wanted_types = if wanted_types.is_empty() { vec!["interactiveUser"] } else { wanted_types };
+    let requested_types = if requested_types.is_empty() { vec!["interactiveUser"] } else { requested_types };
     let items: Vec<Value> = state
         .activity
         .sign_ins
@@ -472,8 +472,8 @@ async fn list_sign_ins(State(state): State<Shared>, Path(version): Path<String>,
         .filter(|sign_in| {
             let kinds = sign_in["signInEventTypes"].as_array();
             match kinds {
-                Some(kinds) => kinds.iter().any(|kind| kind.as_str().is_some_and(|kind| wanted_types.contains(&kind))),
-                None => wanted_types.contains(&"interactiveUser"),
+                Some(kinds) => kinds.iter().any(|kind| kind.as_str().is_some_and(|kind| requested_types.contains(&kind))),
+                None => requested_types.contains(&"interactiveUser"),
             }
         })
         .cloned()
@@ -508,6 +508,7 @@ async fn messages_delta(State(state): State<Shared>, Path((user, folder)): Path<
     } else {
         (query.get("$deltatoken").and_then(|token| token.parse().ok()).unwrap_or(0u64), 0usize)
     };
+
     let items: Vec<&MailItem> = state.activity.mailboxes.get(&user).into_iter().flatten().filter(|item| item.sequence > since).collect();
     let newest = items.iter().map(|item| item.sequence).max().unwrap_or(since);
     let page_size = state.activity.graph_page_size.max(1);
@@ -517,6 +518,7 @@ async fn messages_delta(State(state): State<Shared>, Path((user, folder)): Path<
         .take(page_size)
         .map(|item| json!({ "@odata.type": "#microsoft.graph.message", "id": item.id }))
         .collect();
+
     let base = format!("{}/v1.0/users/{user}/mailFolders/{folder}/messages/delta", state.base_url);
     let mut body = json!({ "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(message)", "value": page });
     if offset + page_size < items.len() {

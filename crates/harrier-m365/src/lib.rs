@@ -59,7 +59,7 @@ impl std::fmt::Debug for Credentials {
 pub struct RetryPolicy {
     /// Attempts per request, the first included. A token renewed after a 401 does not count.
     pub attempts: u32,
-    /// The first wait when the response names none; each later wait doubles.
+    /// The first wait when the response names none. Each later wait doubles.
     pub initial_backoff: Duration,
     /// The maximum wait, also applied to a longer `Retry-After`.
     pub max_wait: Duration,

@@ -97,7 +97,7 @@ fn wrong_secret_names_the_aadsts_error() {
 #[test]
 fn debug_leaves_the_secret_out() {
     let (_emulator, client, secret) = setup();
-    let shown = format!("{client:?}");
-    assert!(!shown.contains(&secret), "{shown}");
-    assert!(shown.contains("<redacted>"), "{shown}");
+    let debug = format!("{client:?}");
+    assert!(!debug.contains(&secret), "{debug}");
+    assert!(debug.contains("<redacted>"), "{debug}");
 }

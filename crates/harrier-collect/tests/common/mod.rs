@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 pub const DIRECTORY: &str = "6a1c4e2b-0d3f-4a5e-8b7c-9d0e1f2a3b4c";
 pub const CLIENT: &str = "b3e2f4a1-7c6d-4e5f-9a8b-0c1d2e3f4a5b";
 
-/// A secret made at run time, so no credential is committed.
+/// Makes a secret at run time, so no credential is committed.
 pub fn secret() -> String {
     format!("test-secret-{}-{}", std::process::id(), Timestamp::now().as_nanosecond())
 }
@@ -72,7 +72,7 @@ pub fn minutes_ago(minutes: i64) -> Timestamp {
     Timestamp::now() - SignedDuration::from_mins(minutes)
 }
 
-/// A Management Activity API audit record.
+/// Builds a Management Activity API audit record.
 pub fn audit_record(id: &str, time: Timestamp) -> Value {
     json!({
         "CreationTime": time.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
@@ -88,7 +88,7 @@ pub fn audit_record(id: &str, time: Timestamp) -> Value {
     })
 }
 
-/// A Graph `signIn`; `interactive` picks its `signInEventTypes`.
+/// Builds a Graph `signIn`, whose `signInEventTypes` follows `interactive`.
 pub fn sign_in(id: &str, time: Timestamp, interactive: bool) -> Value {
     let kind = if interactive { "interactiveUser" } else { "nonInteractiveUser" };
     json!({
@@ -104,7 +104,7 @@ pub fn sign_in(id: &str, time: Timestamp, interactive: bool) -> Value {
     })
 }
 
-/// A Graph `directoryAudit`.
+/// Builds a Graph `directoryAudit`.
 pub fn directory_audit(id: &str, time: Timestamp) -> Value {
     json!({
         "id": id,
@@ -118,7 +118,7 @@ pub fn directory_audit(id: &str, time: Timestamp) -> Value {
     })
 }
 
-/// The record ids stored for a tenant.
+/// Returns the record ids stored for a tenant.
 pub fn stored_ids(data_dir: &Path, tenant: &str) -> Vec<String> {
     let store = Store::open(data_dir).expect("the store opens");
     let mut ids = Vec::new();
@@ -131,7 +131,7 @@ pub fn stored_ids(data_dir: &Path, tenant: &str) -> Vec<String> {
     ids
 }
 
-/// The record ids the emulator's content blobs hold, as the reader names them.
+/// Returns the record ids of the emulator's content blobs, as the reader names them.
 pub fn served_blob_ids(emulator: &Emulator) -> BTreeSet<String> {
     emulator.with(|state| {
         state
