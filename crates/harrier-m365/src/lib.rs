@@ -414,8 +414,9 @@ impl M365Client {
     }
 }
 
-/// Installs rustls's ring provider for the process once.
-fn install_crypto_provider() {
+/// Makes ring the process's TLS crypto provider, once. Clients built with reqwest's `rustls-no-provider`
+/// feature need one before their first request.
+pub fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // rustls marks its ring provider deprecated because ring lacks post-quantum key exchange. It is kept
