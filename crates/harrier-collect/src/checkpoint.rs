@@ -100,6 +100,14 @@ impl Checkpoints {
             .map_err(|e| self.error(e))
     }
 
+    /// Forgets a source's position, so its next poll starts as on first start.
+    pub fn clear(&self, source: &str) -> Result<(), CheckpointError> {
+        self.connection()
+            .execute("DELETE FROM checkpoints WHERE tenant = ?1 AND source = ?2", params![self.tenant, source])
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
     /// Returns a time checkpoint; a position that is not a timestamp counts as none.
     pub fn time(&self, source: &str) -> Result<Option<Timestamp>, CheckpointError> {
         Ok(self.position(source)?.and_then(|(position, _)| position.parse().ok()))

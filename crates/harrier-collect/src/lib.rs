@@ -151,7 +151,19 @@ impl Context<'_> {
         let overlap = jiff::SignedDuration::try_from(self.settings.overlap).unwrap_or(jiff::SignedDuration::ZERO);
         let backfill = jiff::SignedDuration::try_from(self.settings.backfill).unwrap_or(jiff::SignedDuration::ZERO);
         let start = match self.checkpoints.time(source)? {
-            Some(checkpoint) => checkpoint - overlap,
+            Some(checkpoint) => {
+                let start = checkpoint - overlap;
+                if start < earliest {
+                    tracing::warn!(
+                        tenant = %self.settings.tenant,
+                        source,
+                        from = %start,
+                        to = %earliest,
+                        "records between the checkpoint and the oldest time the API serves are lost"
+                    );
+                }
+                start
+            }
             None => now - backfill,
         };
         Ok(whole_seconds(start.max(earliest)))

@@ -54,6 +54,12 @@ pub(crate) async fn poll(context: &Context<'_>, content_type: &str, subscribed: 
     }
     if let Err(error) = read_windows(context, content_type, &source, &mut report).await {
         context.fail(&source, &mut report, &error);
+        if let SourceError::Api(api) = &error
+            && api.code() == Some("AF20022")
+        {
+            // No subscription (an administrator stopped it): start it again on the next poll.
+            subscribed.remove(content_type);
+        }
     }
     report.lag = lag(context.checkpoints.time(&source).ok().flatten());
     report

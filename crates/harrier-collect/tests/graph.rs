@@ -154,3 +154,33 @@ fn mail_delta_stores_email_events() {
     assert!(events.iter().all(|event| event.kind() == "email"), "{events:?}");
     assert!(events.iter().any(|event| event.record_id == "mid:msg-7@fabrikam.example"), "{events:?}");
 }
+
+#[test]
+fn expired_delta_link_starts_new_round() {
+    let secret = secret();
+    let emulator = emulator(DIRECTORY, &secret);
+    let mailbox = "alice@contoso.example";
+    emulator.with(|state| {
+        for n in 0..3 {
+            state.activity.add_message(mailbox, message(n));
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
+    settings.content_types.clear();
+    settings.mailboxes = vec![mailbox.to_owned()];
+    let mut collector = collector(settings);
+    let runtime = runtime();
+
+    runtime.block_on(collector.poll()).unwrap();
+    emulator.with(|state| state.activity.inject("messages/delta", FaultKind::Status(410), 1));
+    let expired = runtime.block_on(collector.poll()).unwrap();
+    emulator.with(|state| state.activity.add_message(mailbox, message(9)));
+    let renewed = runtime.block_on(collector.poll()).unwrap();
+
+    let source = "mail:alice@contoso.example";
+    assert_eq!(expired.sources[source].errors.get(&ErrorKind::Rejected), Some(&1), "{expired:#?}");
+    assert_eq!(renewed.sources[source].read, 4, "{renewed:#?}");
+    assert_eq!(renewed.sources[source].stored, 1);
+    assert_eq!(renewed.sources[source].duplicates, 3);
+}

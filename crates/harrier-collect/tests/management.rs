@@ -225,3 +225,28 @@ fn two_tenants_are_kept_apart() {
     assert_eq!(stored_ids(data.path(), "contoso").len(), 2);
     assert_eq!(stored_ids(data.path(), "fabrikam"), vec!["ma:shared-id".to_owned()]);
 }
+
+#[test]
+fn stopped_subscription_is_started_again() {
+    let secret = secret();
+    let emulator = emulator(DIRECTORY, &secret);
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
+    settings.content_types = vec![EXCHANGE.to_owned()];
+    let mut collector = collector(settings);
+    let runtime = runtime();
+
+    runtime.block_on(collector.poll()).unwrap();
+    emulator.with(|state| {
+        state.activity.subscriptions.clear();
+        state.activity.add_blob(EXCHANGE, minutes_ago(1), vec![audit_record("r-1", minutes_ago(1))]);
+    });
+    let stopped = runtime.block_on(collector.poll()).unwrap();
+    let restarted = runtime.block_on(collector.poll()).unwrap();
+
+    let exchange = &stopped.sources["management:Audit.Exchange"];
+    assert_eq!(exchange.errors.get(&ErrorKind::Rejected), Some(&1), "{exchange:#?}");
+    assert!(exchange.last_error.as_deref().unwrap().contains("AF20022"), "{exchange:#?}");
+    assert_eq!(requests(&emulator, "subscriptions/start"), 2);
+    assert_eq!(restarted.stored(), 1, "{restarted:#?}");
+}
