@@ -26,7 +26,7 @@ pub(crate) async fn poll(context: &Context<'_>, mailbox: &str) -> SourceReport {
         if let SourceError::Api(api) = &error
             && api.status() == Some(410)
         {
-            // Graph answers 410 Gone when a saved delta link's sync state has expired, and a new round
+            // Graph returns 410 Gone when a saved delta link's sync state has expired, and a new round
             // must start from the beginning. Repeated messages are stored once.
             tracing::warn!(tenant = %context.settings.tenant, mailbox, "delta link expired; the next poll starts a new round");
             if let Err(error) = context.checkpoints.clear(&source) {

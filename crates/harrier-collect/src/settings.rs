@@ -39,7 +39,7 @@ pub struct CollectorSettings {
     pub mailboxes: Vec<String>,
     /// Settings for analysing the collected mail.
     pub mail: MailOptions,
-    /// How far back the first poll of a source reads; at most [`MAX_BACKFILL`].
+    /// How far back the first poll of a source reads, at most [`MAX_BACKFILL`].
     pub backfill: Duration,
     /// How far before its checkpoint each poll reads a time-ordered source again, to catch records
     /// published late. Repeated records are stored once.

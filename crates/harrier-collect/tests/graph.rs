@@ -7,8 +7,6 @@ use std::collections::BTreeSet;
 use common::*;
 use harrier_collect::ErrorKind;
 use harrier_m365_emulator::FaultKind;
-use harrier_model::TenantId;
-use harrier_store::Store;
 
 fn graph_settings(emulator: &harrier_m365_emulator::Emulator, secret: &str, data_dir: &std::path::Path) -> harrier_collect::CollectorSettings {
     let mut settings = settings(emulator, "contoso", DIRECTORY, secret, data_dir);
@@ -111,20 +109,27 @@ fn message(n: u32) -> Vec<u8> {
     .into_bytes()
 }
 
+const MAILBOX: &str = "alice@contoso.example";
+
+/// Returns settings that read only the inbox of [`MAILBOX`], which holds three messages.
+fn mailbox_settings(emulator: &harrier_m365_emulator::Emulator, secret: &str, data_dir: &std::path::Path) -> harrier_collect::CollectorSettings {
+    emulator.with(|state| {
+        for n in 0..3 {
+            state.activity.add_message(MAILBOX, message(n));
+        }
+    });
+    let mut settings = settings(emulator, "contoso", DIRECTORY, secret, data_dir);
+    settings.content_types.clear();
+    settings.mailboxes = vec![MAILBOX.to_owned()];
+    settings
+}
+
 #[test]
 fn mail_delta_stores_email_events() {
     let secret = secret();
     let emulator = emulator(DIRECTORY, &secret);
-    let mailbox = "alice@contoso.example";
-    emulator.with(|state| {
-        for n in 0..3 {
-            state.activity.add_message(mailbox, message(n));
-        }
-    });
     let data = tempfile::tempdir().unwrap();
-    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
-    settings.content_types.clear();
-    settings.mailboxes = vec![mailbox.to_owned()];
+    let mut settings = mailbox_settings(&emulator, &secret, data.path());
     settings.mail.protected_domains = vec!["contoso.example".to_owned()];
     let mut collector = collector(settings.clone());
     let runtime = runtime();
@@ -136,20 +141,13 @@ fn mail_delta_stores_email_events() {
 
     // A new message after a restart is read from the saved delta link alone.
     drop(collector);
-    emulator.with(|state| state.activity.add_message(mailbox, message(7)));
+    emulator.with(|state| state.activity.add_message(MAILBOX, message(7)));
     let mut collector = harrier_collect::TenantCollector::new(settings, intel()).unwrap();
     let second = runtime.block_on(collector.poll()).unwrap();
     assert_eq!(second.sources["mail:alice@contoso.example"].read, 1, "{second:#?}");
     assert_eq!(requests(&emulator, "/$value"), 4);
 
-    let store = Store::open(data.path()).unwrap();
-    let mut events = Vec::new();
-    store
-        .for_each_event(&TenantId::new("contoso"), |event| {
-            events.push(event);
-            true
-        })
-        .unwrap();
+    let events = stored_events(data.path(), "contoso");
     assert_eq!(events.len(), 4);
     assert!(events.iter().all(|event| event.kind() == "email"), "{events:?}");
     assert!(events.iter().any(|event| event.record_id == "mid:msg-7@fabrikam.example"), "{events:?}");
@@ -159,23 +157,15 @@ fn mail_delta_stores_email_events() {
 fn expired_delta_link_starts_new_round() {
     let secret = secret();
     let emulator = emulator(DIRECTORY, &secret);
-    let mailbox = "alice@contoso.example";
-    emulator.with(|state| {
-        for n in 0..3 {
-            state.activity.add_message(mailbox, message(n));
-        }
-    });
     let data = tempfile::tempdir().unwrap();
-    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
-    settings.content_types.clear();
-    settings.mailboxes = vec![mailbox.to_owned()];
+    let settings = mailbox_settings(&emulator, &secret, data.path());
     let mut collector = collector(settings);
     let runtime = runtime();
 
     runtime.block_on(collector.poll()).unwrap();
     emulator.with(|state| state.activity.inject("messages/delta", FaultKind::Status(410), 1));
     let expired = runtime.block_on(collector.poll()).unwrap();
-    emulator.with(|state| state.activity.add_message(mailbox, message(9)));
+    emulator.with(|state| state.activity.add_message(MAILBOX, message(9)));
     let renewed = runtime.block_on(collector.poll()).unwrap();
 
     let source = "mail:alice@contoso.example";

@@ -176,7 +176,7 @@ pub struct RetryCounts {
 }
 
 impl RetryCounts {
-    /// Returns the counts by kind; renewed tokens are counted as [`ErrorKind::Auth`].
+    /// Returns the counts by kind. Tokens renewed after a 401 are counted as [`ErrorKind::Auth`].
     pub fn snapshot(&self) -> Vec<(ErrorKind, u64)> {
         vec![
             (ErrorKind::Throttled, self.throttled.load(Ordering::Relaxed)),

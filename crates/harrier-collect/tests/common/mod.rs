@@ -118,17 +118,22 @@ pub fn directory_audit(id: &str, time: Timestamp) -> Value {
     })
 }
 
-/// Returns the record ids stored for a tenant.
-pub fn stored_ids(data_dir: &Path, tenant: &str) -> Vec<String> {
+/// Returns the events stored for a tenant, in time order.
+pub fn stored_events(data_dir: &Path, tenant: &str) -> Vec<harrier_model::Event> {
     let store = Store::open(data_dir).expect("the store opens");
-    let mut ids = Vec::new();
+    let mut events = Vec::new();
     store
         .for_each_event(&TenantId::new(tenant), |event| {
-            ids.push(event.record_id);
+            events.push(event);
             true
         })
         .expect("the store reads");
-    ids
+    events
+}
+
+/// Returns the record ids stored for a tenant.
+pub fn stored_ids(data_dir: &Path, tenant: &str) -> Vec<String> {
+    stored_events(data_dir, tenant).into_iter().map(|event| event.record_id).collect()
 }
 
 /// Returns the record ids of the emulator's content blobs, as the reader names them.
@@ -142,6 +147,12 @@ pub fn served_blob_ids(emulator: &Emulator) -> BTreeSet<String> {
             .map(|record| format!("ma:{}", record["Id"].as_str().expect("an id").to_ascii_lowercase()))
             .collect()
     })
+}
+
+/// Checks that the tenant `contoso` holds exactly the records of the emulator's content blobs.
+pub fn assert_stored_as_served(data_dir: &Path, emulator: &Emulator) {
+    let stored: BTreeSet<String> = stored_ids(data_dir, "contoso").into_iter().collect();
+    assert_eq!(stored, served_blob_ids(emulator));
 }
 
 /// Counts the requests whose `METHOD /path` contains `part`.
