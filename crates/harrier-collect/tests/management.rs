@@ -248,3 +248,32 @@ fn stopped_subscription_is_started_again() {
     assert_eq!(requests(&emulator, "subscriptions/start"), 2);
     assert_eq!(restarted.stored(), 1, "{restarted:#?}");
 }
+
+#[test]
+fn lost_checkpoint_repeats_nothing() {
+    let secret = secret();
+    let emulator = emulator(DIRECTORY, &secret);
+    emulator.with(|state| {
+        for n in 0..3 {
+            let records = (0..2).map(|r| audit_record(&format!("c-{n}-{r}"), hours_ago(n * 30 + 1))).collect();
+            state.activity.add_blob(EXCHANGE, hours_ago(n * 30 + 1), records);
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
+    let runtime = runtime();
+    let first = runtime.block_on(collector(settings.clone()).poll()).unwrap();
+    assert_eq!(first.sources["management:Audit.Exchange"].stored, 6, "{first:#?}");
+
+    // A crash after the store committed and before the checkpoints did leaves the checkpoint database as
+    // it was before the poll.
+    let checkpoints = rusqlite::Connection::open(data.path().join(harrier_collect::CHECKPOINT_FILE)).unwrap();
+    checkpoints.execute_batch("DELETE FROM checkpoints; DELETE FROM content_done;").unwrap();
+    drop(checkpoints);
+    let report = runtime.block_on(collector(settings).poll()).unwrap();
+
+    let exchange = &report.sources["management:Audit.Exchange"];
+    assert_eq!(exchange.stored, 0, "{exchange:#?}");
+    assert_eq!(exchange.duplicates, 6, "{exchange:#?}");
+    assert_eq!(stored_ids(data.path(), "contoso").len(), 6);
+}
