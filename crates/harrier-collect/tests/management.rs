@@ -277,3 +277,16 @@ fn lost_checkpoint_repeats_nothing() {
     assert_eq!(exchange.duplicates, 6, "{exchange:#?}");
     assert_eq!(stored_ids(data.path(), "contoso").len(), 6);
 }
+
+#[test]
+fn poll_future_can_be_spawned() {
+    let secret = secret();
+    let emulator = emulator(DIRECTORY, &secret);
+    let data = tempfile::tempdir().unwrap();
+    let mut collector = collector(settings(&emulator, "contoso", DIRECTORY, &secret, data.path()));
+    let runtime = runtime();
+
+    // A service runs each tenant's polls on a spawned task, which compiles only for a `Send` future.
+    let task = runtime.spawn(async move { collector.poll().await.map(|report| report.stored()) });
+    assert_eq!(runtime.block_on(task).unwrap().unwrap(), 0);
+}
