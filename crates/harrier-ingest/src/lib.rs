@@ -14,4 +14,4 @@ pub mod reader;
 pub mod time;
 
 pub use error::{FileError, Skip, SkipReason};
-pub use reader::{Container, FileInfo, Item, ReadOptions, collect_paths, read_file};
+pub use reader::{Container, FileInfo, Item, ReadOptions, collect_paths, read_bytes, read_file};

@@ -78,10 +78,24 @@ pub struct FileInfo {
 
 /// Reads every record of one file, passing each normalised record or skip to `out`.
 pub fn read_file(path: &Path, options: &ReadOptions, out: &mut dyn FnMut(Item)) -> Result<FileInfo, FileError> {
-    let io_error = |source| FileError::Io { path: path.to_path_buf(), source };
-    let file = File::open(path).map_err(io_error)?;
+    let file = File::open(path).map_err(|source| FileError::Io { path: path.to_path_buf(), source })?;
     let file = CountingReader { inner: file, counter: options.bytes_read.clone() };
-    let mut input: Box<dyn BufRead> = Box::new(BufReader::with_capacity(256 * 1024, file));
+    read_input(path, Box::new(BufReader::with_capacity(256 * 1024, file)), options, out)
+}
+
+/// Reads every record of an in-memory buffer (a downloaded content blob or Graph page) like
+/// [`read_file`]. `source` names the buffer in skips and errors, in place of a file path, for example
+/// `management-activity:Audit.Exchange/{contentId}`.
+pub fn read_bytes(bytes: &[u8], source: &Path, options: &ReadOptions, out: &mut dyn FnMut(Item)) -> Result<FileInfo, FileError> {
+    if let Some(counter) = &options.bytes_read {
+        counter.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    }
+    read_input(source, Box::new(bytes), options, out)
+}
+
+/// Reads records from `input`, which `path` names in skips and errors.
+fn read_input(path: &Path, mut input: Box<dyn BufRead + '_>, options: &ReadOptions, out: &mut dyn FnMut(Item)) -> Result<FileInfo, FileError> {
+    let io_error = |source| FileError::Io { path: path.to_path_buf(), source };
 
     let compressed = input.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
     if compressed {
@@ -91,7 +105,7 @@ pub fn read_file(path: &Path, options: &ReadOptions, out: &mut dyn FnMut(Item)) 
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     input.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(io_error)?;
     let container = sniff_container(&head).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })?;
-    let input: Box<dyn BufRead> = Box::new(std::io::Cursor::new(head).chain(input));
+    let input: Box<dyn BufRead + '_> = Box::new(std::io::Cursor::new(head).chain(input));
 
     let mut emitter = Emitter { path, options, out };
     match container {
@@ -238,7 +252,7 @@ fn describe_unknown(fields: Fields<'_>) -> String {
     )
 }
 
-fn read_json_lines(mut input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> std::io::Result<()> {
+fn read_json_lines(mut input: Box<dyn BufRead + '_>, emitter: &mut Emitter<'_>) -> std::io::Result<()> {
     let mut buffer = Vec::with_capacity(4096);
     let mut line_number = 0u64;
     loop {
@@ -262,7 +276,7 @@ fn read_json_lines(mut input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> st
     }
 }
 
-fn read_json_document(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), FileError> {
+fn read_json_document(input: Box<dyn BufRead + '_>, emitter: &mut Emitter<'_>) -> Result<(), FileError> {
     let path = emitter.path.to_path_buf();
     let mut document = Vec::new();
     input
@@ -327,7 +341,7 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u64
 }
 
-fn read_csv(input: Box<dyn BufRead>, emitter: &mut Emitter<'_>) -> Result<(), FileError> {
+fn read_csv(input: Box<dyn BufRead + '_>, emitter: &mut Emitter<'_>) -> Result<(), FileError> {
     let path = emitter.path.to_path_buf();
     let newlines = Rc::new(RefCell::new(NewlineIndex::default()));
     let input = NewlineTracker { inner: input, index: newlines.clone(), offset: 0 };

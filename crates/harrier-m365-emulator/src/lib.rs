@@ -7,6 +7,10 @@
 //! (`InvalidAuthenticationToken`) and Graph's error body. Tests inject throttling (429 with `Retry-After`)
 //! and token expiry, and read every request it served. It listens on loopback only.
 
+mod activity;
+
+pub use activity::{ActivityState, ContentBlob, ContentQuery, Fault, FaultKind, MailItem};
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -24,8 +28,14 @@ pub struct TenantState {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
-    /// Tokens issued and still accepted.
+    /// Graph tokens issued and still accepted.
     pub tokens: Vec<String>,
+    /// Office 365 Management API tokens issued and still accepted.
+    pub management_tokens: Vec<String>,
+    /// Audit logs, content blobs, mailboxes and injected faults of the collection endpoints.
+    pub activity: activity::ActivityState,
+    /// The emulator's base URL, for the absolute links it returns.
+    pub base_url: String,
     /// `accountEnabled` and `sessionsRevoked` per user principal name.
     pub users: BTreeMap<String, Value>,
     /// Inbox rules per user principal name.
@@ -58,10 +68,11 @@ impl TenantState {
     /// Makes every issued token invalid, as when they expire.
     pub fn expire_tokens(&mut self) {
         self.tokens.clear();
+        self.management_tokens.clear();
     }
 }
 
-type Shared = Arc<Mutex<TenantState>>;
+pub(crate) type Shared = Arc<Mutex<TenantState>>;
 
 /// A running emulator.
 pub struct Emulator {
@@ -82,7 +93,8 @@ impl Emulator {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a loopback port");
         let address = listener.local_addr().expect("bound");
-        let app = router(state.clone());
+        state.lock().expect("emulator state").base_url = format!("http://{address}");
+        let app = activity::routes(router(state.clone()), state.clone());
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -91,6 +103,16 @@ impl Emulator {
 
     /// Returns the identity platform's base URL (the authority).
     pub fn authority(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Returns Graph's base URL without a version.
+    pub fn graph_root(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Returns the Office 365 Management APIs' base URL.
+    pub fn management(&self) -> String {
         format!("http://{}", self.address)
     }
 
@@ -121,7 +143,7 @@ fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
 }
 
@@ -169,7 +191,9 @@ async fn token(State(state): State<Shared>, Path(tenant): Path<String>, Form(for
         let body = json!({ "error": "invalid_request", "error_description": format!("AADSTS90002: Tenant '{tenant}' not found.") });
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     }
-    if field("grant_type") != "client_credentials" || field("scope") != "https://graph.microsoft.com/.default" {
+    let scope = field("scope");
+    let known_scope = scope == "https://graph.microsoft.com/.default" || scope == "https://manage.office.com/.default";
+    if field("grant_type") != "client_credentials" || !known_scope {
         let body = json!({ "error": "invalid_request", "error_description": "AADSTS900144: The request body must contain the following parameter: 'grant_type' or 'scope'." });
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     }
@@ -178,7 +202,11 @@ async fn token(State(state): State<Shared>, Path(tenant): Path<String>, Form(for
         return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
     }
     let token = state.new_id("token");
-    state.tokens.push(token.clone());
+    if scope == "https://manage.office.com/.default" {
+        state.management_tokens.push(token.clone());
+    } else {
+        state.tokens.push(token.clone());
+    }
     Json(json!({ "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token })).into_response()
 }
 

@@ -276,6 +276,29 @@ impl Batch {
     }
 }
 
+/// The records and skips read from one in-memory buffer.
+#[derive(Debug, Default)]
+pub struct BufferRecords {
+    pub records: Vec<Record>,
+    pub skips: Vec<Skip>,
+}
+
+/// Reads, normalises and enriches the records of an in-memory buffer, such as a downloaded Management
+/// Activity content blob or Graph page, through the same reader as [`replay`]'s files. `source` names the
+/// buffer in skips and errors. An error means the buffer as a whole could not be read (cut or invalid
+/// JSON), and no record of it is returned.
+pub fn read_buffer(bytes: &[u8], source: &str, options: &ReadOptions, intel: &IpIntel) -> Result<BufferRecords, FileError> {
+    let mut read = BufferRecords::default();
+    harrier_ingest::read_bytes(bytes, Path::new(source), options, &mut |item| match item {
+        Item::Record(mut record) => {
+            enrich(&mut record, intel);
+            read.records.push(*record);
+        }
+        Item::Skipped(skip) => read.skips.push(skip),
+    })?;
+    Ok(read)
+}
+
 /// Attaches IP intelligence to a record's client address.
 pub fn enrich(record: &mut Record, intel: &IpIntel) {
     if let Some(ip) = record.event.client.ip {

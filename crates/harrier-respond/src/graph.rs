@@ -40,7 +40,7 @@ impl std::fmt::Debug for GraphConfig {
 }
 
 impl GraphConfig {
-    pub const PUBLIC_AUTHORITY: &'static str = "https://login.microsoftonline.com";
+    pub const PUBLIC_AUTHORITY: &'static str = harrier_m365::PUBLIC_AUTHORITY;
     pub const PUBLIC_GRAPH: &'static str = "https://graph.microsoft.com/v1.0";
 }
 
@@ -61,6 +61,8 @@ const ATTEMPTS: u32 = 5;
 /// The maximum wait honoured from a `Retry-After` header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
+// TODO: send through harrier_m365::M365Client, which collectors use, once it can repeat a PATCH or DELETE
+// after a 504 while never repeating one after a 500, as this client does.
 pub struct GraphClient {
     config: GraphConfig,
     http: reqwest::Client,
@@ -75,7 +77,7 @@ struct TokenResponse {
 
 impl GraphClient {
     pub fn new(config: GraphConfig) -> Result<GraphClient, GraphError> {
-        crate::install_crypto_provider();
+        harrier_m365::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("harrier/", env!("CARGO_PKG_VERSION")))

@@ -46,14 +46,3 @@ pub use planner::{Decision, GuardState, NotApplied, Plan, PlannedAction, plan, w
 pub use policy::{DEFAULT_POLICY, Guards, Policy, PolicyError, Rule};
 pub use run::{PlanSummary, RespondError, plan_new};
 
-/// Makes ring the process's TLS crypto provider, once, for the Graph client.
-fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // rustls marks its ring provider deprecated because ring lacks post-quantum key exchange. It is kept
-        // because one crypto back-end builds faster than two. Installing fails only when another provider
-        // was installed first, which works as well.
-        #[allow(deprecated)]
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}

@@ -109,6 +109,14 @@ impl Store {
         &self.path
     }
 
+    /// Makes every later commit of this connection return only once it is on disk (`synchronous=FULL`).
+    ///
+    /// Collectors call this before they record that records are stored, so that power loss never leaves
+    /// a checkpoint ahead of the stored records.
+    pub fn sync_every_commit(&self) -> Result<(), StoreError> {
+        self.connection.pragma_update(None, "synchronous", "FULL").map_err(|e| self.error(e))
+    }
+
     fn error(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite { path: self.path.clone(), source }
     }
