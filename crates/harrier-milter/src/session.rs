@@ -422,21 +422,19 @@ fn record(shared: &Shared, outcome: &Outcome) -> Result<(), String> {
         .lock()
         .map_err(|_| "the action log lock is poisoned".to_owned())?;
     let now = jiff::Timestamp::now();
-    let recorded: Vec<String> = log
-        .record_new(&outcome.plan.actions, now)
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|a| a.id.clone())
-        .collect();
-    for id in recorded {
-        let Some(result) = outcome.results.get(&id) else {
-            continue;
-        };
-        log.begin_execution(&id, now).map_err(|e| e.to_string())?;
-        log.record_outcome(&id, result.clone(), now)
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    // One transaction per message: the plan and the outcomes reach the disk with a single sync.
+    log.in_transaction(|log| {
+        let recorded: Vec<String> = log.record_new(&outcome.plan.actions, now)?.iter().map(|a| a.id.clone()).collect();
+        for id in recorded {
+            let Some(result) = outcome.results.get(&id) else {
+                continue;
+            };
+            log.begin_execution(&id, now)?;
+            log.record_outcome(&id, result.clone(), now)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())
 }
 
 /// Builds the milter's answer: remove forged harrier headers, add the verdict headers, replace the body

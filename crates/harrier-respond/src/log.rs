@@ -257,25 +257,38 @@ impl ActionLog {
         detail: serde_json::Value,
         now: Timestamp,
     ) -> Result<(), LogError> {
+        // Inside `in_transaction` the entry joins the open transaction, which already holds the write lock.
+        if !self.connection.is_autocommit() {
+            return insert_entry(&self.connection, id, status, actor, &detail.to_string(), now)
+                .map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e });
+        }
         // An immediate transaction takes the write lock first, so concurrent writers queue instead of
         // chaining onto the same previous entry.
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e })?;
-        let previous: Option<String> = transaction
-            .query_row("SELECT hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
-            .optional()
-            .map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e })?;
-        let detail = detail.to_string();
-        let hash = chain_hash(previous.as_deref().unwrap_or(""), now.as_millisecond(), id, status.as_str(), actor, &detail);
-        transaction
-            .execute(
-                "INSERT INTO entries (time_ms, action_id, status, actor, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![now.as_millisecond(), id, status.as_str(), actor, detail, hash],
-            )
+        insert_entry(&transaction, id, status, actor, &detail.to_string(), now)
             .map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e })?;
         transaction.commit().map_err(|e| LogError::Sqlite { path: self.path.clone(), source: e })
+    }
+
+    /// Runs `work` in one transaction: its entries are written together, with one sync to disk, or not at
+    /// all when it fails.
+    pub fn in_transaction<T>(&mut self, work: impl FnOnce(&mut ActionLog) -> Result<T, LogError>) -> Result<T, LogError> {
+        self.connection.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.error(e))?;
+        match work(self) {
+            Ok(value) => {
+                self.connection.execute_batch("COMMIT").map_err(|e| self.error(e))?;
+                Ok(value)
+            }
+            Err(error) => {
+                if let Err(rollback) = self.connection.execute_batch("ROLLBACK") {
+                    tracing::error!(path = %self.path.display(), error = %rollback, "cannot roll back the action log");
+                }
+                Err(error)
+            }
+        }
     }
 
     /// Returns the last findings-log sequence number whose incidents have been planned.
@@ -399,6 +412,18 @@ fn parse_status(text: &str) -> Status {
         "undone" => Status::Undone,
         _ => Status::Failed,
     }
+}
+
+/// Appends one entry, chained to the newest by hash, on a connection that holds the write lock.
+fn insert_entry(connection: &Connection, id: &str, status: Status, actor: &str, detail: &str, now: Timestamp) -> rusqlite::Result<()> {
+    let previous: Option<String> =
+        connection.query_row("SELECT hash FROM entries ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).optional()?;
+    let hash = chain_hash(previous.as_deref().unwrap_or(""), now.as_millisecond(), id, status.as_str(), actor, detail);
+    connection.execute(
+        "INSERT INTO entries (time_ms, action_id, status, actor, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![now.as_millisecond(), id, status.as_str(), actor, detail, hash],
+    )?;
+    Ok(())
 }
 
 /// Hashes an entry's content after the previous entry's hash, fields separated by NUL bytes.

@@ -253,6 +253,37 @@ fn log_transitions_and_chain() {
 }
 
 #[test]
+fn log_transaction_commits_or_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (incident, breaches) = takeover();
+    let plan = plan(&incident, &breaches, &policy_with(Mode::Autonomous), GuardState::default());
+    let now = jiff::Timestamp::from_second(1_767_300_000).unwrap();
+    let mut log = ActionLog::open(dir.path()).unwrap();
+
+    // A failing step rolls back every entry written before it in the same transaction.
+    let failed = log.in_transaction(|log| {
+        log.record_plan(&plan.actions, now)?;
+        log.approve("act-missing", "analyst", now)
+    });
+    assert!(failed.is_err());
+    assert!(log.actions().unwrap().is_empty(), "nothing of the failed transaction is kept");
+
+    let first = &plan.actions[0].id;
+    log.in_transaction(|log| {
+        log.record_plan(&plan.actions, now)?;
+        log.begin_execution(first, now)?;
+        log.record_outcome(first, Ok(serde_json::Value::Null), now)
+    })
+    .unwrap();
+    assert_eq!(log.action(first).unwrap().status, Status::Done);
+    assert_eq!(log.verify().unwrap().0, plan.actions.len() + 2, "entries in a transaction are chained");
+
+    // Entries written outside a transaction afterwards continue the same chain.
+    log.undo(first, "analyst", now).unwrap();
+    assert_eq!(log.verify().unwrap().0, plan.actions.len() + 3);
+}
+
+#[test]
 fn partial_failure_can_be_undone() {
     let dir = tempfile::tempdir().unwrap();
     let (incident, breaches) = takeover();

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+mod collector;
 mod baseline;
 pub mod config;
 pub mod db;

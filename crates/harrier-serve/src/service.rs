@@ -229,7 +229,8 @@ fn export_targets(config: &Config) -> anyhow::Result<Vec<ExportTarget>> {
     Ok(targets)
 }
 
-/// Builds the sources the configuration names: a spool source for each tenant with `[tenant.spool]`.
+/// Builds the sources the configuration names: a spool source for each tenant with `[tenant.spool]` and a
+/// Microsoft 365 collector for each with `[tenant.collect]`.
 pub fn configured_sources(config: &Config, app: &App) -> anyhow::Result<Vec<(String, Box<dyn Source>)>> {
     let mut sources: Vec<(String, Box<dyn Source>)> = Vec::new();
     for tenant in &config.tenants {
@@ -237,9 +238,8 @@ pub fn configured_sources(config: &Config, app: &App) -> anyhow::Result<Vec<(Str
             let source = crate::spool::SpoolSource::new(&tenant.id, spool, &config.data_dir, app.intel.clone())?;
             sources.push((tenant.id.clone(), Box::new(source)));
         }
-        if tenant.collect.is_some() {
-            // TODO: build harrier-collect's TenantCollector here and push it as a Source.
-            tracing::warn!(tenant = %tenant.id, "[tenant.collect] is configured, but this build has no Microsoft 365 collector; only the spool is read");
+        if let Some(collector) = crate::collector::CollectorSource::from_config(tenant, &config.data_dir, app.intel.clone())? {
+            sources.push((tenant.id.clone(), Box::new(collector)));
         }
     }
     Ok(sources)
