@@ -517,3 +517,122 @@ fn link_lock_and_milter_start_with_service() {
     assert!(std::net::TcpStream::connect(address("milter")).is_ok(), "the milter accepts connections");
     assert!(service.terminate().success());
 }
+
+/// Reads a counter or gauge from `/metrics`, summed over every label set whose labels contain `labels`.
+fn metric(service: &Service, token: &str, name: &str, labels: &str) -> f64 {
+    let text = bearer(client().get(service.url("/metrics")), token).send().unwrap().text().unwrap();
+    text.lines()
+        .filter(|line| line.starts_with(name) && line[name.len()..].starts_with(['{', ' ']) && line.contains(labels))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Waits until `done` returns true, polling every 200 ms, and panics with `what` after `limit`.
+fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+// TODO: the attack's records arrive after newer benign events were analysed, and no incident is raised
+// from them; analysis has to take late-arriving records before this test can pass.
+#[test]
+#[ignore = "late-arriving records are not analysed yet"]
+fn collector_feeds_incidents_and_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let data = dir.path().join("data");
+    let today = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date();
+    let start = today.saturating_sub(jiff::Span::new().days(6)).to_string();
+    run(harrier(&data).args(["simulate", "--users", "30", "--days", "6", "--seed", "3", "--start", &start, "--out"]).arg(&sim));
+
+    // The attacks' records are held back, so they reach the emulator only once the service has caught up.
+    let labels: Value = serde_json::from_str(&std::fs::read_to_string(sim.join("labels.json")).unwrap()).unwrap();
+    let labels = labels["scenarios"].as_array().expect("labels.json lists scenarios");
+    let attack_ids: std::collections::BTreeSet<String> = labels
+        .iter()
+        .filter(|label| label["kind"] == "attack")
+        .flat_map(|label| label["steps"].as_array().unwrap().iter())
+        .flat_map(|step| step["record_ids"].as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_owned()))
+        .collect();
+    assert!(!attack_ids.is_empty(), "the simulation injected attacks");
+    let emulator = harrier_m365_emulator::Emulator::start("tenant-1", "client-1", "secret-1");
+    let held_back: Vec<(String, Vec<Value>)> = emulator.with(|state| {
+        state.activity.load_simulated(&sim).unwrap();
+        let mut held = Vec::new();
+        for blob in &mut state.activity.blobs {
+            let (attack, benign): (Vec<Value>, Vec<Value>) =
+                blob.records.drain(..).partition(|record| attack_ids.contains(record["Id"].as_str().unwrap_or_default()));
+            blob.records = benign;
+            if !attack.is_empty() {
+                held.push((blob.content_type.clone(), attack));
+            }
+        }
+        let sign_ins = std::mem::take(&mut state.activity.sign_ins);
+        let (attack, benign): (Vec<Value>, Vec<Value>) =
+            sign_ins.into_iter().partition(|record| attack_ids.contains(record["id"].as_str().unwrap_or_default()));
+        state.activity.sign_ins = benign;
+        held.push(("signIns".to_owned(), attack));
+        held
+    });
+
+    let secret = dir.path().join("m365.secret");
+    std::fs::write(&secret, "secret-1\n").unwrap();
+    let extra = format!(
+        "[[tenant]]\nid = \"contoso\"\n[tenant.m365]\ntenant_id = \"tenant-1\"\nclient_id = \"client-1\"\nclient_secret_file = {secret:?}\n\
+         authority = {:?}\ngraph = {:?}\nmanagement = {:?}\n\
+         [tenant.collect]\nmanagement_activity = true\nsign_ins = true\ndirectory_audits = true\npoll_interval = \"2s\"\n",
+        emulator.authority(),
+        emulator.graph().trim_end_matches("/v1.0"),
+        emulator.authority(),
+    );
+    let config = write_config(dir.path(), &data, &extra);
+    let admin = token(&data, "admin", "admin", "*");
+    let incidents = |service: &Service| -> Vec<String> {
+        let list: Value = json_of(bearer(client().get(service.url("/api/v1/incidents?limit=500")), &admin).send().unwrap());
+        let items = list["items"].as_array().expect("the list has items");
+        items.iter().map(|incident| incident["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let polls = |service: &Service| metric(service, &admin, "harrier_polls_total", "source=\"m365\"");
+
+    let service = Service::start(&config);
+    wait_for(Duration::from_secs(300), "two collector polls", || polls(&service) >= 2.0);
+    let stored = metric(&service, &admin, "harrier_events_stored_total", "source=\"m365\"");
+    assert!(stored > 0.0, "the collector stored the benign history");
+    let before: std::collections::BTreeSet<String> = incidents(&service).into_iter().collect();
+
+    // The attack arrives; the next complete poll collects it and analysis raises an incident.
+    let pushed_at = polls(&service);
+    emulator.with(|state| {
+        let now = jiff::Timestamp::now();
+        for (content_type, records) in held_back {
+            if content_type == "signIns" {
+                state.activity.sign_ins.extend(records);
+            } else {
+                state.activity.add_blob(&content_type, now, records);
+            }
+        }
+    });
+    let mut raised = Vec::new();
+    wait_for(Duration::from_secs(300), "an incident from the attack", || {
+        raised = incidents(&service).into_iter().filter(|id| !before.contains(id)).collect();
+        !raised.is_empty()
+    });
+    let polls_taken = polls(&service) - pushed_at;
+    assert!(polls_taken <= 2.0, "the incident took {polls_taken} polls after the attack arrived");
+
+    assert!(service.terminate().success());
+    let store = harrier_store::Store::open(&data).unwrap();
+    let count = store.event_count(None).unwrap();
+    drop(store);
+
+    // After a restart the checkpoints hold: nothing is stored twice and nothing new is missed.
+    let service = Service::start(&config);
+    wait_for(Duration::from_secs(120), "two polls after the restart", || polls(&service) >= 2.0);
+    assert_eq!(metric(&service, &admin, "harrier_events_stored_total", "source=\"m365\""), 0.0);
+    assert!(service.terminate().success());
+    let store = harrier_store::Store::open(&data).unwrap();
+    assert_eq!(store.event_count(None).unwrap(), count, "a restart stored events again");
+}
