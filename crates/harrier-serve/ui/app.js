@@ -30,6 +30,11 @@ function time(value) {
   return value ? String(value).replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "–";
 }
 
+// A table cell that keeps a time or an id on one line.
+function nowrap(text) {
+  return el("td", { class: "nowrap", text });
+}
+
 function pagePath(...parts) {
   return "/ui/" + parts.map(encodeURIComponent).join("/");
 }
@@ -92,8 +97,10 @@ function notice(text, bad) {
   return el("div", { class: bad ? "notice bad" : "notice", role: "status", text });
 }
 
+// Replaces the page's content. Nested arrays are flattened and empty entries (null, undefined, false)
+// dropped, so pages can build optional sections inline.
 function render(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat(Infinity).filter((node) => node !== undefined && node !== null && node !== false));
 }
 
 // ---- Actions, shared by the incident and actions pages ----
@@ -133,12 +140,12 @@ function target(t) {
 function actionsTable(actions, reload) {
   return table(["Action", "Kind", "Target", "Mode", "Status", "Updated", "Reasons", "Decide"], actions.map((a) =>
     row(
-      el("code", { text: a.action.id }),
+      el("code", { title: a.action.id, text: a.action.id.length > 16 ? `${a.action.id.slice(0, 16)}…` : a.action.id }),
       a.action.kind,
       target(a.action.target),
       a.action.mode,
       badge(a.status, `st-${a.status}`),
-      `${time(a.updated)} by ${a.by}`,
+      el("td", {}, el("div", { class: "nowrap", text: time(a.updated) }), el("div", { class: "muted", text: `by ${a.by}` })),
       el("div", {}, (a.action.reasons || []).map((r) => el("div", { text: r }))),
       actionButtons(a, reload),
     )));
@@ -190,12 +197,12 @@ async function incidentsPage() {
   const rows = page.items.map((i) => row(
     badge(i.severity, `sev-${i.severity}`),
     num(i.score.toFixed(0)),
-    el("a", { href: pagePath("incidents", i.id), text: i.id }),
+    el("td", { class: "nowrap" }, el("a", { href: pagePath("incidents", i.id), text: i.id })),
     i.tenant,
     i.user ? el("a", { href: pagePath("users", i.tenant, i.user), text: i.user }) : "–",
     (i.models || []).join(", "),
-    time(i.first),
-    time(i.last),
+    nowrap(time(i.first)),
+    nowrap(time(i.last)),
     badge(i.state.status, `st-${i.state.status}`),
     i.state.assignee || "–",
   ));
@@ -294,7 +301,7 @@ async function userPage(tenant, user) {
     const unusualCountries = new Set(activity.countries.filter((c) => c.unusual).map((c) => c.country));
     const unusualAsns = new Set(activity.asns.filter((a) => a.unusual).map((a) => a.asn));
     const sourceRows = (list, key) => list.map((s) => row(s[key], s.name || "", num(s.sign_ins), num(`${(s.share * 100).toFixed(1)}%`),
-      time(s.first_seen), time(s.last_seen), s.unusual ? badge("unusual", "unusual") : ""));
+      nowrap(time(s.first_seen)), nowrap(time(s.last_seen)), s.unusual ? badge("unusual", "unusual") : ""));
     const counts = (list, label) => table([label, "Count"], list.map((x) => row(x.name, num(x.count))));
     parts.push(
       el("p", { class: "muted", text: `${activity.events} events and ${activity.sign_ins} sign-ins from ${time(activity.from)} to ${time(activity.until)}. ` +
@@ -329,9 +336,9 @@ async function userPage(tenant, user) {
   parts.push(
     el("h2", { text: "Incidents" }),
     table(["Severity", "Incident", "Last", "Status"], incidents.items.map((i) => row(badge(i.severity, `sev-${i.severity}`),
-      el("a", { href: pagePath("incidents", i.id), text: i.id }), time(i.last), badge(i.state.status, `st-${i.state.status}`)))),
+      el("a", { href: pagePath("incidents", i.id), text: i.id }), nowrap(time(i.last)), badge(i.state.status, `st-${i.state.status}`)))),
     el("h2", { text: "Breaches" }),
-    table(["Time", "Model", "Score", "Summary"], breaches.items.map((b) => row(time(b.time), b.model_name, num(b.score.toFixed(0)), b.summary))),
+    table(["Time", "Model", "Score", "Summary"], breaches.items.map((b) => row(nowrap(time(b.time)), b.model_name, num(b.score.toFixed(0)), b.summary))),
   );
   render(...parts);
 }
@@ -344,7 +351,7 @@ async function messagesPage(tenant) {
     el("form", { class: "filters", method: "get" }, el("label", {}, "Verdict class", el("input", { name: "class", value: params.get("class") || "" })),
       el("button", { type: "submit", text: "Filter" })),
     table(["Time", "Verdict", "Score", "From", "Subject"], list.items.map((m) => row(
-      time(m.time), badge(m.message.verdict.class, m.message.verdict.class === "clean" ? "st-done" : "sev-high"), num(m.message.verdict.score),
+      nowrap(time(m.time)), badge(m.message.verdict.class, m.message.verdict.class === "clean" ? "st-done" : "sev-high"), num(m.message.verdict.score),
       m.message.from || "–", el("a", { href: pagePath("messages", tenant, m.id), text: m.message.subject || "(no subject)" })))),
   );
 }
@@ -394,16 +401,25 @@ async function actionsPage() {
 
 async function modelsPage() {
   const models = await api("/api/v1/models");
-  const settings = (s) => el("div", {}, Object.entries(s || {}).map(([key, value]) =>
-    el("div", {}, el("span", { class: "muted", text: `${key}: ` }), typeof value === "object" ? JSON.stringify(value) : String(value))));
+  // A parameter set in the settings file is shown with the model's default beside it.
+  const parameter = (p, overrides) => {
+    const set = overrides && Object.prototype.hasOwnProperty.call(overrides, p.name);
+    return el("div", {}, el("code", { text: p.name }), ` = ${JSON.stringify(set ? overrides[p.name] : p.default)}`,
+      set ? el("span", { class: "muted", text: ` (default ${JSON.stringify(p.default)})` }) : null);
+  };
   render(
     el("h1", { text: "Models" }),
-    table(["Model", "Stage", "Technique", "Settings (mode, thresholds)", "Parameters"], models.items.map((m) => row(
-      el("div", {}, el("strong", { text: m.name }), el("div", { class: "muted", text: `${m.id} v${m.version}` }), el("div", { text: m.description })),
-      m.stage,
-      `${m.technique.id} ${m.technique.name} (${m.technique.tactic})`,
-      settings(m.settings),
-      el("div", {}, m.params.map((p) => el("div", {}, el("code", { text: p.name }), ` = ${JSON.stringify(p.default)}`)))))),
+    table(["Model", "Stage", "Technique", "Enabled", "Min score", "Parameters"], models.items.map((m) => {
+      const settings = m.settings || {};
+      return row(
+        el("div", {}, el("strong", { text: m.name }), el("div", { class: "muted", text: `${m.id} v${m.version}` }), el("div", { text: m.description })),
+        m.stage,
+        `${m.technique.id} ${m.technique.name} (${m.technique.tactic})`,
+        settings.enabled === false ? badge("disabled", "st-failed") : badge("enabled", "st-done"),
+        num(settings.min_score ?? 0),
+        el("div", {}, m.params.map((p) => parameter(p, settings.params))),
+      );
+    })),
   );
 }
 

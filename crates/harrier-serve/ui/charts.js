@@ -39,7 +39,7 @@ const Charts = (() => {
     keys.sort((a, b) => totals[b] - totals[a]);
     const colorOf = (key) => PALETTE[keys.indexOf(key) % PALETTE.length];
 
-    const width = 760, height = 220, left = 36, bottom = 28, top = 10;
+    const width = 1200, height = 260, left = 36, bottom = 28, top = 10;
     const max = Math.max(1, ...days.map((d) => Object.values(d.counts).reduce((a, b) => a + b, 0)));
     const svg = frame(width, height, label);
     const plot = height - bottom - top;
@@ -96,7 +96,7 @@ const Charts = (() => {
     const times = items.map((i) => Date.parse(i.time));
     const start = Math.min(...times), end = Math.max(...times);
     const span = Math.max(1, end - start);
-    const left = 150, width = 760, row = 28, top = 10, bottom = 30;
+    const left = 150, width = 1200, row = 28, top = 10, bottom = 30;
     const height = top + lanes.length * row + bottom;
     const svg = frame(width, height, label);
     const xOf = (t) => left + ((t - start) / span) * (width - left - 20);

@@ -129,6 +129,9 @@ async fn open(browser: &Browser, url: &str) {
     let state = browser.find(Locator::Css("body")).await.unwrap().attr("data-loaded").await.unwrap();
     let text = browser.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert_eq!(state.as_deref(), Some("true"), "{url} failed to load: {text}");
+    for broken in ["[object ", "undefined", "NaN"] {
+        assert!(!text.contains(broken), "{url} shows {broken:?}: {text}");
+    }
 }
 
 async fn save_screenshot(browser: &Browser, name: &str) {
@@ -325,12 +328,28 @@ fn ui_pages_work_in_chromium() {
         assert!(text.contains("malware"), "the verdict shows: {text}");
         save_screenshot(&browser, "message").await;
 
-        for (page, name) in [("/ui/actions", "actions"), ("/ui/models", "models"), ("/ui/tenants", "tenants"), ("/ui/messages/contoso", "messages")] {
-            open(&browser, &format!("{base}{page}")).await;
-            save_screenshot(&browser, name).await;
-        }
+        open(&browser, &format!("{base}/ui/actions")).await;
+        save_screenshot(&browser, "actions").await;
+        let listed = browser.find_all(Locator::Css("button[data-verb='approve']")).await.unwrap();
+        assert!(!listed.is_empty(), "the actions page lists the pending actions");
+        assert!(browser.find_all(Locator::Css(&approve)).await.unwrap().is_empty(), "the approved action is no longer pending");
+
+        open(&browser, &format!("{base}/ui/models")).await;
+        save_screenshot(&browser, "models").await;
         let text = main_text(&browser).await;
-        assert!(text.contains("macro-xlsm") || text.contains("malware"), "the message list shows the stored message: {text}");
+        assert!(text.contains("saas.impossible_travel"), "the models page lists the models: {text}");
+
+        open(&browser, &format!("{base}/ui/tenants")).await;
+        save_screenshot(&browser, "tenants").await;
+        let text = main_text(&browser).await;
+        assert!(text.contains("contoso") && !text.contains("fabrikam"), "alice sees her tenant only: {text}");
+        let healthy = browser.find_all(Locator::Css("tbody .badge.st-done")).await.unwrap();
+        assert_eq!(healthy.len(), 1, "the spool source polled without error: {text}");
+
+        open(&browser, &format!("{base}/ui/messages/contoso")).await;
+        save_screenshot(&browser, "messages").await;
+        let text = main_text(&browser).await;
+        assert!(text.contains("malware"), "the message list shows the stored message: {text}");
 
         // A form on another origin posting to the API with the user's cookie is rejected.
         let hostile = serve_cross_site_form(format!("{base}/api/v1/actions/{other_action}/approve"));
