@@ -14,6 +14,13 @@ pub const RARE_SHARE: f64 = 0.05;
 /// Entries listed for devices, applications and correspondents.
 const TOP: usize = 10;
 
+/// Sign-ins of one day, counted by country and by autonomous system.
+#[derive(Default)]
+struct DaySources {
+    countries: BTreeMap<String, u64>,
+    asns: BTreeMap<String, u64>,
+}
+
 /// Counts of one sign-in source, such as a country.
 #[derive(Default)]
 struct SourceCount {
@@ -47,7 +54,7 @@ pub fn summary(user: &str, events: &[Event], days: u32) -> Value {
     let events: Vec<&Event> = events.iter().filter(|e| e.time > start).collect();
 
     let mut heatmap = [[0u64; 24]; 7];
-    let mut daily: BTreeMap<jiff::civil::Date, (BTreeMap<String, u64>, BTreeMap<String, u64>)> = BTreeMap::new();
+    let mut daily: BTreeMap<jiff::civil::Date, DaySources> = BTreeMap::new();
     let mut countries: BTreeMap<String, SourceCount> = BTreeMap::new();
     let mut asns: BTreeMap<String, SourceCount> = BTreeMap::new();
     let mut devices: BTreeMap<String, u64> = BTreeMap::new();
@@ -69,8 +76,8 @@ pub fn summary(user: &str, events: &[Event], days: u32) -> Value {
                     .unwrap_or_else(|| "unknown".to_owned());
                 let asn = event.ip_info.as_ref().and_then(|info| info.asn).map_or_else(|| "unknown".to_owned(), |asn| format!("AS{asn}"));
                 let day = daily.entry(utc.date()).or_default();
-                *day.0.entry(country.clone()).or_default() += 1;
-                *day.1.entry(asn.clone()).or_default() += 1;
+                *day.countries.entry(country.clone()).or_default() += 1;
+                *day.asns.entry(asn.clone()).or_default() += 1;
                 countries.entry(country).or_default().add(event.time);
                 let entry = asns.entry(asn).or_default();
                 entry.add(event.time);
@@ -111,7 +118,7 @@ pub fn summary(user: &str, events: &[Event], days: u32) -> Value {
         list
     };
     let daily: Vec<Value> =
-        daily.into_iter().map(|(day, (countries, asns))| json!({ "day": day, "countries": countries, "asns": asns })).collect();
+        daily.into_iter().map(|(day, sources)| json!({ "day": day, "countries": sources.countries, "asns": sources.asns })).collect();
 
     json!({
         "user": user,

@@ -126,6 +126,19 @@ fn api_roles_scoping_and_incident_workflow() {
     assert!(models["items"].as_array().unwrap().iter().any(|m| m["id"] == model));
     let baseline: Value = json_of(bearer(client.get(service.url(&format!("/api/v1/tenants/contoso/users/{user}/baseline"))), &viewer).send().unwrap());
     assert!(baseline["events"].as_u64().unwrap() > 0);
+    let activity_url = service.url(&format!("/api/v1/tenants/contoso/users/{user}/activity?days=60"));
+    let activity: Value = json_of(bearer(client.get(&activity_url), &viewer).send().unwrap());
+    assert!(activity["sign_ins"].as_u64().unwrap() > 0, "{activity}");
+    let heatmap_total: u64 = activity["heatmap"].as_array().unwrap().iter().flat_map(|day| day.as_array().unwrap()).map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(heatmap_total, activity["events"].as_u64().unwrap(), "the heatmap counts every event in the window");
+    let country_total: u64 = activity["countries"].as_array().unwrap().iter().map(|c| c["sign_ins"].as_u64().unwrap()).sum();
+    assert_eq!(country_total, activity["sign_ins"].as_u64().unwrap(), "every sign-in has a country, or unknown");
+    let response = bearer(client.get(service.url(&format!("/api/v1/tenants/contoso/users/{user}/activity?days=0"))), &viewer).send().unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = bearer(client.get(service.url("/api/v1/tenants/contoso/users/nobody@contoso.com/activity")), &viewer).send().unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = bearer(client.get(service.url(&format!("/api/v1/tenants/fabrikam/users/{user}/activity"))), &analyst).send().unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "another tenant's users are hidden");
 
     // Actions: a pending disable_user is approved through the API, carried out against the emulated
     // tenant, and undone through the API with the tenant's Graph credentials.
@@ -295,6 +308,12 @@ fn spool_survives_restart_without_duplicates() {
     assert_eq!(items[0]["message"]["verdict"]["class"], "malware", "{messages}");
     let clean: Value = json_of(bearer(client().get(service.url("/api/v1/tenants/contoso/messages?class=clean")), &viewer).send().unwrap());
     assert_eq!(clean["items"].as_array().unwrap().len(), 0);
+    let id = items[0]["id"].as_str().unwrap();
+    let message: Value = json_of(bearer(client().get(service.url(&format!("/api/v1/tenants/contoso/messages/{id}"))), &viewer).send().unwrap());
+    assert_eq!(message["message"]["verdict"]["class"], "malware", "{message}");
+    assert_eq!(message["id"], id);
+    let missing = bearer(client().get(service.url("/api/v1/tenants/contoso/messages/no-such-record")), &viewer).send().unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(service.terminate().success());
 
     // After a restart the same records arrive again under a new name: the store keeps one copy of each.

@@ -93,6 +93,8 @@ fn capabilities() -> serde_json::Map<String, Value> {
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--window-size=1400,1600",
+        // Every host but 127.0.0.1 fails to resolve, so only the loopback servers can load.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ];
     // Chromium's sandbox refuses to start as root.
     if uid() == 0 {
@@ -364,8 +366,7 @@ fn ui_pages_work_in_chromium() {
         }
         assert!(body.contains("cross-site request rejected") || body.contains("X-CSRF-Token"), "{body}");
 
-        let cookie = browser.get_named_cookie("harrier_session").await.unwrap().value().to_owned();
-        cookie
+        browser.get_named_cookie("harrier_session").await.unwrap().value().to_owned()
     });
 
     // The decisions made in the browser reached the API, under alice's name.
