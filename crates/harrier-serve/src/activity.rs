@@ -117,6 +117,15 @@ pub fn summary(user: &str, events: &[Event], days: u32) -> Value {
         list.sort_by(|a, b| b["sign_ins"].as_u64().cmp(&a["sign_ins"].as_u64()));
         list
     };
+    // Days without sign-ins between the first and the last stay in the series, so a chart's bars are evenly
+    // spaced in time.
+    if let (Some(first), Some(last)) = (daily.keys().next().copied(), daily.keys().next_back().copied()) {
+        let mut day = first;
+        while day < last {
+            daily.entry(day).or_default();
+            day = day.tomorrow().unwrap_or(last);
+        }
+    }
     let daily: Vec<Value> =
         daily.into_iter().map(|(day, sources)| json!({ "day": day, "countries": sources.countries, "asns": sources.asns })).collect();
 
@@ -176,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn rare_source_marked_unusual() {
+    fn rare_sources_marked_and_gaps_filled() {
         // 2026-03-02 is a Monday.
         let mut events: Vec<Event> = (0..20).map(|day| sign_in("Ann@x.test", &format!("2026-03-{:02}T09:00:00Z", 2 + day % 20), "DE", 3320)).collect();
         events.push(sign_in("ann@x.test", "2026-03-21T03:00:00Z", "NG", 37282));
@@ -194,6 +203,12 @@ mod tests {
         assert_eq!(summary["heatmap"][0][9], 3, "three Mondays at 09:00");
         assert_eq!(summary["heatmap"][5][3], 1, "2026-03-21 is a Saturday");
         assert_eq!(summary["daily"].as_array().unwrap().len(), 20);
+
+        let gap = vec![sign_in("ann@x.test", "2026-03-02T09:00:00Z", "DE", 3320), sign_in("ann@x.test", "2026-03-05T09:00:00Z", "DE", 3320)];
+        let gap = super::summary("ann@x.test", &gap, 30);
+        let days: Vec<&str> = gap["daily"].as_array().unwrap().iter().map(|d| d["day"].as_str().unwrap()).collect();
+        assert_eq!(days, ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"], "days without sign-ins are kept");
+        assert_eq!(gap["daily"][1]["countries"], json!({}));
         assert_eq!(summary["devices"][0]["name"], "Firefox");
 
         let window = super::summary("ann@x.test", &own, 1);

@@ -140,7 +140,9 @@ function target(t) {
 function actionsTable(actions, reload) {
   return table(["Action", "Kind", "Target", "Mode", "Status", "Updated", "Reasons", "Decide"], actions.map((a) =>
     row(
-      el("code", { title: a.action.id, text: a.action.id.length > 16 ? `${a.action.id.slice(0, 16)}…` : a.action.id }),
+      el("td", {},
+        el("code", { title: a.action.id, text: a.action.id.length > 16 ? `${a.action.id.slice(0, 16)}…` : a.action.id }),
+        el("div", {}, el("a", { href: pagePath("incidents", a.action.incident), text: a.action.incident }))),
       a.action.kind,
       target(a.action.target),
       a.action.mode,
@@ -310,9 +312,10 @@ async function userPage(tenant, user) {
       el("div", { class: "panel", id: "countries-chart" }, Charts.stackedBars(activity.daily.map((d) => ({ day: d.day, counts: d.countries })), "Sign-ins per day by country", unusualCountries)),
       el("h2", { text: "Sign-in networks (ASN) over time" }),
       el("div", { class: "panel" }, Charts.stackedBars(activity.daily.map((d) => ({ day: d.day, counts: d.asns })), "Sign-ins per day by autonomous system", unusualAsns)),
-      el("div", { class: "grid" },
-        el("div", {}, el("h2", { text: "Countries" }), table(["Country", "", "Sign-ins", "Share", "First", "Last", ""], sourceRows(activity.countries, "country"))),
-        el("div", {}, el("h2", { text: "Networks" }), table(["ASN", "Organisation", "Sign-ins", "Share", "First", "Last", ""], sourceRows(activity.asns, "asn")))),
+      el("h2", { text: "Countries" }),
+      table(["Country", "", "Sign-ins", "Share", "First", "Last", ""], sourceRows(activity.countries, "country")),
+      el("h2", { text: "Networks" }),
+      table(["ASN", "Organisation", "Sign-ins", "Share", "First", "Last", ""], sourceRows(activity.asns, "asn")),
       el("h2", { text: "Activity by weekday and hour (UTC)" }),
       el("div", { class: "panel", id: "heatmap" }, Charts.heatmap(activity.heatmap, "Events by weekday and hour")),
       el("div", { class: "grid" },
@@ -359,6 +362,8 @@ async function messagesPage(tenant) {
 async function messagePage(tenant, id) {
   const detail = await api(`/api/v1/tenants/${encodeURIComponent(tenant)}/messages/${encodeURIComponent(id)}`);
   const m = detail.message;
+  // NOTE: a stored message keeps its link domains but not whether the milter locked them, so a domain
+  // shows as locked only once a click on one of its links reached the link-lock endpoint.
   const lockedHosts = new Set(detail.link_clicks.map((c) => { try { return new URL(c.click.url).hostname; } catch { return ""; } }));
   const verdictKind = m.verdict.class === "clean" ? "st-done" : "sev-high";
   render(

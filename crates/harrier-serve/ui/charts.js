@@ -76,6 +76,7 @@ const Charts = (() => {
     const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const cell = 26, left = 40, top = 18;
     const svg = frame(left + 24 * cell + 4, top + 7 * cell + 4, label);
+    svg.classList.add("heatmap");
     const max = Math.max(1, ...matrix.flat());
     for (let h = 0; h < 24; h += 3) svg.appendChild(node("text", { x: left + h * cell + 2, y: 12 }, `${String(h).padStart(2, "0")}h`));
     matrix.forEach((row, d) => {
