@@ -136,8 +136,14 @@ async fn open(browser: &Browser, url: &str) {
     }
 }
 
+/// Writes a PNG of the whole page: the window grows to the page's height (at most 6000 pixels) first,
+/// because WebDriver captures only the viewport.
 async fn save_screenshot(browser: &Browser, name: &str) {
+    let height = browser.execute("return document.documentElement.scrollHeight", vec![]).await.unwrap();
+    let height = height.as_u64().unwrap_or(1600).clamp(600, 6000) as u32;
+    browser.set_window_size(1400, height + 140).await.unwrap();
     let png = browser.screenshot().await.unwrap();
+    browser.set_window_size(1400, 1600).await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "the screenshot of {name} is a PNG");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
