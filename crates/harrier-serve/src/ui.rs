@@ -79,18 +79,13 @@ async fn shell(State(app): State<Arc<App>>, request: Request) -> Response {
     response
 }
 
-/// Percent-encodes a path for a query value. Page paths hold user names and ids, so everything but
-/// unreserved characters and `/` is encoded.
+/// The characters a query value escapes: everything but unreserved characters and `/`, because page paths
+/// hold user names and ids.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
 fn url_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
 /// Sets the security headers on every response, pages and API alike.
