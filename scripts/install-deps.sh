@@ -5,7 +5,8 @@ set -euo pipefail
 
 # postfix: the milter integration tests and bench/milter.sh start a private Postfix instance. Debconf is
 # told "No configuration", so the package writes no main.cf and the system service stays stopped.
-packages=(gcc make pkg-config python3 python3-venv ca-certificates postfix)
+# chromium, chromium-driver: the web UI tests drive the pages in headless Chromium over WebDriver.
+packages=(gcc make pkg-config python3 python3-venv ca-certificates postfix chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -48,7 +48,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/incidents/{id}/comments"),
     ("get", "/api/v1/breaches"),
     ("get", "/api/v1/tenants/{tenant}/users/{user}/baseline"),
+    ("get", "/api/v1/tenants/{tenant}/users/{user}/activity"),
     ("get", "/api/v1/tenants/{tenant}/messages"),
+    ("get", "/api/v1/tenants/{tenant}/messages/{id}"),
     ("get", "/api/v1/actions"),
     ("post", "/api/v1/actions/{id}/approve"),
     ("post", "/api/v1/actions/{id}/reject"),
@@ -65,7 +67,7 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 const MAX_BODY: usize = 64 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    crate::ui::routes(Router::new())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -81,7 +83,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/incidents/{id}/comments", post(add_comment))
         .route("/api/v1/breaches", get(list_breaches))
         .route("/api/v1/tenants/{tenant}/users/{user}/baseline", get(baseline))
+        .route("/api/v1/tenants/{tenant}/users/{user}/activity", get(user_activity))
         .route("/api/v1/tenants/{tenant}/messages", get(messages))
+        .route("/api/v1/tenants/{tenant}/messages/{id}", get(message_detail))
         .route("/api/v1/actions", get(list_actions))
         .route("/api/v1/actions/{id}/approve", post(approve))
         .route("/api/v1/actions/{id}/reject", post(reject))
@@ -91,6 +95,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/audit", get(audit))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(app.clone(), count_requests))
+        .layer(axum::middleware::from_fn(crate::ui::security_headers))
         .with_state(app)
 }
 
@@ -180,7 +185,7 @@ impl FromRequestParts<Arc<App>> for Auth {
 
 /// Returns the principal of a bearer token or session cookie; None when the request carries neither,
 /// and 401 when what it carries is not valid.
-fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Option<Principal>> {
+pub(crate) fn authenticate(app: &App, headers: &HeaderMap) -> ApiResult<Option<Principal>> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or_else(ApiError::unauthorized)?;
         return match app.db().authenticate_token(token.trim())? {
@@ -543,6 +548,95 @@ async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenan
             .map_err(ApiError::internal)?;
         let items: Vec<Value> = newest.into_iter().rev().collect();
         Ok(Json(json!({ "items": items })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivityQuery {
+    /// Days up to the user's latest event; 30 by default.
+    days: Option<u32>,
+}
+
+/// The largest window of the activity summary, in days.
+const MAX_ACTIVITY_DAYS: u32 = 366;
+
+async fn user_activity(
+    State(app): State<Arc<App>>,
+    Auth(principal): Auth,
+    Path((tenant, user)): Path<(String, String)>,
+    Query(query): Query<ActivityQuery>,
+) -> ApiResult<Json<Value>> {
+    check_tenant(&principal, &tenant)?;
+    let days = query.days.unwrap_or(30);
+    if days == 0 || days > MAX_ACTIVITY_DAYS {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, format!("days must be between 1 and {MAX_ACTIVITY_DAYS}, not {days}")));
+    }
+    blocking(move || {
+        let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
+        let mut events = Vec::new();
+        // NOTE: the store reads a tenant's events in time order only, so this scans every event of the
+        // tenant to find the user's.
+        store
+            .for_each_event(&harrier_model::TenantId::new(tenant.clone()), |event| {
+                if crate::activity::is_by(&event, &user) {
+                    events.push(event);
+                }
+                true
+            })
+            .map_err(ApiError::internal)?;
+        if events.is_empty() {
+            return Err(ApiError::not_found(&format!("events of user {user:?} in tenant {tenant:?}")));
+        }
+        let mut summary = crate::activity::summary(&user, &events, days);
+        summary["tenant"] = json!(tenant);
+        Ok(Json(summary))
+    })
+    .await
+}
+
+/// Returns one stored message with the clicks on its locked links and the actions that name it.
+async fn message_detail(State(app): State<Arc<App>>, Auth(principal): Auth, Path((tenant, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    check_tenant(&principal, &tenant)?;
+    blocking(move || {
+        let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
+        let mut found: Option<harrier_model::Event> = None;
+        let mut clicks: Vec<(jiff::Timestamp, harrier_model::LinkClick)> = Vec::new();
+        store
+            .for_each_event(&harrier_model::TenantId::new(tenant.clone()), |event| {
+                match &event.activity {
+                    harrier_model::Activity::Email(_) if event.record_id == id => found = Some(event),
+                    harrier_model::Activity::LinkClick(click) => clicks.push((event.time, click.clone())),
+                    _ => {}
+                }
+                true
+            })
+            .map_err(ApiError::internal)?;
+        let Some(event) = found else { return Err(ApiError::not_found(&format!("message {id:?} in tenant {tenant:?}"))) };
+        let harrier_model::Activity::Email(message) = &event.activity else { unreachable!("only email events are kept") };
+        let message_id = message.message_id.clone().unwrap_or_default();
+        let clicks: Vec<Value> = clicks
+            .into_iter()
+            .filter(|(_, click)| !message_id.is_empty() && click.message_id == message_id)
+            .map(|(time, click)| json!({ "time": time, "click": click }))
+            .collect();
+        let names = |object: &Option<String>| object.as_deref().is_some_and(|o| o == id || (!message_id.is_empty() && o == message_id));
+        let actions: Vec<harrier_respond::ActionState> = harrier_respond::ActionLog::open(&app.data_dir)
+            .and_then(|log| log.actions())
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .filter(|a| a.action.target.tenant == tenant && names(&a.action.target.object))
+            .collect();
+        Ok(Json(json!({
+            "id": event.record_id,
+            "tenant": tenant,
+            "time": event.time,
+            "client": event.client,
+            "message": message,
+            "link_clicks": clicks,
+            "actions": actions,
+        })))
     })
     .await
 }

@@ -7,6 +7,7 @@
 //! letting work in progress finish.
 
 pub mod actions;
+mod activity;
 pub mod api;
 pub mod auth;
 mod collector;
@@ -18,6 +19,7 @@ pub mod query;
 pub mod service;
 pub mod source;
 pub mod spool;
+pub mod ui;
 
 pub use config::{Config, ConfigError};
 pub use source::{PollFuture, PollReport, Source, SourceError};

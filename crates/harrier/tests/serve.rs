@@ -3,155 +3,19 @@
 //! cover login with cookie and CSRF checks, metrics after a spool poll, graceful shutdown on SIGTERM, and
 //! a restart that stores nothing twice.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder};
 use serde_json::{Value, json};
-
-fn harrier(data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_harrier"));
-    command
-        .env_remove("HARRIER_SETTINGS")
-        .env_remove("HARRIER_RESPONSE_POLICY")
-        .env_remove("HARRIER_LOG")
-        .env("HARRIER_DATA_DIR", data);
-    command
-}
 
 #[path = "common/process.rs"]
 mod process;
+#[path = "common/service.rs"]
+mod service;
 use process::run;
-
-/// Returns an HTTP client. reqwest is built without a TLS crypto provider in this workspace, so ring is
-/// installed first, although every request here is plain HTTP on loopback.
-fn client() -> Client {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Deprecated only for lacking post-quantum key exchange, which plain HTTP does not use.
-        #[allow(deprecated)]
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-    Client::new()
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A running `harrier serve`: `terminate` stops it with SIGTERM, and dropping it kills it.
-struct Service {
-    child: Child,
-    base: String,
-    /// The other listeners from the startup line, such as `link-lock` and `milter`, with their addresses.
-    others: Vec<(String, String)>,
-}
-
-impl Service {
-    fn start(config: &Path) -> Service {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_harrier"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env_remove("HARRIER_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let mut parts = line.trim().split(", ");
-        let api = parts.next().and_then(|part| part.strip_prefix("harrier serve: API on "));
-        let api = api.unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let others = parts.filter_map(|part| part.split_once(" on ")).map(|(name, address)| (name.to_owned(), address.to_owned())).collect();
-        let service = Service { child, base: api.trim_end_matches('/').to_owned(), others };
-        service.wait_ready();
-        service
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            if client().get(self.url("/readyz")).send().is_ok_and(|r| r.status() == StatusCode::OK) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the service did not become ready");
-    }
-
-    /// Sends SIGTERM and returns the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        // SAFETY: kill has no memory-safety preconditions; the pid is our child's.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the service did not stop within 60 s of SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn write_config(dir: &Path, data: &Path, extra: &str) -> PathBuf {
-    let config = dir.join("harrier.toml");
-    let text = format!(
-        "data_dir = {data:?}\n[api]\nlisten = \"127.0.0.1:0\"\nsecure_cookies = false\n[log]\nformat = \"json\"\nlevel = \"info\"\n{extra}"
-    );
-    std::fs::write(&config, text).unwrap();
-    config
-}
-
-fn token(data: &Path, name: &str, role: &str, tenant: &str) -> String {
-    let output = run(harrier(data).args(["tokens", "create", "--json", "--name", name, "--role", role, "--tenant", tenant]));
-    let created: Value = serde_json::from_str(&output).unwrap();
-    created["token"].as_str().unwrap().to_owned()
-}
-
-fn bearer(request: RequestBuilder, token: &str) -> RequestBuilder {
-    request.header("Authorization", format!("Bearer {token}"))
-}
-
-fn json_of(response: reqwest::blocking::Response) -> Value {
-    let status = response.status();
-    let text = response.text().unwrap();
-    assert!(status.is_success(), "status {status}: {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-/// Simulates a small tenant and replays it as two tenants under a policy that requires approval of every
-/// action.
-fn analysed_tenants(dir: &Path) -> PathBuf {
-    let sim = dir.join("sim");
-    let data = dir.join("data");
-    run(harrier(&data).args(["simulate", "--users", "40", "--days", "14", "--seed", "5", "--out"]).arg(&sim));
-    let builtin = include_str!("../../harrier-respond/data/response.toml");
-    std::fs::write(dir.join("confirm.toml"), builtin.replace("= \"observe\"", "= \"confirm\"")).unwrap();
-    for tenant in ["contoso", "fabrikam"] {
-        run(harrier(&data)
-            .args(["replay", "--no-progress", "--tenant", tenant, "--response-policy"])
-            .arg(dir.join("confirm.toml"))
-            .arg(&sim));
-    }
-    data
-}
+use service::*;
 
 #[test]
 fn api_roles_scoping_and_incident_workflow() {
@@ -262,6 +126,19 @@ fn api_roles_scoping_and_incident_workflow() {
     assert!(models["items"].as_array().unwrap().iter().any(|m| m["id"] == model));
     let baseline: Value = json_of(bearer(client.get(service.url(&format!("/api/v1/tenants/contoso/users/{user}/baseline"))), &viewer).send().unwrap());
     assert!(baseline["events"].as_u64().unwrap() > 0);
+    let activity_url = service.url(&format!("/api/v1/tenants/contoso/users/{user}/activity?days=60"));
+    let activity: Value = json_of(bearer(client.get(&activity_url), &viewer).send().unwrap());
+    assert!(activity["sign_ins"].as_u64().unwrap() > 0, "{activity}");
+    let heatmap_total: u64 = activity["heatmap"].as_array().unwrap().iter().flat_map(|day| day.as_array().unwrap()).map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(heatmap_total, activity["events"].as_u64().unwrap(), "the heatmap counts every event in the window");
+    let country_total: u64 = activity["countries"].as_array().unwrap().iter().map(|c| c["sign_ins"].as_u64().unwrap()).sum();
+    assert_eq!(country_total, activity["sign_ins"].as_u64().unwrap(), "every sign-in has a country, or unknown");
+    let response = bearer(client.get(service.url(&format!("/api/v1/tenants/contoso/users/{user}/activity?days=0"))), &viewer).send().unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = bearer(client.get(service.url("/api/v1/tenants/contoso/users/nobody@contoso.com/activity")), &viewer).send().unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = bearer(client.get(service.url(&format!("/api/v1/tenants/fabrikam/users/{user}/activity"))), &analyst).send().unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "another tenant's users are hidden");
 
     // Actions: a pending disable_user is approved through the API, carried out against the emulated
     // tenant, and undone through the API with the tenant's Graph credentials.
@@ -306,11 +183,7 @@ fn api_roles_scoping_and_incident_workflow() {
     assert!(entries.contains(&("action.undo".to_owned(), "token:analyst".to_owned(), action_id.clone())), "{entries:?}");
 
     // Login: the cookie works for reads; a state change needs the CSRF token and is rejected cross-site.
-    let mut add = harrier(&data);
-    add.args(["users", "add", "alice", "--role", "analyst", "--tenant", "contoso"]).stdin(Stdio::piped()).stdout(Stdio::piped());
-    let mut child = add.spawn().unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"a long test password\n").unwrap();
-    assert!(child.wait().unwrap().success());
+    add_user(&data, "alice", "analyst", "contoso", "a long test password");
     let wrong = client.post(service.url("/login")).json(&json!({ "username": "alice", "password": "wrong password!!" })).send().unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     // Password guessing against one user is cut off after five failures; other users can still log in.
@@ -435,6 +308,12 @@ fn spool_survives_restart_without_duplicates() {
     assert_eq!(items[0]["message"]["verdict"]["class"], "malware", "{messages}");
     let clean: Value = json_of(bearer(client().get(service.url("/api/v1/tenants/contoso/messages?class=clean")), &viewer).send().unwrap());
     assert_eq!(clean["items"].as_array().unwrap().len(), 0);
+    let id = items[0]["id"].as_str().unwrap();
+    let message: Value = json_of(bearer(client().get(service.url(&format!("/api/v1/tenants/contoso/messages/{id}"))), &viewer).send().unwrap());
+    assert_eq!(message["message"]["verdict"]["class"], "malware", "{message}");
+    assert_eq!(message["id"], id);
+    let missing = bearer(client().get(service.url("/api/v1/tenants/contoso/messages/no-such-record")), &viewer).send().unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(service.terminate().success());
 
     // After a restart the same records arrive again under a new name: the store keeps one copy of each.
