@@ -6,6 +6,7 @@ under PREFIX from an S3-compatible server on loopback.
 
 import io
 import json
+import os
 import sys
 
 import pyarrow.parquet as pq
@@ -45,3 +46,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+    # pyarrow's native thread pools can abort the interpreter's teardown ("terminate called without an
+    # active exception") after all output is written, so the script ends without that teardown.
+    sys.stdout.flush()
+    os._exit(0)
