@@ -9,7 +9,6 @@ use anyhow::Context;
 use harrier_collect::{CollectorSettings, Credentials, TenantCollector};
 use harrier_enrich::IpIntel;
 use harrier_model::TenantId;
-use harrier_pipeline::MailOptions;
 
 use crate::config::TenantConfig;
 use crate::source::{PollFuture, PollReport, Source, SourceError};
@@ -54,12 +53,10 @@ impl CollectorSource {
         settings.directory_audits = collect.directory_audits;
         settings.mailboxes = collect.mailboxes.clone();
         settings.backfill = collect.backfill;
-        // Collected mail is judged with the spool's view of the organisation when the tenant has one.
+        // Collected mail is analysed with the spool's protected domains and trusted hops when the tenant
+        // has a spool, because the config has no other place for them.
         if let Some(spool) = &tenant.spool {
-            settings.mail = MailOptions {
-                protected_domains: spool.protected_domains.iter().map(|d| d.trim().to_ascii_lowercase()).collect(),
-                trusted_hops: harrier_mail::verify::TrustedHops::from_names(&spool.trusted_hops),
-            };
+            settings.mail = spool.mail_options();
         }
         let collector = TenantCollector::new(settings, intel).with_context(|| format!("tenant {}: cannot start the collector", tenant.id))?;
         Ok(Some(CollectorSource { collector, interval: collect.poll_interval }))

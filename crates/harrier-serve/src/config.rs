@@ -211,6 +211,16 @@ pub struct SpoolConfig {
     pub trusted_hops: Vec<String>,
 }
 
+impl SpoolConfig {
+    /// Builds the settings mail files of this tenant are analysed with, from whichever source they come.
+    pub fn mail_options(&self) -> harrier_pipeline::MailOptions {
+        harrier_pipeline::MailOptions {
+            protected_domains: self.protected_domains.iter().map(|d| d.trim().to_ascii_lowercase()).collect(),
+            trusted_hops: harrier_mail::verify::TrustedHops::from_names(&self.trusted_hops),
+        }
+    }
+}
+
 fn default_spool_interval() -> Duration {
     Duration::from_secs(10)
 }

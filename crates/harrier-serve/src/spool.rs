@@ -55,10 +55,7 @@ impl SpoolSource {
             done_dir,
             interval: config.poll_interval,
             data_dir: data_dir.to_owned(),
-            mail: MailOptions {
-                protected_domains: config.protected_domains.iter().map(|d| d.trim().to_ascii_lowercase()).collect(),
-                trusted_hops: harrier_mail::verify::TrustedHops::from_names(&config.trusted_hops),
-            },
+            mail: config.mail_options(),
             intel,
         })
     }
