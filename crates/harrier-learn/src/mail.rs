@@ -225,7 +225,7 @@ impl MailHistory {
         self.users.values().any(|user| user.wrote_to.contains_key(address))
     }
 
-    /// Returns what is new about an inbound message. Outbound and internal mail gets an empty answer.
+    /// Returns what is new about an inbound message. Outbound and internal mail gets an empty result.
     pub fn novelty(&self, email: &EmailMessage) -> MailNovelty {
         let mut novelty = MailNovelty::default();
         let Some(from) = email.from.as_deref() else { return novelty };

@@ -7,16 +7,16 @@ use harrier_mail::AnalysisOptions;
 use harrier_respond::Policy;
 use harrier_respond::linklock::LinkKeys;
 
-/// What the milter answers when analysis fails or runs out of time.
+/// The milter's reply when analysis fails or times out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnError {
     /// Accept the message unchanged, with an `X-Harrier-Error` header saying why.
     Accept,
-    /// Answer with a temporary failure, so the sending MTA retries later.
+    /// Reply with a temporary failure, so the sending MTA retries later.
     Tempfail,
 }
 
-/// Where locked links point and how their tokens are signed.
+/// The link-lock endpoint that locked links point to, and the keys that sign their tokens.
 pub struct LinkLock {
     pub keys: LinkKeys,
     /// The link-lock endpoint, such as `https://harrier.example.org`; tokens go under `/l/`.
@@ -34,7 +34,7 @@ pub struct MilterConfig {
     /// The link-lock keys; without them planned link locks are logged as failed and not carried out.
     pub link_lock: Option<LinkLock>,
     pub on_error: OnError,
-    /// The most time from the end of the message to the milter's reply.
+    /// The maximum time from the end of the message to the milter's reply.
     pub timeout: Duration,
     /// The tenant recorded with each action and in link-lock tokens.
     pub tenant: String,

@@ -1,5 +1,5 @@
 //! One milter connection: collecting a message from Postfix's callbacks, and at its end analysing it,
-//! carrying out the planned actions and answering with the header, body and quarantine changes.
+//! carrying out the planned actions and replying with the header, body and quarantine changes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -121,7 +121,7 @@ impl Session {
             }
         };
 
-        // The log is written after the timeout, so no action is recorded for a message answered without it.
+        // The log is written after the timeout, so no action is recorded for a message that got the error reply.
         let log_shared = Arc::clone(&shared);
         let (outcome, logged) = tokio::task::spawn_blocking(move || {
             let logged = record(&log_shared, &outcome);
@@ -437,7 +437,7 @@ fn record(shared: &Shared, outcome: &Outcome) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
-/// Builds the milter's answer: remove forged harrier headers, add the verdict headers, replace the body
+/// Builds the milter's reply: remove forged harrier headers, add the verdict headers, replace the body
 /// and quarantine as decided.
 fn respond(headers: &[(String, String)], outcome: &Outcome) -> ModificationResponse {
     let mut builder = ModificationResponse::builder();
@@ -535,7 +535,7 @@ fn remove_forged_headers(builder: &mut ModificationResponseBuilder, headers: &[(
     }
 }
 
-/// The answer when analysis failed or timed out: accept with an error header, or tempfail.
+/// Builds the reply for a failed or timed-out analysis: accept with an error header, or tempfail.
 fn fail(
     config: &MilterConfig,
     headers: &[(String, String)],
@@ -604,7 +604,7 @@ Message-ID: <p1@sender.example>\r\nX-Harrier-Verdict: clean\r\nContent-Type: tex
             .body(Body::from(body.as_bytes()))
             .await
             .expect("body accepted");
-        session.end_of_body().await.expect("an answer")
+        session.end_of_body().await.expect("the milter replies")
     }
 
     fn added(response: &ModificationResponse) -> Vec<String> {

@@ -88,7 +88,7 @@ impl NonceStore for SqliteNonces {
         match self.record(nonce, expires) {
             Ok(first) => first,
             Err(error) => {
-                tracing::error!(path = %self.path.display(), %error, "cannot record a continue nonce; the continue is refused");
+                tracing::error!(path = %self.path.display(), %error, "failed to record a continue nonce, so the continue is rejected");
                 false
             }
         }

@@ -19,12 +19,12 @@ Example, with these lines in Postfix's main.cf:
   harrier milter --listen 127.0.0.1:8891 --response-policy response.toml \\
       --link-lock-key-file /etc/harrier/link-keys --link-lock-base https://harrier.example.org";
 
-/// What the milter answers when analysing a message fails or times out.
+/// The milter's reply when analysing a message fails or times out.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum OnErrorArg {
     /// Deliver the message with an X-Harrier-Error header.
     Accept,
-    /// Answer 4xx so the sending server retries.
+    /// Reply 4xx so the sending server retries.
     Tempfail,
 }
 
@@ -54,7 +54,7 @@ pub struct MilterArgs {
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     pub link_lock_days: i64,
 
-    /// What to answer when analysis fails or times out.
+    /// The reply when analysis fails or times out.
     #[arg(long, value_enum, default_value = "accept")]
     pub on_error: OnErrorArg,
 

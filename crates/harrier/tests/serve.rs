@@ -415,8 +415,8 @@ fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-// TODO: the attack's records arrive after newer benign events were analysed, and no incident is raised
-// from them; analysis has to take late-arriving records before this test can pass.
+// TODO: the attack's records arrive after newer benign events were analysed, and analysis skips records
+// older than its cursor. No incident is raised until analysis takes late-arriving records.
 #[test]
 #[ignore = "late-arriving records are not analysed yet"]
 fn collector_feeds_incidents_and_survives_restart() {
