@@ -20,7 +20,7 @@ use crate::incident::Incident;
 pub const DATABASE_FILE: &str = "analysis.sqlite";
 
 /// The state blob's format version; a blob of another version is discarded and the tenant relearned.
-const STATE_VERSION: i64 = 3;
+const STATE_VERSION: i64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

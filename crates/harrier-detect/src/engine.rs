@@ -10,13 +10,17 @@ use crate::model::{Context, Model};
 use crate::recent::{Attempt, Grant, Mark, SignInPoint, TenantRecent, UserRecent, note_user};
 use crate::settings::Settings;
 
-/// The position where processing of a tenant's time-ordered events stopped: the time of the last event
-/// processed and how many events with exactly that time were processed. Events stored later with the same time sort
-/// after those, so the pair is a resumable position.
+/// How far processing of a tenant's events has come.
+///
+/// Events are processed in the order the store assigned them sequence numbers, batch by batch, and in time
+/// order within a batch. An event stored after a run with a time before that run's newest event (a record
+/// that arrived late, as audit content blobs often do) is processed by the next run all the same.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
+    /// The largest store sequence number processed: every event with a larger one is new.
+    pub stored_seq: i64,
+    /// The time of the newest event processed.
     pub time_ms: i64,
-    pub at_time: u64,
 }
 
 /// Everything the engine keeps about one tenant between runs.
@@ -102,7 +106,7 @@ fn remember(state: &mut TenantState, event: &Event, breaches: &[Breach]) {
         if sign_in.success {
             let location = sign_in.location.as_ref();
             let info = event.ip_info.as_ref();
-            recent.last_success = Some(SignInPoint {
+            recent.note_success(SignInPoint {
                 time_ms,
                 ip: event.client.ip,
                 asn: info.and_then(|i| i.asn),

@@ -81,13 +81,14 @@ pub struct UserRecent {
 }
 
 impl UserRecent {
-    /// Returns the failures at or after `since_ms`.
-    pub fn failures_since(&self, since_ms: i64) -> impl Iterator<Item = &Attempt> {
-        self.failures.iter().filter(move |a| a.time_ms >= since_ms)
+    /// Returns the failures from `since_ms` to `until_ms`, both included.
+    pub fn failures_between(&self, since_ms: i64, until_ms: i64) -> impl Iterator<Item = &Attempt> {
+        self.failures.iter().filter(move |a| (since_ms..=until_ms).contains(&a.time_ms))
     }
 
-    pub fn mfa_denials_since(&self, since_ms: i64) -> impl Iterator<Item = &Attempt> {
-        self.mfa_denials.iter().filter(move |a| a.time_ms >= since_ms)
+    /// Returns the denied MFA prompts from `since_ms` to `until_ms`, both included.
+    pub fn mfa_denials_between(&self, since_ms: i64, until_ms: i64) -> impl Iterator<Item = &Attempt> {
+        self.mfa_denials.iter().filter(move |a| (since_ms..=until_ms).contains(&a.time_ms))
     }
 
     /// Returns the latest mark of `model_id` at or after `since_ms`.
@@ -96,23 +97,41 @@ impl UserRecent {
     }
 
     pub(crate) fn push_failure(&mut self, attempt: Attempt) {
-        push_capped(&mut self.failures, attempt, MAX_ATTEMPTS);
+        push_capped(&mut self.failures, attempt, MAX_ATTEMPTS, |a| a.time_ms);
     }
 
     pub(crate) fn push_mfa_denial(&mut self, attempt: Attempt) {
-        push_capped(&mut self.mfa_denials, attempt, MAX_ATTEMPTS);
+        push_capped(&mut self.mfa_denials, attempt, MAX_ATTEMPTS, |a| a.time_ms);
     }
 
     pub(crate) fn push_mark(&mut self, mark: Mark) {
-        push_capped(&mut self.marks, mark, MAX_MARKS);
+        push_capped(&mut self.marks, mark, MAX_MARKS, |m| m.time_ms);
+    }
+
+    /// Keeps `point` as the latest successful sign-in unless a later one is already kept, as when a
+    /// sign-in arrives late.
+    pub(crate) fn note_success(&mut self, point: SignInPoint) {
+        if self.last_success.as_ref().is_none_or(|last| last.time_ms <= point.time_ms) {
+            self.last_success = Some(point);
+        }
     }
 }
 
-fn push_capped<T>(list: &mut VecDeque<T>, item: T, cap: usize) {
+/// Adds `item` to a list kept in time order, after the items of the same time, and drops the oldest item
+/// when the list holds `cap`. Items nearly always come in time order, so the search starts at the back.
+fn push_capped<T>(list: &mut VecDeque<T>, item: T, cap: usize, time: impl Fn(&T) -> i64) {
+    let at = time(&item);
+    let position = list.iter().rposition(|kept| time(kept) <= at).map_or(0, |i| i + 1);
     if list.len() == cap {
+        if position == 0 {
+            // Older than everything kept in a full list: it would be dropped first anyway.
+            return;
+        }
         list.pop_front();
+        list.insert(position - 1, item);
+    } else {
+        list.insert(position, item);
     }
-    list.push_back(item);
 }
 
 /// Recent activity of one source address across the tenant's users.
@@ -144,8 +163,12 @@ pub struct TenantRecent {
 }
 
 impl TenantRecent {
-    /// Records a consent to `app_id`, dropping the application consented to longest ago when full.
+    /// Records a consent to `app_id` unless a later consent to it is already kept, dropping the application
+    /// consented to longest ago when full.
     pub(crate) fn note_grant(&mut self, app_id: String, grant: Grant) {
+        if self.grants.get(&app_id).is_some_and(|kept| kept.time_ms > grant.time_ms) {
+            return;
+        }
         if self.grants.len() >= MAX_GRANTS && !self.grants.contains_key(&app_id) {
             let oldest = self.grants.iter().min_by_key(|(_, g)| g.time_ms).map(|(app, _)| app.clone());
             if let Some(oldest) = oldest {

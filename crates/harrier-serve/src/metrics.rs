@@ -13,6 +13,7 @@ pub struct Metrics {
     pub events_analysed: IntCounterVec,
     pub breaches: IntCounterVec,
     pub incidents_changed: IntCounterVec,
+    pub late_events_analysed: IntCounterVec,
     pub actions_recorded: IntCounterVec,
     pub action_decisions: IntCounterVec,
     pub findings_exported: IntCounterVec,
@@ -31,6 +32,11 @@ impl Metrics {
         let polls = counter("harrier_polls_total", "Source polls, by outcome.", &["tenant", "source", "outcome"]);
         let errors = counter("harrier_errors_total", "Errors handled by the service, by kind.", &["kind"]);
         let events_analysed = counter("harrier_events_analysed_total", "Events run through the detection models.", &[]);
+        let late_events_analysed = counter(
+            "harrier_late_events_analysed_total",
+            "Events analysed that were older than events analysed before them (records that arrived late).",
+            &[],
+        );
         let breaches = counter("harrier_breaches_total", "Model breaches raised, by model.", &["model"]);
         let incidents_changed = counter("harrier_incidents_changed_total", "Incidents opened or changed by analysis.", &[]);
         let actions_recorded = counter("harrier_actions_recorded_total", "Response actions newly planned.", &[]);
@@ -51,6 +57,7 @@ impl Metrics {
             source_lag,
             errors,
             events_analysed,
+            late_events_analysed,
             breaches,
             incidents_changed,
             actions_recorded,

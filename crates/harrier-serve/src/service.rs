@@ -165,6 +165,7 @@ impl App {
         let mut db = AnalysisDb::open(&self.data_dir).context("cannot open the analysis database")?;
         let summary = harrier_detect::analyse(&store, &mut db, &self.engine)?;
         self.metrics.events_analysed.with_label_values(&[] as &[&str]).inc_by(summary.events);
+        self.metrics.late_events_analysed.with_label_values(&[] as &[&str]).inc_by(summary.late_events);
         for (model, count) in &summary.breaches_per_model {
             self.metrics.breaches.with_label_values(&[model]).inc_by(*count);
         }
@@ -176,6 +177,7 @@ impl App {
         if summary.events > 0 {
             tracing::info!(
                 events = summary.events,
+                late_events = summary.late_events,
                 breaches = summary.breaches,
                 incidents_changed = summary.incidents_changed,
                 actions_recorded = plans.actions_recorded,

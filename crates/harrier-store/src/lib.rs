@@ -265,28 +265,46 @@ impl Store {
     /// Calls `visit` with every event of `tenant` in time order (ties in the order they were stored), and
     /// stops early when `visit` returns `false`.
     pub fn for_each_event(&self, tenant: &TenantId, mut visit: impl FnMut(Event) -> bool) -> Result<(), StoreError> {
-        self.for_each_row(tenant, false, |row| Ok(visit(row.event()?)))
+        self.for_each_row(tenant, i64::MIN, false, |row| Ok(visit(row.event()?)))
+    }
+
+    /// Calls `visit` with the store sequence number and the event of every event of `tenant` stored after
+    /// sequence number `after`, in time order (ties in the order they were stored), and stops early when
+    /// `visit` returns `false`.
+    ///
+    /// Sequence numbers grow with every insert, so a reader that keeps the largest one it was given reads
+    /// next time exactly the events stored since, whatever their time: records that arrive late, with a time
+    /// before events already read, are not missed. Blocks holding only older events are not decompressed.
+    pub fn for_each_event_stored_after(
+        &self,
+        tenant: &TenantId,
+        after: i64,
+        mut visit: impl FnMut(i64, Event) -> bool,
+    ) -> Result<(), StoreError> {
+        self.for_each_row(tenant, after, false, |row| Ok(visit(row.seq, row.event()?)))
     }
 
     /// Calls `visit` with every record of `tenant`, the event and the raw record as read, in the order of
     /// [`Store::for_each_event`], and stops early when `visit` returns `false`.
     pub fn for_each_record(&self, tenant: &TenantId, mut visit: impl FnMut(Record) -> bool) -> Result<(), StoreError> {
-        self.for_each_row(tenant, true, |row| {
+        self.for_each_row(tenant, i64::MIN, true, |row| {
             let event = row.event()?;
             let raw = row.raw()?;
             Ok(visit(Record { event, raw }))
         })
     }
 
-    /// Walks the rows of `tenant` in time order, decompressing each block once while it stays in the cache.
+    /// Walks the rows of `tenant` stored after sequence number `after` in time order, decompressing each
+    /// block once while it stays in the cache.
     fn for_each_row(
         &self,
         tenant: &TenantId,
+        after: i64,
         with_raw: bool,
         mut visit: impl FnMut(StoredRow<'_>) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         let mut statement = self.connection.prepare_cached(SELECT_EVENTS).map_err(|e| self.error(e))?;
-        let mut rows = statement.query([tenant.as_str()]).map_err(|e| self.error(e))?;
+        let mut rows = statement.query(params![tenant.as_str(), after]).map_err(|e| self.error(e))?;
         let mut select_block = self
             .connection
             .prepare_cached(if with_raw { SELECT_BLOCK_WITH_RAW } else { SELECT_BLOCK })
@@ -608,7 +626,7 @@ const INSERT_BLOCK: &str = "INSERT INTO blocks (id, events, raws) VALUES (?1, ?2
 
 const SELECT_EVENTS: &str = "
 SELECT seq FROM events
-WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?1)
+WHERE tenant_id = (SELECT id FROM tenants WHERE name = ?1) AND seq > ?2
 ORDER BY time_ms, seq";
 
 const SELECT_BLOCK: &str = "SELECT events FROM blocks WHERE id = ?1";

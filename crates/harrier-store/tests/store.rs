@@ -280,3 +280,30 @@ fn first_copy_in_a_batch_is_kept() {
     assert_eq!((stats.inserted, stats.duplicates), (2, 1));
     assert_eq!(read_records(&store, "t1"), vec![first, other]);
 }
+
+#[test]
+fn stored_after_reads_newer_inserts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.insert(&[record("t1", "ma:1", "2024-01-01T10:00:00Z"), record("t1", "ma:2", "2024-01-01T12:00:00Z")]).unwrap();
+    let mut last = 0;
+    store
+        .for_each_event_stored_after(&TenantId::new("t1"), 0, |seq, _| {
+            last = last.max(seq);
+            true
+        })
+        .unwrap();
+    assert!(last > 0);
+
+    // Stored later, but one of them older than everything read so far.
+    store.insert(&[record("t1", "ma:4", "2024-01-01T13:00:00Z"), record("t1", "ma:3", "2024-01-01T11:00:00Z")]).unwrap();
+    let mut newer = Vec::new();
+    store
+        .for_each_event_stored_after(&TenantId::new("t1"), last, |seq, event| {
+            assert!(seq > last, "sequence number {seq} was read before");
+            newer.push(event.record_id);
+            true
+        })
+        .unwrap();
+    assert_eq!(newer, ["ma:3", "ma:4"]);
+}

@@ -84,6 +84,9 @@ pub fn print_analysis(summary: &AnalysisSummary) {
         "\nAnalysed {} events in {:.2} s: {} model breaches, {} incidents opened or changed.",
         summary.events, summary.elapsed_seconds, summary.breaches, summary.incidents_changed
     );
+    if summary.late_events > 0 {
+        println!("{} of those events were older than events analysed by an earlier run.", summary.late_events);
+    }
     if !summary.breaches_per_model.is_empty() {
         println!("\nBreaches per model:");
         let width = summary.breaches_per_model.keys().map(String::len).max().unwrap_or(0);

@@ -130,9 +130,11 @@ pub fn day_start_ms(context: &Context<'_>) -> i64 {
     context.time_ms().div_euclid(DAY_MS) * DAY_MS
 }
 
-/// Returns the actor's marks at or after `since_ms`, newest first.
+/// Returns the actor's marks from `since_ms` up to the current event's time, newest first. Marks of events that
+/// came later in time but were processed first (a record that arrived late) are left out.
 pub fn marks_since<'a>(context: &'a Context<'_>, since_ms: i64) -> impl Iterator<Item = &'a Mark> {
-    context.user.into_iter().flat_map(|u| u.marks.iter().rev()).filter(move |m| m.time_ms >= since_ms)
+    let until_ms = context.time_ms();
+    context.user.into_iter().flat_map(|u| u.marks.iter().rev()).filter(move |m| (since_ms..=until_ms).contains(&m.time_ms))
 }
 
 /// True when the actor already has a breach of `model_id` today, so a daily model raises once a day.

@@ -104,7 +104,7 @@ const SESSION_MS: i64 = 12 * 3_600_000;
 fn with_session_sign_in(mut breach: Breach, context: &Context<'_>) -> Breach {
     let Some(point) = context.user.and_then(|u| u.last_success.as_ref()) else { return breach };
     let same_address = context.event.client.ip.is_none() || point.ip == context.event.client.ip;
-    if same_address && context.time_ms() - point.time_ms <= SESSION_MS {
+    if same_address && (0..=SESSION_MS).contains(&(context.time_ms() - point.time_ms)) {
         breach.events.insert(0, point.record_id.clone());
         breach = breach.evidence("session_sign_in", &point.record_id);
     }

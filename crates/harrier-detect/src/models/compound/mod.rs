@@ -55,7 +55,7 @@ pub(crate) fn earlier_mark<'a>(context: &'a Context<'_>, model: &ModelInfo, acce
         .marks
         .iter()
         .rev()
-        .find(|m| m.time_ms >= since && m.score >= MIN_COMPONENT_SCORE && m.model_id != model.id && accept(m))?;
+        .find(|m| (since..=context.time_ms()).contains(&m.time_ms) && m.score >= MIN_COMPONENT_SCORE && m.model_id != model.id && accept(m))?;
     let raised = user.marks.iter().any(|m| m.model_id == model.id && m.time_ms >= first.time_ms);
     (!raised).then_some(first)
 }

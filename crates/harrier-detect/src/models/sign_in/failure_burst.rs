@@ -61,7 +61,7 @@ impl Model for FailureBurst {
         let since_ms = context.time_ms() - minutes_ms(context.param("window_minutes"));
         let earlier: Vec<&Attempt> = context
             .user
-            .map(|recent| recent.failures_since(since_ms).filter(|a| is_credential_code(a.error_code)).collect())
+            .map(|recent| recent.failures_between(since_ms, context.time_ms()).filter(|a| is_credential_code(a.error_code)).collect())
             .unwrap_or_default();
         let count = earlier.len() + 1;
         let min_failures = context.param("min_failures").max(1.0) as usize;

@@ -118,7 +118,7 @@ impl Model for ImpossibleTravel {
         if distance < context.param("min_distance_km") {
             return None;
         }
-        let hours = ((context.time_ms() - previous.time_ms).max(60_000)) as f64 / 3_600_000.0;
+        let hours = ((context.time_ms() - previous.time_ms).abs().max(60_000)) as f64 / 3_600_000.0;
         let speed = distance / hours;
         if speed < context.param("max_speed_kmh") {
             return None;

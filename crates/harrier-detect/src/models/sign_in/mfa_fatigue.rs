@@ -56,7 +56,7 @@ impl Model for MfaFatigue {
         let Activity::SignIn(sign_in) = &context.event.activity else { return None };
         context.event.actor.user.as_deref()?;
         let since_ms = context.time_ms() - minutes_ms(context.param("window_minutes"));
-        let denials: Vec<&Attempt> = context.user.map(|r| r.mfa_denials_since(since_ms).collect()).unwrap_or_default();
+        let denials: Vec<&Attempt> = context.user.map(|r| r.mfa_denials_between(since_ms, context.time_ms()).collect()).unwrap_or_default();
 
         if is_mfa_denial(sign_in) {
             return self.denials(context, &denials);

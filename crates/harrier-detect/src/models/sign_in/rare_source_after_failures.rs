@@ -51,7 +51,7 @@ impl Model for RareSourceAfterFailures {
         let since_ms = context.time_ms() - minutes_ms(context.param("window_minutes"));
         let failures: Vec<&Attempt> = context
             .user?
-            .failures_since(since_ms)
+            .failures_between(since_ms, context.time_ms())
             .filter(|a| is_credential_code(a.error_code))
             .collect();
         if (failures.len() as f64) < context.param("min_failures").max(1.0) {
