@@ -107,8 +107,12 @@ function render(...nodes) {
 
 const DECISIONS = { pending: ["approve", "reject"], approved: ["reject"], done: ["undo"], failed: ["undo"] };
 
+// The signed-in user's role, set once the session is read. Viewers get no decision buttons, since the API
+// would reject their decisions.
+let sessionRole = "viewer";
+
 function actionButtons(action, onDone) {
-  const verbs = DECISIONS[action.status] || [];
+  const verbs = sessionRole === "viewer" ? [] : DECISIONS[action.status] || [];
   const status = el("span", { class: "muted" });
   const buttons = verbs.map((verb) =>
     el("button", {
@@ -471,6 +475,7 @@ async function start() {
   const route = ROUTES.find(([pattern]) => pattern.test(path));
   try {
     const session = await api("/api/v1/session");
+    sessionRole = session.role;
     document.getElementById("who").textContent = `${session.name} (${session.role})`;
     if (!route) throw new ApiError(404, `no page at ${path}`);
     const args = path.match(route[0]).slice(1).map(decodeURIComponent);

@@ -191,6 +191,7 @@ fn ui_pages_work_in_chromium() {
     let config = write_config(dir.path(), &data, &extra);
     let admin = token(&data, "admin", "admin", "*");
     add_user(&data, "alice", "analyst", "contoso", PASSWORD);
+    add_user(&data, "vera", "viewer", "contoso", PASSWORD);
     let service = Service::start(&config);
     let api = client();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -409,6 +410,17 @@ fn ui_pages_work_in_chromium() {
         browser.goto(&format!("{base}/ui/incidents/{incident_id}")).await.unwrap();
         browser.wait().for_element(Locator::Id("login")).await.unwrap();
         assert_eq!(browser.current_url().await.unwrap().path(), "/ui/login");
+
+        // A viewer sees the pending actions but no buttons to decide them.
+        browser.find(Locator::Id("username")).await.unwrap().send_keys("vera").await.unwrap();
+        browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("body[data-loaded='true']")).await.unwrap();
+        open(&browser, &format!("{base}/ui/actions")).await;
+        let rows = browser.find_all(Locator::Css("tbody tr")).await.unwrap();
+        assert!(!rows.is_empty(), "the viewer sees the actions");
+        let buttons = browser.find_all(Locator::Css("button[data-verb]")).await.unwrap();
+        assert!(buttons.is_empty(), "the viewer sees {} decision buttons", buttons.len());
         browser.clone().close().await.unwrap();
     });
     let after = api.get(service.url("/api/v1/session")).header("Cookie", format!("harrier_session={session_cookie}")).send().unwrap();
