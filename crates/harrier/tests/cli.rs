@@ -209,3 +209,36 @@ fn actions_run_verify_send_json() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["entries"].as_array().unwrap().len(), entries);
 }
+
+#[test]
+fn export_follow_prints_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sim = dir.path().join("sim");
+    let simulated = harrier(&data).args(["simulate", "--users", "20", "--days", "7", "--seed", "3", "--out"]).arg(&sim).output().unwrap();
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    let replayed = harrier(&data).args(["replay", "--no-progress"]).arg(&sim).output().unwrap();
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+
+    // With --batch 1 the pending findings are due at once, so the first run starts without waiting for
+    // --interval.
+    let out = dir.path().join("findings");
+    let mut follow = harrier(&data)
+        .args(["export", "ocsf", "--follow", "--json", "--format", "jsonl", "--batch", "1", "--out"])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(follow.stdout.take().unwrap()), &mut first).unwrap();
+    follow.kill().unwrap();
+    follow.wait().unwrap();
+
+    assert!(first.ends_with('\n'), "one summary per line: {first:?}");
+    let summary: Value = serde_json::from_str(&first).unwrap_or_else(|error| panic!("{error}: {first:?}"));
+    let changes = summary["changes"].as_u64().unwrap();
+    assert!(changes > 0, "{summary}");
+    assert_eq!(summary["last_seq"], changes, "the first run starts at change 0: {summary}");
+    assert!(summary["findings"].as_u64().unwrap() > 0, "{summary}");
+}
