@@ -39,6 +39,16 @@ pub struct TokenInfo {
     pub revoked: Option<Timestamp>,
 }
 
+/// A local user as `harrier users list` shows it; the password hash is never read out.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UserInfo {
+    pub name: String,
+    pub role: Role,
+    pub tenants: Vec<String>,
+    /// When the user was first added; setting a new password or role keeps it.
+    pub created: Timestamp,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IncidentState {
     pub status: String,
@@ -244,6 +254,24 @@ impl ServeDb {
             transaction.commit()
         })();
         result.map_err(|e| self.error(e))
+    }
+
+    /// Returns the local users, ordered by name.
+    pub fn users(&self) -> Result<Vec<UserInfo>, DbError> {
+        let mut statement =
+            self.connection.prepare("SELECT name, role, tenants, created_ms FROM users ORDER BY name").map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(UserInfo {
+                    name: row.get(0)?,
+                    role: Role::parse(&row.get::<_, String>(1)?).unwrap_or(Role::Viewer),
+                    tenants: parse_list(&row.get::<_, String>(2)?),
+                    created: timestamp(row.get(3)?),
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
     }
 
     /// Checks a user's password and opens a session. Returns the session id and the CSRF token, both shown
@@ -565,6 +593,24 @@ mod tests {
         let later = now + jiff::SignedDuration::from_secs(61);
         assert!(db.authenticate_session(&session, later).unwrap().is_none(), "the session expired");
         assert!(db.add_user("bob", "short", Role::Viewer, &Scope::All, "cli:test", now).is_err());
+    }
+
+    #[test]
+    fn users_listed_without_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = ServeDb::open(dir.path()).unwrap();
+        let now = Timestamp::now();
+        db.add_user("carol", "a long enough password", Role::Viewer, &Scope::All, "cli:test", now).unwrap();
+        db.add_user("alice", "a long enough password", Role::Analyst, &Scope::All, "cli:test", now).unwrap();
+        db.add_user("alice", "another long password", Role::Admin, &Scope::All, "cli:test", now).unwrap();
+
+        let users = db.users().unwrap();
+        let names: Vec<&str> = users.iter().map(|user| user.name.as_str()).collect();
+        assert_eq!(names, ["alice", "carol"]);
+        assert_eq!(users[0].role, Role::Admin, "the second add_user replaced the role");
+        assert_eq!(users[0].tenants, ["*"]);
+        let json = serde_json::to_string(&users).unwrap();
+        assert!(!json.contains("argon2"), "no password hash in {json}");
     }
 
     #[test]

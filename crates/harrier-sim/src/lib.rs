@@ -93,7 +93,7 @@ use crate::labels::Labels;
 use crate::writers::{Context, Destination, Encoded, Output};
 
 /// Counts of the records and files a simulation wrote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SimReport {
     pub users: usize,
     pub days: u32,

@@ -4,22 +4,54 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-
-/// Exit status when the command failed or, for `replay`, read nothing (or skipped records under --strict).
+/// Exit status when the command failed, or ran but found a problem it reports: see [`ROOT_HELP`].
 pub const EXIT_FAILURE: u8 = 1;
+
+/// Exit status for invalid arguments. clap exits with it on its own; it is named here to document it and
+/// to check in tests that clap still uses it.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The text after `harrier --help`: examples, the `--json` convention and the exit statuses. The README's
+/// "Output for scripts" section repeats the last two.
+const ROOT_HELP: &str = "\
+Examples:
+  harrier replay --data-dir /var/lib/harrier exports/
+  harrier incidents --data-dir /var/lib/harrier --json
+  harrier scan --protected-domain contoso.com Maildir/
+  harrier serve --config /etc/harrier/harrier.toml
+
+`harrier help COMMAND` shows each command's options and examples.
+
+Output:
+  Results go to standard output. Progress bars, warnings, errors and logs go to standard error.
+  Progress bars are drawn only when standard error is a terminal, and never with --json or
+  --no-progress.
+  With --json, a command prints one JSON document: an array for a list, an object for a summary.
+  Commands that report on each input as they read it print JSON lines instead, one object per
+  line: `scan` (per message), `intel ip` (per address) and `export ocsf --follow` (per batch).
+
+Exit status:
+  0  success
+  1  the command failed, or it ran and reports a problem: `replay` read no record (or, with
+     --strict, skipped any), `export ocsf` left out findings that failed validation,
+     `actions run` could not carry out an action, `config check` found the file invalid
+  2  invalid arguments";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "harrier",
     version,
     about = "Self-hosted, self-learning security engine for email and Microsoft 365",
-    after_help = "Exit status: 0 on success; 1 when the command failed, or when `replay` could read no record \
-                  (or skipped any under --strict); 2 for invalid arguments."
+    after_help = ROOT_HELP
 )]
 pub struct Cli {
     /// Log line format on standard error; the level is set with the HARRIER_LOG environment variable.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Never show a progress bar, even on a terminal.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -37,14 +69,16 @@ pub enum Command {
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(ReplayArgs),
     /// Run the detection models over stored events not yet analysed.
+    #[command(after_help = ANALYSE_EXAMPLES)]
     Analyse(AnalyseArgs),
     /// List incidents, newest first.
+    #[command(after_help = INCIDENTS_EXAMPLES)]
     Incidents(IncidentsArgs),
     /// Write the investigation report of an incident as Markdown.
-    #[command(after_help = "Example:\n  harrier report inc-3f2a9c1b7d4e > incident.md")]
+    #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
     /// List the detection models with their techniques and tunable parameters.
-    #[command(after_help = "Every parameter can be overridden in the settings file passed with --settings, for example:\n\n  [models.\"saas.new_inbox_rule\"]\n  min_score = 30\n  params = { external_forward = 60 }")]
+    #[command(after_help = MODELS_EXAMPLES)]
     Models(ModelsArgs),
     /// Write a simulated tenant's logs, with attack scenarios and ground-truth labels.
     #[command(after_help = SIMULATE_EXAMPLES)]
@@ -105,6 +139,12 @@ pub enum Command {
 pub enum LinklockCommand {
     /// Serve `GET /l/TOKEN` (the warning page) and `POST /l/TOKEN/continue` over HTTP, store used continue
     /// nonces in DIR/linklock.sqlite and each click as an event in DIR's event store.
+    #[command(after_help = "\
+Examples:
+  harrier linklock serve --key-file /etc/harrier/link-keys --data-dir /var/lib/harrier
+  harrier linklock serve --listen 127.0.0.1:8180 --key-file /etc/harrier/link-keys
+
+`harrier milter --link-lock-key-file` must read the same key file.")]
     Serve(LinklockServeArgs),
 }
 
@@ -127,26 +167,84 @@ pub struct LinklockServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum ActionsCommand {
     /// List actions with their latest status, newest first.
+    #[command(after_help = ACTIONS_LIST_EXAMPLES)]
     List(ActionsListArgs),
     /// Approve a pending action.
+    #[command(after_help = ACTIONS_APPROVE_EXAMPLES)]
     Approve(ActionIdArgs),
     /// Reject a pending or approved action.
+    #[command(after_help = ACTIONS_REJECT_EXAMPLES)]
     Reject(ActionIdArgs),
     /// Undo a done action: release a held message with postsuper, or reverse a SaaS action through
     /// Microsoft Graph (re-enable the user, restore the rule or grant).
+    #[command(after_help = ACTIONS_UNDO_EXAMPLES)]
     Undo(ActionIdArgs),
     /// Carry out every approved action through Microsoft Graph and record the outcomes.
+    #[command(after_help = ACTIONS_RUN_EXAMPLES)]
     Run(ActionsRunArgs),
     /// Check the action log's hash chain.
+    #[command(after_help = ACTIONS_VERIFY_EXAMPLES)]
     Verify(ActionsVerifyArgs),
     /// POST the action-log entries not yet delivered to a SOAR webhook, signed.
+    #[command(after_help = ACTIONS_SEND_EXAMPLES)]
     Send(ActionsSendArgs),
 }
+
+const ACTIONS_LIST_EXAMPLES: &str = "\
+Examples:
+  harrier actions list --data-dir /var/lib/harrier
+  harrier actions list --status pending              only the actions awaiting approval
+  harrier actions list --json                        every field of every action, as one JSON array";
+
+const ACTIONS_APPROVE_EXAMPLES: &str = "\
+Examples:
+  harrier actions approve 0f6c2d1e-8b4a-4c3e-9d2f-5a7b1c9e3d40 --by alice
+  harrier actions run                                then carry out the approved actions";
+
+const ACTIONS_REJECT_EXAMPLES: &str = "\
+Examples:
+  harrier actions reject 0f6c2d1e-8b4a-4c3e-9d2f-5a7b1c9e3d40 --by alice";
+
+const ACTIONS_UNDO_EXAMPLES: &str = "\
+Examples:
+  harrier actions undo 0f6c2d1e-8b4a-4c3e-9d2f-5a7b1c9e3d40 \\
+      --graph-tenant contoso.onmicrosoft.com \\
+      --graph-client-id 11111111-2222-3333-4444-555555555555 \\
+      --graph-client-secret-file /etc/harrier/graph-secret
+  harrier actions undo 0f6c2d1e-8b4a-4c3e-9d2f-5a7b1c9e3d40 --record-only   after undoing by hand
+
+The Graph settings may also come from HARRIER_GRAPH_TENANT_ID, HARRIER_GRAPH_CLIENT_ID and
+HARRIER_GRAPH_CLIENT_SECRET_FILE.";
+
+const ACTIONS_RUN_EXAMPLES: &str = "\
+Examples:
+  harrier actions run --graph-tenant contoso.onmicrosoft.com \\
+      --graph-client-id 11111111-2222-3333-4444-555555555555 \\
+      --graph-client-secret-file /etc/harrier/graph-secret
+  harrier actions run --json                         the outcomes as one JSON object
+
+Exits with status 1 when any action failed or is left to be done by hand.";
+
+const ACTIONS_VERIFY_EXAMPLES: &str = "\
+Examples:
+  harrier actions verify --data-dir /var/lib/harrier
+  harrier actions verify --json                      the entry count and head hash as JSON
+
+An error names the first entry whose hash does not match.";
+
+const ACTIONS_SEND_EXAMPLES: &str = "\
+Examples:
+  harrier actions send --webhook https://soar.example.org/hooks/harrier \\
+      --webhook-secret-file /etc/harrier/soar-secret";
 
 #[derive(Debug, Args)]
 pub struct ActionsSendArgs {
     #[command(flatten)]
     pub webhook: ActionWebhookArgs,
+
+    /// Print the count of delivered entries as JSON.
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub data: DataDirArgs,
@@ -202,6 +300,10 @@ pub struct ActionsRunArgs {
     #[arg(long, env = "HARRIER_RESPONSE_POLICY", value_name = "FILE")]
     pub response_policy: Option<std::path::PathBuf>,
 
+    /// Print the outcome of each action and the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
+
     #[command(flatten)]
     pub data: DataDirArgs,
 }
@@ -233,6 +335,10 @@ pub struct GraphArgs {
 
 #[derive(Debug, Args)]
 pub struct ActionsVerifyArgs {
+    /// Print the entry count and the head hash as JSON.
+    #[arg(long)]
+    pub json: bool,
+
     #[command(flatten)]
     pub data: DataDirArgs,
 }
@@ -246,17 +352,18 @@ pub enum ExportCommand {
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
-  harrier export ocsf --out lake/                              Parquet files in the Security Lake layout
-  harrier export ocsf --format jsonl --out findings/            JSON lines instead
+  harrier export ocsf --out lake/                         Parquet files in the Security Lake layout
+  harrier export ocsf --format jsonl --out findings/      JSON lines instead
   harrier export ocsf --out s3://my-lake/ --region eu-west-1 --account 123456789012
-  harrier export ocsf --out https://siem.example/hook           POST JSON arrays of findings
-  harrier export ocsf --out syslog+tcp://127.0.0.1:6514          RFC 5424 over TCP
-  harrier export ocsf --out s3://my-lake/ --follow --interval 15m   keep exporting as findings arrive
+  harrier export ocsf --out https://siem.example/hook     POST JSON arrays of findings
+  harrier export ocsf --out syslog+tcp://127.0.0.1:6514   RFC 5424 over TCP
+  harrier export ocsf --out s3://my-lake/ --follow --interval 15m  export as findings arrive
 
-Each destination keeps a checkpoint under DATA_DIR/export/, so a repeated run exports only what is new.
-Files are staged on local disk before upload; a run interrupted at any point uploads every finding
-exactly once when it is started again. S3 credentials, region and endpoint come from the standard
-AWS_* environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, ...).";
+Each destination keeps a checkpoint under DATA_DIR/export/, so a repeated run exports only what is
+new. Files are staged on local disk before upload; a run interrupted at any point uploads every
+finding exactly once when it is started again. S3 credentials, region and endpoint come from the
+standard AWS_* environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL,
+...).";
 
 #[derive(Debug, Args)]
 pub struct ExportOcsfArgs {
@@ -340,9 +447,10 @@ Examples:
   harrier replay --json signins.csv               print the summary as JSON
   harrier replay --format graph_sign_in page.json read records as Graph sign-ins without detection
 
-Formats are detected from each file's content: Management Activity API records (JSON array, JSON lines,
-single object, Purview CSV export), Sentinel OfficeActivity / SigninLogs / AuditLogs CSV or JSON, Graph
-signIn and directoryAudit objects or pages, and Azure Monitor diagnostic records; any of them gzip-compressed.";
+Formats are detected from each file's content: Management Activity API records (JSON array,
+JSON lines, single object, Purview CSV export), Sentinel OfficeActivity / SigninLogs / AuditLogs
+CSV or JSON, Graph signIn and directoryAudit objects or pages, and Azure Monitor diagnostic
+records; any of them gzip-compressed.";
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -373,10 +481,6 @@ pub struct ReplayArgs {
     /// Reader threads; 0 uses one less than the number of cores.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-
-    /// Never show a progress bar, even on a terminal.
-    #[arg(long)]
-    pub no_progress: bool,
 
     /// Store events only; skip learning and detection.
     #[arg(long)]
@@ -453,6 +557,35 @@ pub struct DataDirArgs {
     pub data_dir: PathBuf,
 }
 
+const ANALYSE_EXAMPLES: &str = "\
+Examples:
+  harrier analyse --data-dir /var/lib/harrier
+  harrier analyse --settings detection.toml --response-policy response.toml
+  harrier analyse --json                 the counts per model and the response plan as JSON
+
+Each run continues from the last analysed event, so running it after every replay is cheap.";
+
+const INCIDENTS_EXAMPLES: &str = "\
+Examples:
+  harrier incidents --data-dir /var/lib/harrier
+  harrier incidents --json               every incident with its breaches, as one JSON array";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  harrier report inc-3f2a9c1b7d4e > incident.md
+  harrier report --data-dir /var/lib/harrier --response-policy response.toml inc-3f2a9c1b7d4e";
+
+const MODELS_EXAMPLES: &str = "\
+Examples:
+  harrier models
+  harrier models --json                  ids, techniques and parameters as one JSON array
+
+Every parameter can be overridden in the settings file passed with --settings, for example:
+
+  [models.\"saas.new_inbox_rule\"]
+  min_score = 30
+  params = { external_forward = 60 }";
+
 #[derive(Debug, Args)]
 pub struct AnalyseArgs {
     #[command(flatten)]
@@ -500,7 +633,9 @@ pub struct ReportArgs {
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
   harrier simulate --users 2000 --days 60 --seed 7 --out sim/
-  harrier simulate --users 200 --days 30 --scenario takeover_chain --scenario benign_trip --out sim/
+  harrier simulate --users 200 --days 30 --scenario takeover_chain --scenario benign_trip \\
+      --out sim/
+  harrier simulate --out sim/ --json                 the counts of records and files as JSON
   harrier eval saas sim/";
 
 #[derive(Debug, Args)]
@@ -529,15 +664,27 @@ pub struct SimulateArgs {
     /// Output directory for the logs, users.json and labels.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Print the counts of what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// Replay labelled Microsoft 365 and Entra logs and score the incidents against the labels.
+    #[command(after_help = EVAL_SAAS_EXAMPLES)]
     Saas(EvalSaasArgs),
     /// Analyse folders of known ham and phishing mail and report detection and false-positive rates.
+    #[command(after_help = crate::scan::EVAL_EMAIL_EXAMPLES)]
     Email(crate::scan::EvalEmailArgs),
 }
+
+const EVAL_SAAS_EXAMPLES: &str = "\
+Examples:
+  harrier simulate --users 200 --days 30 --out sim/
+  harrier eval saas sim/                             sim/labels.json is found beside the logs
+  harrier eval saas --labels labels.json --settings detection.toml --json logs/";
 
 #[derive(Debug, Args)]
 pub struct EvalSaasArgs {
@@ -571,7 +718,10 @@ pub struct IpDataArgs {
 #[derive(Debug, Subcommand)]
 pub enum IntelCommand {
     /// Show the ASN, AS organisation, country and network class of IP addresses.
-    #[command(after_help = "Example:\n  harrier intel ip 45.62.170.237 2001:4860:4860::8888")]
+    #[command(after_help = "\
+Examples:
+  harrier intel ip 45.62.170.237 2001:4860:4860::8888
+  harrier intel ip --json 45.62.170.237              one JSON object per address, as JSON lines")]
     Ip(IntelIpArgs),
 }
 

@@ -49,7 +49,10 @@ pub fn analyse(
 pub fn run_analyse(args: &AnalyseArgs) -> anyhow::Result<ExitCode> {
     let engine = engine(&args.detection)?;
     let policy = response_policy(args.detection.response_policy.as_deref())?;
-    let (summary, plans) = analyse(&args.data.data_dir, &engine, &policy, &args.detection.webhook)?;
+    let progress = crate::progress::spinner(crate::progress::enabled(args.json), "Analysing stored events");
+    let result = analyse(&args.data.data_dir, &engine, &policy, &args.detection.webhook);
+    progress.finish_and_clear();
+    let (summary, plans) = result?;
     if args.json {
         let mut json = serde_json::to_value(&summary)?;
         json["response"] = serde_json::to_value(&plans)?;

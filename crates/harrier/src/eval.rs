@@ -89,7 +89,10 @@ pub fn run(args: &EvalSaasArgs) -> anyhow::Result<ExitCode> {
         None => std::env::temp_dir().join(format!("harrier-eval-{}", std::process::id())),
     };
     let labels_path = args.labels.clone().or_else(|| find_labels(&args.paths));
-    replay_into(&data_dir, args)?;
+    let progress = crate::progress::spinner(crate::progress::enabled(args.json), "Replaying and analysing the logs");
+    let replayed = replay_into(&data_dir, args);
+    progress.finish_and_clear();
+    replayed?;
 
     let db = AnalysisDb::open(&data_dir).context("cannot open the analysis database")?;
     let incidents = db.incidents()?;

@@ -48,8 +48,11 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
     let mut exporter = Exporter::new(&args.data.data_dir, destination, options, Some(&intel))?;
 
     if !args.follow {
-        let summary = exporter.run(&db).with_context(|| format!("export to {described} stopped"))?;
-        print_summary(&summary, &described, args.json);
+        let progress = crate::progress::spinner(crate::progress::enabled(args.json), &format!("Exporting to {described}"));
+        let summary = exporter.run(&db);
+        progress.finish_and_clear();
+        let summary = summary.with_context(|| format!("export to {described} stopped"))?;
+        print_summary(&summary, &described, if args.json { Output::Json } else { Output::Text });
         return Ok(if summary.invalid > 0 { ExitCode::from(crate::cli::EXIT_FAILURE) } else { ExitCode::SUCCESS });
     }
 
@@ -71,7 +74,7 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
         if retry_staged || policy.due(pending, waiting_since.map(|since| since.elapsed())) {
             match exporter.run(&db) {
                 Ok(summary) => {
-                    print_summary(&summary, &described, args.json);
+                    print_summary(&summary, &described, if args.json { Output::JsonLine } else { Output::Text });
                     waiting_since = None;
                     retry_staged = false;
                 }
@@ -86,10 +89,26 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn print_summary(summary: &ExportSummary, destination: &str, json: bool) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(summary).expect("summaries serialise"));
-        return;
+/// The format of a printed summary. With `--json`, a single run prints one indented document and
+/// `--follow` prints one compact line per batch, so that its output is JSON lines.
+#[derive(Clone, Copy)]
+enum Output {
+    Text,
+    Json,
+    JsonLine,
+}
+
+fn print_summary(summary: &ExportSummary, destination: &str, output: Output) {
+    match output {
+        Output::Json => {
+            println!("{}", serde_json::to_string_pretty(summary).expect("summaries serialise"));
+            return;
+        }
+        Output::JsonLine => {
+            println!("{}", serde_json::to_string(summary).expect("summaries serialise"));
+            return;
+        }
+        Output::Text => {}
     }
     println!(
         "Exported {} findings ({} breaches, {} incidents) to {destination}: {} files staged, {} uploaded \

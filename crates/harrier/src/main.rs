@@ -4,9 +4,12 @@ mod cli;
 mod detect;
 mod eval;
 mod export;
+#[cfg(test)]
+mod help_tests;
 mod intel;
 mod linklock;
 mod milter;
+mod progress;
 mod replay;
 mod respond;
 mod scan;
@@ -25,7 +28,11 @@ use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    progress::init(cli.no_progress);
     // The service sets up logging from its configuration file.
     if !matches!(cli.command, Command::Serve(_)) {
         init_logging(cli.log_format, None);
@@ -67,6 +74,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints clap's message for invalid arguments, `--help` or `--version`, and returns the exit status: 0
+/// after help and the version, which clap also reports as errors, else [`cli::EXIT_USAGE`].
+fn usage_error(error: &clap::Error) -> ExitCode {
+    // A failure to print means standard output or error is closed, so there is nowhere left to report it.
+    let _ = error.print();
+    if error.use_stderr() { ExitCode::from(cli::EXIT_USAGE) } else { ExitCode::SUCCESS }
+}
+
 fn simulate(args: &cli::SimulateArgs) -> anyhow::Result<ExitCode> {
     let scenarios =
         if args.scenarios.is_empty() { harrier_sim::ScenarioName::ALL.to_vec() } else { args.scenarios.clone() };
@@ -78,7 +93,14 @@ fn simulate(args: &cli::SimulateArgs) -> anyhow::Result<ExitCode> {
         scenarios,
         ..harrier_sim::SimConfig::default()
     };
-    let report = harrier_sim::simulate(&config, &args.out)?;
+    let progress = progress::spinner(progress::enabled(args.json), &format!("Simulating into {}", args.out.display()));
+    let report = harrier_sim::simulate(&config, &args.out);
+    progress.finish_and_clear();
+    let report = report?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "Wrote {} records ({} sign-ins) for {} users over {} days in {} files under {}, with {} scenario instances.",
         report.records,

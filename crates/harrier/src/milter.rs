@@ -12,12 +12,13 @@ use harrier_milter::{MilterConfig, OnError};
 use crate::cli::DataDirArgs;
 
 pub const MILTER_EXAMPLES: &str = "\
-Example, with these lines in Postfix's main.cf:
-  smtpd_milters = inet:127.0.0.1:8891
-  milter_default_action = tempfail
-
+Examples:
   harrier milter --listen 127.0.0.1:8891 --response-policy response.toml \\
-      --link-lock-key-file /etc/harrier/link-keys --link-lock-base https://harrier.example.org";
+      --link-lock-key-file /etc/harrier/link-keys --link-lock-base https://harrier.example.org
+
+Postfix's main.cf then needs these lines:
+  smtpd_milters = inet:127.0.0.1:8891
+  milter_default_action = tempfail";
 
 /// The milter's reply when analysing a message fails or times out.
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -1,6 +1,5 @@
 //! `harrier replay`: read exported logs into the store and account for every record.
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,7 +10,7 @@ use harrier_ingest::ReadOptions;
 use harrier_model::TenantId;
 use harrier_pipeline::{NoProgress, Progress, ReplayOptions, Summary};
 use harrier_store::Store;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::cli::{EXIT_FAILURE, ReplayArgs};
 
@@ -42,7 +41,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         },
     };
 
-    let show_progress = !args.no_progress && std::io::stderr().is_terminal();
+    let show_progress = crate::progress::enabled(args.json);
     let mut summary = if show_progress {
         let bar = ByteProgress::new(&files, bytes_read);
         let summary = harrier_pipeline::replay(&files, &options, &intel, &mut store, &bar);
@@ -148,12 +147,7 @@ struct ByteProgress {
 impl ByteProgress {
     fn new(files: &[std::path::PathBuf], bytes_read: Arc<AtomicU64>) -> ByteProgress {
         let total: u64 = files.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
-        let bar = ProgressBar::new(total);
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
-                .expect("the progress template is valid"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        let bar = crate::progress::bar(true, total, "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}");
         ByteProgress { bar, bytes_read }
     }
 

@@ -91,17 +91,47 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// The outcome of one action in `harrier actions run`, printed as a line or, with `--json`, as an object.
+#[derive(Debug, serde::Serialize)]
+struct RunOutcome {
+    id: String,
+    kind: String,
+    target: String,
+    /// done, partial, failed, manual or held.
+    outcome: &'static str,
+    /// The reason the action failed or was held; None when it was done.
+    message: Option<String>,
+}
+
+impl RunOutcome {
+    fn new(action: &harrier_respond::PlannedAction, outcome: &'static str, message: Option<String>) -> RunOutcome {
+        RunOutcome { id: action.id.clone(), kind: action.kind.to_string(), target: action.target.to_string(), outcome, message }
+    }
+
+    fn print(&self) {
+        match &self.message {
+            None => println!("{:<7} {} {} on {}", self.outcome, self.id, self.kind, self.target),
+            Some(message) => println!("{:<7} {} {}: {message}", self.outcome, self.id, self.kind),
+        }
+    }
+}
+
 /// Carries out every approved action and records each outcome.
 pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
     let mut log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
     let approved: Vec<_> = log.actions()?.into_iter().filter(|s| s.status == Status::Approved).collect();
     if approved.is_empty() {
-        println!("No approved actions.");
+        if args.json {
+            println!("{}", serde_json::json!({ "outcomes": [], "done": 0, "failed": 0, "held": 0 }));
+        } else {
+            println!("No approved actions.");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let policy = crate::detect::response_policy(args.response_policy.as_deref())?;
     let client = graph_client(&args.graph)?;
     let (mut done, mut failed, mut held) = (0, 0, 0);
+    let mut outcomes = Vec::new();
     for state in &approved {
         // The guards are checked again here: the kill switch or a protected account may have been set
         // after the plan.
@@ -110,34 +140,43 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
             && state.action.target.user.as_deref().is_some_and(|u| policy.is_protected(u));
         if (autonomous && policy.guards.kill_switch) || protected {
             let why = if protected { "the user is a protected account" } else { "the kill switch is on" };
-            println!("held    {} {}: {why}", state.action.id, state.action.kind);
+            outcomes.push(RunOutcome::new(&state.action, "held", Some(why.to_owned())));
             held += 1;
             continue;
         }
         log.begin_execution(&state.action.id, jiff::Timestamp::now())?;
         let outcome = block_on(harrier_respond::execute(&client, &state.action));
         let now = jiff::Timestamp::now();
-        match outcome {
+        let result = match outcome {
             Ok(undo) => {
                 log.record_outcome(&state.action.id, Ok(undo), now)?;
                 done += 1;
-                println!("done    {} {} on {}", state.action.id, state.action.kind, state.action.target);
+                RunOutcome::new(&state.action, "done", None)
             }
             Err(ExecuteError::Partial { source, undo }) => {
                 let message = ExecuteError::Partial { source, undo: serde_json::Value::Null }.to_string();
                 log.record_partial(&state.action.id, message.clone(), undo, now)?;
                 failed += 1;
-                println!("partial {} {}: {message}", state.action.id, state.action.kind);
+                RunOutcome::new(&state.action, "partial", Some(message))
             }
             Err(error) => {
                 log.record_outcome(&state.action.id, Err(error.to_string()), now)?;
                 failed += 1;
                 let kind = if matches!(error, ExecuteError::Unsupported(_) | ExecuteError::Manual { .. }) { "manual" } else { "failed" };
-                println!("{kind:<7} {} {}: {error}", state.action.id, state.action.kind);
+                RunOutcome::new(&state.action, kind, Some(error.to_string()))
             }
+        };
+        if !args.json {
+            result.print();
         }
+        outcomes.push(result);
     }
-    println!("{done} actions done, {failed} failed or left to be done by hand, {held} held by a guard.");
+    if args.json {
+        let json = serde_json::json!({ "outcomes": outcomes, "done": done, "failed": failed, "held": held });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{done} actions done, {failed} failed or left to be done by hand, {held} held by a guard.");
+    }
     notify_webhook(&mut log, &args.webhook);
     Ok(if failed > 0 { ExitCode::from(crate::cli::EXIT_FAILURE) } else { ExitCode::SUCCESS })
 }
@@ -145,6 +184,10 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
 pub fn run_verify(args: &ActionsVerifyArgs) -> anyhow::Result<ExitCode> {
     let log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
     let (entries, head) = log.verify()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "entries": entries, "head": head }))?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("The action log's {entries} entries are intact: every hash matches its entry and the one before.");
     println!("Head hash: {head}. Keep it with the count elsewhere to detect entries cut from the end.");
     Ok(ExitCode::SUCCESS)
@@ -156,6 +199,10 @@ pub fn run_send(args: &ActionsSendArgs) -> anyhow::Result<ExitCode> {
     };
     let mut log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
     let sent = block_on(harrier_respond::deliver_new(&mut log, &webhook))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "delivered": sent, "url": webhook.url() }))?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("{sent} action-log entries delivered to {}.", webhook.url());
     Ok(ExitCode::SUCCESS)
 }

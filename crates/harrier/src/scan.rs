@@ -2,7 +2,7 @@
 //! and folders of them.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,7 +18,17 @@ Examples:
   harrier scan --json inbox.mbox                 every factor of every message, as JSON lines
   harrier scan --protected-domain contoso.com Maildir/
 
-A folder that is not a maildir is read recursively: each file in it is an .eml or an mbox file.";
+A folder that is not a maildir is read recursively: each file in it is an .eml or an mbox file.
+With the text output written to a file or pipe, standard error shows a count of messages read.";
+
+pub const EVAL_EMAIL_EXAMPLES: &str = "\
+Examples:
+  harrier eval email --ham corpus/ham --phish corpus/phishing
+  harrier eval email --ham corpus/ham --phish corpus/phishing --protected-domain contoso.com --json
+  harrier eval email --ham corpus/ham --phish corpus/phishing --show-errors 2> errors.txt
+  harrier eval email --ham corpus/ham --phish corpus/phishing --write-stripped stripped/
+
+Each folder is read recursively; the rates are per folder and per label.";
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -182,10 +192,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let options = scan_options(args);
     let history = History::load(args)?;
     let stdout = std::io::stdout();
+    // Lines printed on a terminal show the progress themselves, and a bar would be drawn between them.
+    let progress = crate::progress::counter(crate::progress::enabled(args.json) && !stdout.is_terminal(), "messages");
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;
     for path in &args.paths {
+        progress.set_message(path.display().to_string());
         let mut visit = |raw: harrier_mail::RawMessage| {
+            progress.inc(1);
             let message = parse_message(&raw);
             let analysis = match &history {
                 Some(history) => {
@@ -231,6 +245,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
             return Err(error).context("failed to write to standard output");
         }
     }
+    progress.finish_and_clear();
     out.flush().context("failed to write to standard output")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -261,16 +276,19 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("no folders given; pass --ham PATH and --phish PATH at least once");
     }
     let options = options(&args.protected_domains);
+    let progress = crate::progress::counter(crate::progress::enabled(args.json), "messages");
     let mut results = Vec::new();
     let folders = args.ham.iter().map(|path| (path, "ham")).chain(args.phish.iter().map(|path| (path, "phish")));
     for (path, label) in folders {
         if !path.exists() {
-            eprintln!("warning: {label} folder {} not found; it is left out of the evaluation", path.display());
+            progress.suspend(|| eprintln!("warning: {label} folder {} not found; it is left out of the evaluation", path.display()));
             continue;
         }
+        progress.set_message(format!("{label} {}", path.display()));
         let mut result = FolderResult { path: path.clone(), label, ..FolderResult::default() };
         let mut writer = args.write_stripped.as_deref().map(|dir| StrippedWriter::create(dir, path)).transpose()?;
         let mut visit = |raw: harrier_mail::RawMessage| {
+            progress.inc(1);
             if let Some(writer) = writer.as_mut() {
                 writer.write(&raw);
             }
@@ -290,7 +308,7 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
                     .filter(|factor| factor.weight > 0)
                     .map(|factor| format!("{}(+{}) {}", kind_name(factor.factor.kind), factor.weight, factor.factor.detail))
                     .collect();
-                eprintln!("{label} {} {} {}: {}", raw.origin, class.name(), analysis.verdict.score, factors.join(" | "));
+                progress.suspend(|| eprintln!("{label} {} {} {}: {}", raw.origin, class.name(), analysis.verdict.score, factors.join(" | ")));
             }
         };
         result.skipped = for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
@@ -302,6 +320,7 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
         result.rate_by_class = result.by_class.iter().map(|(class, count)| (*class, *count as f64 / messages)).collect();
         results.push(result);
     }
+    progress.finish_and_clear();
     if results.is_empty() {
         anyhow::bail!("none of the folders given exists");
     }

@@ -14,7 +14,7 @@ use harrier_serve::{Config, service};
 use crate::cli::{DataDirArgs, EXIT_FAILURE};
 
 pub const SERVE_EXAMPLES: &str = "\
-Example:
+Examples:
   harrier config check /etc/harrier/harrier.toml
   harrier tokens create --name soc-dashboard --role viewer --tenant contoso
   harrier serve --config /etc/harrier/harrier.toml
@@ -33,19 +33,41 @@ pub struct ServeArgs {
 pub enum ConfigCommand {
     /// Parse and validate a configuration file, resolve its secrets, and print each error with its line
     /// and key. Exits with status 1 when the file is not valid.
+    #[command(after_help = "\
+Examples:
+  harrier config check /etc/harrier/harrier.toml
+  harrier config check --json harrier.toml           one JSON object, also when the file is invalid")]
     Check {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+
+        /// Print the result as JSON: `valid`, and the counts when valid or the `error` when not.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
     /// Create a token and print it once; only its SHA-256 is stored.
+    #[command(after_help = "\
+Examples:
+  harrier tokens create --name soc-dashboard --role viewer --tenant contoso
+  harrier tokens create --name soar --role analyst --tenant contoso --tenant fabrikam --json
+  harrier tokens create --name admin-scripts --role admin --tenant '*'
+
+Send the token as `Authorization: Bearer TOKEN`.")]
     Create(TokenCreateArgs),
     /// List tokens without their secrets.
+    #[command(after_help = "\
+Examples:
+  harrier tokens list --data-dir /var/lib/harrier
+  harrier tokens list --json                         every token as one JSON array")]
     List(TokenListArgs),
     /// Revoke a token by id.
+    #[command(after_help = "\
+Examples:
+  harrier tokens revoke tok-5d8e2f1a9c3b             the id from `harrier tokens list`")]
     Revoke(TokenRevokeArgs),
 }
 
@@ -96,7 +118,29 @@ pub struct TokenRevokeArgs {
 pub enum UsersCommand {
     /// Add a local user, or set an existing user's password, role and tenants. The password is read from
     /// the first line of standard input; a new password ends the user's sessions.
+    #[command(after_help = "\
+Examples:
+  harrier users add alice --role analyst --tenant contoso < alice-password.txt
+  harrier users add bob --role admin --tenant '*' --data-dir /var/lib/harrier
+
+Without redirection, type the password (at least 12 characters) and press Enter.")]
     Add(UserAddArgs),
+    /// List the local users with their roles and tenants, never their passwords.
+    #[command(after_help = "\
+Examples:
+  harrier users list --data-dir /var/lib/harrier
+  harrier users list --json                          every user as one JSON array")]
+    List(UserListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    /// Print the users as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub data: DataDirArgs,
 }
 
 #[derive(Debug, Args)]
@@ -156,19 +200,34 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_config(command: &ConfigCommand) -> anyhow::Result<ExitCode> {
-    let ConfigCommand::Check { file } = command;
+    let ConfigCommand::Check { file, json } = command;
     match Config::load(file) {
         Ok(config) => {
             let spools = config.tenants.iter().filter(|t| t.spool.is_some()).count();
-            println!(
-                "{} is valid: {} tenants ({spools} with a spool), API on {}.",
-                file.display(),
-                config.tenants.len(),
-                config.api.listen
-            );
+            if *json {
+                let result = serde_json::json!({
+                    "file": file,
+                    "valid": true,
+                    "tenants": config.tenants.len(),
+                    "spools": spools,
+                    "api": config.api.listen,
+                });
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                println!(
+                    "{} is valid: {} tenants ({spools} with a spool), API on {}.",
+                    file.display(),
+                    config.tenants.len(),
+                    config.api.listen
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
+            if *json {
+                let result = serde_json::json!({ "file": file, "valid": false, "error": error.to_string() });
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            }
             eprintln!("error: {error}");
             Ok(ExitCode::from(EXIT_FAILURE))
         }
@@ -228,7 +287,10 @@ pub fn run_tokens(command: &TokensCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_users(command: &UsersCommand) -> anyhow::Result<ExitCode> {
-    let UsersCommand::Add(args) = command;
+    let args = match command {
+        UsersCommand::Add(args) => args,
+        UsersCommand::List(args) => return list_users(args),
+    };
     let scope = Scope::from_list(&args.tenants).map_err(anyhow::Error::msg)?;
     let role = role(&args.role)?;
     let mut password = String::new();
@@ -237,5 +299,29 @@ pub fn run_users(command: &UsersCommand) -> anyhow::Result<ExitCode> {
     let mut db = ServeDb::open(&args.data.data_dir)?;
     db.add_user(&args.name, password, role, &scope, &cli_actor(), jiff::Timestamp::now())?;
     println!("User {} set ({}, tenants {}).", args.name, role.as_str(), scope.to_list().join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_users(args: &UserListArgs) -> anyhow::Result<ExitCode> {
+    let db = ServeDb::open(&args.data.data_dir)?;
+    let users = db.users()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&users)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if users.is_empty() {
+        println!("No users; `harrier users add` adds one.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<24} {:<8} {:<20} TENANTS", "NAME", "ROLE", "CREATED");
+    for user in &users {
+        println!(
+            "{:<24} {:<8} {:<20} {}",
+            user.name,
+            user.role.as_str(),
+            user.created.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            user.tenants.join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
