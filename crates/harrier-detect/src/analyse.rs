@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::db::{AnalysisDb, DbError};
 use crate::engine::Engine;
+use crate::index::IndexBatch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyseError {
@@ -41,12 +42,14 @@ pub fn analyse(store: &Store, db: &mut AnalysisDb, engine: &Engine) -> Result<An
         let previous = state.cursor;
         let mut breaches = Vec::new();
         let mut incidents = BTreeMap::new();
+        let mut index = IndexBatch::default();
 
         store.for_each_event_stored_after(&tenant, previous.stored_seq, |seq, event| {
             let time_ms = event.time.as_millisecond();
             state.cursor.stored_seq = state.cursor.stored_seq.max(seq);
             state.cursor.time_ms = state.cursor.time_ms.max(time_ms);
             summary.events += 1;
+            index.add(&event, seq);
             if previous.stored_seq > 0 && time_ms < previous.time_ms {
                 // NOTE: models join a late event only with what was processed before it. A late sign-in
                 // therefore raises no compound breach with an inbox rule of the same session analysed earlier.
@@ -65,7 +68,7 @@ pub fn analyse(store: &Store, db: &mut AnalysisDb, engine: &Engine) -> Result<An
         summary.breaches += breaches.len() as u64;
         summary.incidents_changed += incidents.len() as u64;
         let incidents: Vec<_> = incidents.into_values().collect();
-        db.save(&tenant, &state, &breaches, &incidents)?;
+        db.save(&tenant, &state, &breaches, &incidents, &index)?;
     }
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     Ok(summary)

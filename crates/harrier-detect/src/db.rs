@@ -16,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::breach::Breach;
 use crate::engine::TenantState;
 use crate::incident::Incident;
+use crate::index::{IndexBatch, IndexKey, IndexedEvents};
 
 pub const DATABASE_FILE: &str = "analysis.sqlite";
 
@@ -136,21 +137,40 @@ impl AnalysisDb {
         }
     }
 
-    /// Saves a tenant's state with the breaches and incidents produced since the last save, atomically.
+    /// Saves a tenant's state with the breaches, incidents and event index entries produced since the last
+    /// save, atomically.
     pub fn save(
         &mut self,
         tenant: &TenantId,
         state: &TenantState,
         breaches: &[Breach],
         incidents: &[Incident],
+        index: &IndexBatch,
     ) -> Result<(), DbError> {
         let blob = postcard::to_stdvec(state).expect("engine state serialises");
-        self.write(tenant, &blob, breaches, incidents).map_err(|e| self.error(e))
+        self.write(tenant, &blob, state.cursor.stored_seq, breaches, incidents, index).map_err(|e| self.error(e))
     }
 
-    fn write(&mut self, tenant: &TenantId, blob: &[u8], breaches: &[Breach], incidents: &[Incident]) -> rusqlite::Result<()> {
+    fn write(
+        &mut self,
+        tenant: &TenantId,
+        blob: &[u8],
+        stored_seq: i64,
+        breaches: &[Breach],
+        incidents: &[Incident],
+        index: &IndexBatch,
+    ) -> rusqlite::Result<()> {
         let transaction = self.connection.transaction()?;
         {
+            let mut insert_entry = transaction.prepare_cached(INSERT_INDEX_ENTRY)?;
+            for (key, time_ms, seq) in index.entries() {
+                insert_entry.execute(params![tenant.as_str(), key, time_ms, seq])?;
+            }
+            transaction.execute(
+                "INSERT OR REPLACE INTO event_index_progress (tenant, stored_seq) VALUES (?1, ?2)",
+                params![tenant.as_str(), stored_seq],
+            )?;
+
             let mut append_log = transaction.prepare_cached(APPEND_LOG)?;
             let mut link_breach = transaction.prepare_cached(LINK_BREACH)?;
             let mut insert_breach = transaction.prepare_cached(INSERT_BREACH)?;
@@ -191,6 +211,23 @@ impl AnalysisDb {
             )?;
         }
         transaction.commit()
+    }
+
+    /// Returns the store sequence numbers of `tenant`'s events under `key`, in time order, and how far the
+    /// index reaches.
+    pub fn indexed_events(&self, tenant: &TenantId, key: IndexKey<'_>) -> Result<IndexedEvents, DbError> {
+        let through: i64 = self
+            .connection
+            .query_row("SELECT stored_seq FROM event_index_progress WHERE tenant = ?1", [tenant.as_str()], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(e))?
+            .unwrap_or(0);
+        let mut statement = self.connection.prepare_cached(SELECT_INDEX_ENTRIES).map_err(|e| self.error(e))?;
+        let seqs = statement
+            .query_map(params![tenant.as_str(), key.text(), through], |row| row.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
+            .map_err(|e| self.error(e))?;
+        Ok(IndexedEvents { seqs, through })
     }
 
     /// Lists incidents, newest first.
@@ -315,6 +352,20 @@ CREATE TABLE IF NOT EXISTS findings_log (
     id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS findings_log_by_id ON findings_log (kind, id, seq);
+-- The store sequence numbers of each tenant's events by user and kind, in time order, so that pages on one
+-- user or on messages read only those events from the store.
+CREATE TABLE IF NOT EXISTS event_index (
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    time_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key, time_ms, seq)
+) WITHOUT ROWID;
+-- The largest store sequence number each tenant's index covers.
+CREATE TABLE IF NOT EXISTS event_index_progress (
+    tenant TEXT PRIMARY KEY,
+    stored_seq INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS incident_breaches (
     breach_id TEXT PRIMARY KEY,
     incident_id TEXT NOT NULL
@@ -329,6 +380,13 @@ SELECT j.value, i.id FROM incidents i, json_each(i.json, '$.breaches') j;
 INSERT INTO findings_log (kind, id) SELECT 'breach', id FROM breaches ORDER BY time_ms, id;
 INSERT INTO findings_log (kind, id) SELECT 'incident', id FROM incidents ORDER BY last_ms, id;
 ";
+
+const INSERT_INDEX_ENTRY: &str = "INSERT OR IGNORE INTO event_index (tenant, key, time_ms, seq) VALUES (?1, ?2, ?3, ?4)";
+
+/// Entries up to the progress mark only, since readers take the events stored after it from the store, and
+/// an event must not be read twice.
+const SELECT_INDEX_ENTRIES: &str = "
+SELECT seq FROM event_index WHERE tenant = ?1 AND key = ?2 AND seq <= ?3 ORDER BY time_ms, seq";
 
 const LINK_BREACH: &str = "INSERT OR IGNORE INTO incident_breaches (breach_id, incident_id) VALUES (?1, ?2)";
 

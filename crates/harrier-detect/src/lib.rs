@@ -12,6 +12,7 @@ mod breach;
 mod db;
 mod engine;
 mod incident;
+mod index;
 mod model;
 pub mod models;
 mod recent;
@@ -23,6 +24,7 @@ pub use breach::{Breach, Deviation, Evidence, ModelInfo, Severity, Stage, Techni
 pub use db::{AnalysisDb, Change, DATABASE_FILE, DbError, Finding, FindingKind};
 pub use engine::{Cursor, Engine, TenantState};
 pub use incident::{Incident, IncidentBuilder};
+pub use index::{IndexBatch, IndexKey, IndexedEvents};
 pub use model::{Context, Model, Param};
 pub use recent::{Attempt, Grant, Mark, SignInPoint, SourceRecent, TenantRecent, UserRecent};
 pub use settings::{IncidentSettings, ModelSettings, Settings, SettingsError};

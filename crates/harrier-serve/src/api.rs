@@ -528,28 +528,57 @@ async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenan
     check_tenant(&principal, &tenant)?;
     let limit = filter.limit.unwrap_or(50).clamp(1, crate::query::MAX_LIMIT);
     blocking(move || {
-        let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
-        let mut newest: std::collections::VecDeque<Value> = std::collections::VecDeque::with_capacity(limit);
-        // NOTE: the store reads a tenant's events in time order only, so this scans every event of the
-        // tenant to keep the newest messages. An index on email events would make it proportional to `limit`.
+        let tenant_id = harrier_model::TenantId::new(tenant.clone());
+        let (store, indexed) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::Messages)?;
+        let matches = |event: &harrier_model::Event| match &event.activity {
+            harrier_model::Activity::Email(email) => filter.class.as_deref().is_none_or(|class| email.verdict.class == class),
+            _ => false,
+        };
+        // The events stored since the last analysis, then the newest indexed messages: the newest `limit` of
+        // all are among them.
+        let mut found = Vec::new();
         store
-            .for_each_event(&harrier_model::TenantId::new(tenant.clone()), |event| {
-                if let harrier_model::Activity::Email(email) = &event.activity {
-                    let wanted = filter.class.as_deref().is_none_or(|class| email.verdict.class == class);
-                    if wanted {
-                        if newest.len() == limit {
-                            newest.pop_front();
-                        }
-                        newest.push_back(json!({ "id": event.record_id, "time": event.time, "message": email }));
-                    }
+            .for_each_event_stored_after(&tenant_id, indexed.through, |_, event| {
+                if matches(&event) {
+                    found.push(event);
                 }
                 true
             })
             .map_err(ApiError::internal)?;
-        let items: Vec<Value> = newest.into_iter().rev().collect();
+        let mut from_index = 0;
+        store
+            .for_each_event_by_seq(indexed.seqs.iter().rev().copied(), |_, event| {
+                if matches(&event) {
+                    found.push(event);
+                    from_index += 1;
+                }
+                from_index < limit
+            })
+            .map_err(ApiError::internal)?;
+        found.sort_by(|a, b| b.time.cmp(&a.time));
+        found.truncate(limit);
+        let items: Vec<Value> = found
+            .into_iter()
+            .filter_map(|event| match event.activity {
+                harrier_model::Activity::Email(email) => Some(json!({ "id": event.record_id, "time": event.time, "message": email })),
+                _ => None,
+            })
+            .collect();
         Ok(Json(json!({ "items": items })))
     })
     .await
+}
+
+/// Opens the store and returns the sequence numbers of `tenant`'s events that analysis indexed under `key`.
+fn indexed_events(
+    app: &App,
+    tenant: &harrier_model::TenantId,
+    key: harrier_detect::IndexKey<'_>,
+) -> ApiResult<(harrier_store::Store, harrier_detect::IndexedEvents)> {
+    let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
+    let db = harrier_detect::AnalysisDb::open(&app.data_dir).map_err(ApiError::internal)?;
+    let indexed = db.indexed_events(tenant, key).map_err(ApiError::internal)?;
+    Ok((store, indexed))
 }
 
 #[derive(Deserialize)]
@@ -574,12 +603,17 @@ async fn user_activity(
         return Err(ApiError::new(StatusCode::BAD_REQUEST, format!("days must be between 1 and {MAX_ACTIVITY_DAYS}, not {days}")));
     }
     blocking(move || {
-        let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
+        let tenant_id = harrier_model::TenantId::new(tenant.clone());
+        let (store, indexed) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::User(&user))?;
         let mut events = Vec::new();
-        // NOTE: the store reads a tenant's events in time order only, so this scans every event of the
-        // tenant to find the user's.
         store
-            .for_each_event(&harrier_model::TenantId::new(tenant.clone()), |event| {
+            .for_each_event_by_seq(indexed.seqs.iter().copied(), |_, event| {
+                events.push(event);
+                true
+            })
+            .map_err(ApiError::internal)?;
+        store
+            .for_each_event_stored_after(&tenant_id, indexed.through, |_, event| {
                 if crate::activity::is_by(&event, &user) {
                     events.push(event);
                 }
@@ -600,19 +634,39 @@ async fn user_activity(
 async fn message_detail(State(app): State<Arc<App>>, Auth(principal): Auth, Path((tenant, id)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     check_tenant(&principal, &tenant)?;
     blocking(move || {
-        let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
+        let tenant_id = harrier_model::TenantId::new(tenant.clone());
+        let (store, messages) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::Messages)?;
+        let (_, link_clicks) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::LinkClicks)?;
         let mut found: Option<harrier_model::Event> = None;
         let mut clicks: Vec<(jiff::Timestamp, harrier_model::LinkClick)> = Vec::new();
+        let mut note = |event: harrier_model::Event| match &event.activity {
+            harrier_model::Activity::Email(_) if event.record_id == id => found = Some(event),
+            harrier_model::Activity::LinkClick(click) => clicks.push((event.time, click.clone())),
+            _ => {}
+        };
         store
-            .for_each_event(&harrier_model::TenantId::new(tenant.clone()), |event| {
-                match &event.activity {
-                    harrier_model::Activity::Email(_) if event.record_id == id => found = Some(event),
-                    harrier_model::Activity::LinkClick(click) => clicks.push((event.time, click.clone())),
-                    _ => {}
-                }
+            .for_each_event_stored_after(&tenant_id, messages.through, |_, event| {
+                note(event);
                 true
             })
             .map_err(ApiError::internal)?;
+        store
+            .for_each_event_by_seq(link_clicks.seqs.iter().copied(), |_, event| {
+                note(event);
+                true
+            })
+            .map_err(ApiError::internal)?;
+        let mut message = None;
+        store
+            .for_each_event_by_seq(messages.seqs.iter().rev().copied(), |_, event| {
+                let is_it = event.record_id == id;
+                if is_it {
+                    message = Some(event);
+                }
+                !is_it
+            })
+            .map_err(ApiError::internal)?;
+        let found = found.or(message);
         let Some(event) = found else { return Err(ApiError::not_found(&format!("message {id:?} in tenant {tenant:?}"))) };
         let harrier_model::Activity::Email(message) = &event.activity else { unreachable!("only email events are kept") };
         let message_id = message.message_id.clone().unwrap_or_default();

@@ -272,9 +272,9 @@ impl Store {
     /// sequence number `after`, in time order (ties in the order they were stored), and stops early when
     /// `visit` returns `false`.
     ///
-    /// Sequence numbers grow with every insert, so a reader that keeps the largest one it was given reads
-    /// next time exactly the events stored since, whatever their time: records that arrive late, with a time
-    /// before events already read, are not missed. Blocks holding only older events are not decompressed.
+    /// Sequence numbers grow with every insert. A reader that keeps the largest one it was given therefore
+    /// reads next time exactly the events stored since, whatever their time, and misses no record that
+    /// arrived late with a time before events already read. Blocks holding only older events are not decompressed.
     pub fn for_each_event_stored_after(
         &self,
         tenant: &TenantId,
@@ -282,6 +282,32 @@ impl Store {
         mut visit: impl FnMut(i64, Event) -> bool,
     ) -> Result<(), StoreError> {
         self.for_each_row(tenant, after, false, |row| Ok(visit(row.seq, row.event()?)))
+    }
+
+    /// Calls `visit` with each event named by a store sequence number in `seqs`, in the order given, and
+    /// stops early when `visit` returns `false`. Callers take the numbers from an index of events (see
+    /// [`Store::for_each_event_stored_after`]); a number that names no stored event is an error.
+    pub fn for_each_event_by_seq(
+        &self,
+        seqs: impl IntoIterator<Item = i64>,
+        mut visit: impl FnMut(i64, Event) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut select_block = self.connection.prepare_cached(SELECT_BLOCK).map_err(|e| self.error(e))?;
+        let mut decoder = Decoder::new().map_err(|source| StoreError::CorruptRow { seq: 0, block: 0, source })?;
+        let mut cache = BlockCache::default();
+        for seq in seqs {
+            let (block, slot) = (seq / SLOTS_PER_BLOCK, seq % SLOTS_PER_BLOCK);
+            if !cache.contains(block) {
+                let loaded = self.load_block(&mut select_block, &mut decoder, seq, block, false)?;
+                cache.insert(loaded);
+            }
+            let cached = cache.get(block).expect("the block was just loaded");
+            let row = StoredRow { seq, block, slot, cached };
+            if !visit(seq, row.event()?) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Calls `visit` with every record of `tenant`, the event and the raw record as read, in the order of

@@ -200,15 +200,28 @@ fn ui_pages_work_in_chromium() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // The data the pages should show: a contoso incident with a pending session revocation, so that its user
-    // has sign-ins to chart. The spooled message adds a mail incident whose place in the list varies.
+    // The data the pages should show: a contoso incident with a pending action whose user signed in within
+    // the 30 days the user page charts. The spooled message's recipient may have an incident too, and their
+    // latest event, the message, is dated today, after the simulated sign-ins.
     let pending: Value = json_of(bearer(api.get(service.url("/api/v1/actions?status=pending&tenant=contoso")), &admin).send().unwrap());
     let items = pending["items"].as_array().unwrap();
-    let revoke = items.iter().find(|item| item["action"]["kind"] == "revoke_sessions");
-    let action = &revoke.unwrap_or_else(|| panic!("no pending session revocation in {pending:#}"))["action"];
-    let action_id = action["id"].as_str().unwrap().to_owned();
-    let incident_id = action["incident"].as_str().unwrap().to_owned();
-    let incident: Value = json_of(bearer(api.get(service.url(&format!("/api/v1/incidents/{incident_id}"))), &admin).send().unwrap());
+    let incident_of = |item: &Value| -> Value {
+        let id = item["action"]["incident"].as_str().unwrap();
+        json_of(bearer(api.get(service.url(&format!("/api/v1/incidents/{id}"))), &admin).send().unwrap())
+    };
+    let signs_in = |incident: &Value| -> bool {
+        let Some(user) = incident["incident"]["user"].as_str() else { return false };
+        let url = service.url(&format!("/api/v1/tenants/contoso/users/{user}/activity"));
+        let activity: Value = json_of(bearer(api.get(url), &admin).send().unwrap());
+        activity["sign_ins"].as_u64().is_some_and(|count| count > 0)
+    };
+    let (item, incident) = items
+        .iter()
+        .map(|item| (item, incident_of(item)))
+        .find(|(_, incident)| signs_in(incident))
+        .unwrap_or_else(|| panic!("no pending action of a user with sign-ins in {pending:#}"));
+    let action_id = item["action"]["id"].as_str().unwrap().to_owned();
+    let incident_id = item["action"]["incident"].as_str().unwrap().to_owned();
     let user = incident["incident"]["user"].as_str().expect("the incident names a user").to_owned();
     let severity = incident["incident"]["severity"].as_str().unwrap().to_owned();
     let other_action = pending["items"].as_array().unwrap().iter().map(|a| a["action"]["id"].as_str().unwrap()).find(|id| *id != action_id).unwrap().to_owned();
