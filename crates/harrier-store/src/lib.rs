@@ -563,8 +563,8 @@ impl BlockBuilder {
 ///
 /// Structs are written as maps with field names, because `Activity` is an internally tagged enum and many
 /// fields are skipped when empty, which a format that writes structs as arrays cannot read back. Both sides
-/// use the human-readable forms (addresses and timestamps as text) because serde reads the fields of an
-/// internally tagged enum through a buffer that always asks for them. MessagePack takes less CPU to write
+/// use the human-readable forms (addresses and timestamps as text), because serde (1.0.229) reads the fields
+/// of an internally tagged enum through a buffered deserializer that reports itself as human-readable. MessagePack takes less CPU to write
 /// than JSON, which escapes every string, and gives zstd less to compress.
 fn encode_event(event: &Event, out: &mut Vec<u8>) {
     let mut serializer = rmp_serde::Serializer::new(out).with_struct_map().with_human_readable();
