@@ -1,9 +1,9 @@
 //! Compression of stored records in blocks.
 //!
 //! Records are stored in blocks of up to [`BLOCK_RECORDS`] consecutive records. A block keeps two zstd
-//! frames: the events' JSON and the raw records. Each frame contains a section of values: a little-endian
-//! `u32` count, then one little-endian `u32` length per value, then the values one after another. A
-//! record's row names its block and its slot, the record's index in both sections.
+//! frames: the events in MessagePack and the raw records. Each frame contains a section of values: a
+//! little-endian `u32` count, then one little-endian `u32` length per value, then the values one after
+//! another. A record's row names its block and its slot, the record's index in both sections.
 //!
 //! Compressing a block of records costs less CPU per record than compressing each record alone, and
 //! compresses better without a trained dictionary, because the records of a block share field names and

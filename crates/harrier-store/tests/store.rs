@@ -216,20 +216,24 @@ fn corrupt_block_names_the_row() {
 
 #[test]
 fn older_schema_is_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
-    connection.pragma_update(None, "user_version", 2).unwrap();
-    drop(connection);
+    // Version 2 kept one frame per record and version 3 kept events as JSON; this build reads neither.
+    for version in [2, 3] {
+        let dir = tempfile::tempdir().unwrap();
+        let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+        connection.pragma_update(None, "user_version", version).unwrap();
+        drop(connection);
 
-    match Store::open(dir.path()) {
-        Err(error @ StoreError::OlderSchema { found: 2, .. }) => {
-            let message = error.to_string();
-            assert!(message.contains(&dir.path().display().to_string()), "{message}");
-            assert!(message.contains("reads only version 3"), "{message}");
-            assert!(message.contains("new data directory"), "{message}");
+        match Store::open(dir.path()) {
+            Err(error @ StoreError::OlderSchema { found, .. }) => {
+                assert_eq!(found, version);
+                let message = error.to_string();
+                assert!(message.contains(&dir.path().display().to_string()), "{message}");
+                assert!(message.contains("reads only version 4"), "{message}");
+                assert!(message.contains("new data directory"), "{message}");
+            }
+            Err(other) => panic!("unexpected error for version {version}: {other}"),
+            Ok(_) => panic!("a database with schema version {version} was opened"),
         }
-        Err(other) => panic!("unexpected error: {other}"),
-        Ok(_) => panic!("a database with schema version 2 was opened"),
     }
 }
 
