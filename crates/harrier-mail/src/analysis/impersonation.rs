@@ -92,7 +92,7 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     if let Some(entry) = from_host.as_deref().and_then(sender_hosting) {
         factors.push(Factor::new(FactorKind::SenderOnFreeHosting, format!("{} on {entry}", address(from))));
     }
-    if lists::ABUSED_TLDS.iter().any(|tld| from_domain.ends_with(&format!(".{tld}"))) {
+    if lists::has_abused_tld(&from_domain) {
         factors.push(Factor::new(FactorKind::AbusedTldSender, from_domain.clone()));
     }
     let freemail = lists::FREEMAIL.contains(&from_domain);
