@@ -302,6 +302,17 @@ mod tests {
     }
 
     #[test]
+    fn iban_found_beside_non_ascii_lines() {
+        let text = "café ouvert\nde89 3704 0044 0532 0130 00\nmerci";
+        assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
+    }
+
+    #[test]
+    fn iban_needs_unicode_word_boundary() {
+        assert!(find_ibans("éde89 3704 0044 0532 0130 00").is_empty());
+    }
+
+    #[test]
     fn finds_account_numbers() {
         assert_eq!(find_account_numbers("account number: 12345678, sort code 12-34-56"), vec!["12345678".to_string()]);
         assert!(find_account_numbers("your account is ready").is_empty());
