@@ -356,5 +356,5 @@ fn content_type_header_defects(message: &Message<'_>) -> Vec<Defect> {
 
 fn contains_closing_boundary(raw: &[u8], boundary: &str) -> bool {
     let closing = format!("--{boundary}--");
-    raw.windows(closing.len()).any(|window| window == closing.as_bytes())
+    memchr::memmem::find(raw, closing.as_bytes()).is_some()
 }

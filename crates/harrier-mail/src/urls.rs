@@ -87,10 +87,21 @@ static HIDING_STYLE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("hiding style pattern is valid")
 });
 
+/// Parses a selector of this file, all of which are fixed valid CSS.
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).expect("selector is valid CSS")
+}
+
+/// The selectors of [`URL_ATTRIBUTES`], in the same order, parsed once.
+static URL_SELECTORS: LazyLock<Vec<Selector>> = LazyLock::new(|| {
+    URL_ATTRIBUTES.iter().map(|(element_name, attribute)| selector(&format!("{element_name}[{attribute}]"))).collect()
+});
+static HIDDEN_SELECTOR: LazyLock<Selector> = LazyLock::new(|| selector("[style], [hidden]"));
+static IMAGE_ALT_SELECTOR: LazyLock<Selector> = LazyLock::new(|| selector("img[alt]"));
+
 /// Counts the words inside hidden elements, counting nested hidden elements once. A word is a run of two
 /// or more letters or digits.
 fn hidden_words(document: &Html) -> u32 {
-    let selector = Selector::parse("[style], [hidden]").expect("selector is valid CSS");
     let is_hidden = |element: ElementRef<'_>| {
         let value = element.value();
         if value.attr("hidden").is_some() {
@@ -100,7 +111,7 @@ fn hidden_words(document: &Html) -> u32 {
         HIDING_STYLE.is_match(&style.to_ascii_lowercase())
     };
     let mut words = 0u32;
-    for element in document.select(&selector).filter(|element| is_hidden(*element)) {
+    for element in document.select(&HIDDEN_SELECTOR).filter(|element| is_hidden(*element)) {
         let inside_hidden = element.ancestors().filter_map(ElementRef::wrap).any(is_hidden);
         if inside_hidden || matches!(element.value().name(), "style" | "script" | "head" | "title") {
             continue;
@@ -114,9 +125,8 @@ fn hidden_words(document: &Html) -> u32 {
 
 fn urls_in_document(document: &Html) -> Vec<FoundUrl> {
     let mut found = Vec::new();
-    for (element_name, attribute) in URL_ATTRIBUTES {
-        let selector = Selector::parse(&format!("{element_name}[{attribute}]")).expect("selector is valid CSS");
-        for element in document.select(&selector) {
+    for ((element_name, attribute), selector) in URL_ATTRIBUTES.into_iter().zip(URL_SELECTORS.iter()) {
+        for element in document.select(selector) {
             found.push(attribute_url(element, element_name, attribute));
         }
     }
@@ -139,8 +149,7 @@ fn anchor_text(element: ElementRef<'_>) -> String {
     if !collapsed.is_empty() {
         return collapsed;
     }
-    let image_selector = Selector::parse("img[alt]").expect("selector is valid CSS");
-    let image_alt = element.select(&image_selector).next().and_then(|image| image.value().attr("alt"));
+    let image_alt = element.select(&IMAGE_ALT_SELECTOR).next().and_then(|image| image.value().attr("alt"));
     let value = element.value();
     let fallback = image_alt.or_else(|| value.attr("alt")).or_else(|| value.attr("title"));
     fallback.unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")

@@ -1,6 +1,8 @@
 //! Sender impersonation: display names that carry another address or a brand, look-alike domains, and
 //! Reply-To or Return-Path domains that differ from the From domain.
 
+use std::sync::LazyLock;
+
 use unicode_security::skeleton;
 
 use super::domain::{address_domain, domains_in_text, public_suffix, registrable_domain, registrable_label};
@@ -13,6 +15,47 @@ const ORGANISATION_WORDS: &[&str] = &[
     "support", "security", "helpdesk", "help desk", "administrator", "admin", "billing", "service", "services",
     "department", "payroll", "accounts", "customer care", "team", "it desk", "webmail", "mail server",
 ];
+
+/// A brand's name and look-alike target, lower-cased and folded once, because every display name and every
+/// link domain of every message is compared with all brands.
+struct BrandKey {
+    brand: &'static lists::Brand,
+    /// The name in lower case.
+    lower_name: String,
+    /// The confusable skeleton of `lower_name`.
+    folded_name: String,
+    /// The label of the brand's first domain and its confusable skeleton, for brands that are not common
+    /// words and list a domain.
+    target: Option<LabelKey>,
+}
+
+/// A look-alike target: a registrable domain, its first label and that label's confusable skeleton.
+struct LabelKey {
+    domain: &'static str,
+    label: &'static str,
+    skeleton: String,
+    /// The number of characters of `label`.
+    chars: usize,
+}
+
+impl LabelKey {
+    fn new(domain: &'static str) -> LabelKey {
+        let label = registrable_label(domain);
+        LabelKey { domain, label, skeleton: fold(label), chars: label.chars().count() }
+    }
+}
+
+static BRAND_KEYS: LazyLock<Vec<BrandKey>> = LazyLock::new(|| {
+    BRANDS
+        .iter()
+        .map(|brand| {
+            let lower_name = brand.name.to_lowercase();
+            let folded_name = fold(&lower_name);
+            let target = if brand.common_word { None } else { brand.domains.first().map(|domain| LabelKey::new(domain)) };
+            BrandKey { brand, lower_name, folded_name, target }
+        })
+        .collect()
+});
 
 /// Runs the sender checks on `message`. `protected` contains the registrable domains whose look-alikes count.
 pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
@@ -49,7 +92,7 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     if let Some(entry) = from_host.as_deref().and_then(sender_hosting) {
         factors.push(Factor::new(FactorKind::SenderOnFreeHosting, format!("{} on {entry}", address(from))));
     }
-    if lists::ABUSED_TLDS.iter().any(|tld| from_domain.ends_with(&format!(".{tld}"))) {
+    if lists::has_abused_tld(&from_domain) {
         factors.push(Factor::new(FactorKind::AbusedTldSender, from_domain.clone()));
     }
     let freemail = lists::FREEMAIL.contains(&from_domain);
@@ -144,14 +187,19 @@ fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
     let folded = fold(display_name);
     let lower = display_name.to_lowercase();
     let words = display_name.split_whitespace().count();
-    BRANDS.iter().find(|brand| {
-        if brand.common_word && words > 3 {
-            return false;
-        }
-        let name = brand.name.to_lowercase();
-        contains_word(&lower, &name) || contains_word(&folded, &fold(&name))
-    })
+    BRAND_KEYS
+        .iter()
+        .find(|key| {
+            if key.brand.common_word && words > 3 {
+                return false;
+            }
+            contains_word(&lower, &key.lower_name) || contains_word(&folded, &key.folded_name)
+        })
+        .map(|key| key.brand)
 }
+
+/// Minimum length of a target label that counts when it is one hyphen-separated part of a longer label.
+const MIN_CONTAINED_LABEL: usize = 5;
 
 /// Hosting platforms that send their own notifications from subdomains of the listed domain.
 const PLATFORM_SENDERS: &[&str] = &["wordpress.com", "wix.com"];
@@ -210,48 +258,65 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
     let unicode_label = if label.starts_with("xn--") { idna::domain_to_unicode(label).0 } else { label.to_string() };
     let label_skeleton = fold(&unicode_label);
 
+    let label_chars = label.chars().count();
+
     for target in protected {
         let target_label = registrable_label(target);
         if target_label == label && public_suffix(target) != public_suffix(registrable) {
             return Some(format!("other suffix of {target}"));
         }
-        if let Some(how) = label_imitates(label, &label_skeleton, target_label, 5) {
+        let target_skeleton = fold(target_label);
+        let target_chars = target_label.chars().count();
+        if let Some(how) = label_imitates(label, label_chars, &label_skeleton, target_label, target_chars, &target_skeleton) {
             return Some(format!("{how} {target}"));
         }
     }
-    for brand in BRANDS.iter().filter(|brand| !brand.common_word) {
-        let Some(target) = brand.domains.first() else { continue };
-        let target_label = registrable_label(target);
-        if label == target_label {
+    for key in BRAND_KEYS.iter() {
+        let Some(target) = &key.target else { continue };
+        if label == target.label {
             continue;
         }
-        if let Some(how) = label_imitates(label, &label_skeleton, target_label, 5) {
-            return Some(format!("{how} {target}"));
+        if let Some(how) = label_imitates(label, label_chars, &label_skeleton, target.label, target.chars, &target.skeleton) {
+            return Some(format!("{how} {}", target.domain));
         }
-        if target_label.len() >= 3 && label.split('-').any(|part| part == brand.token) {
-            return Some(format!("brand name in {target}"));
+        if target.label.len() >= 3 && label.split('-').any(|part| part == key.brand.token) {
+            return Some(format!("brand name in {}", target.domain));
         }
     }
     None
 }
 
-fn label_imitates(label: &str, label_skeleton: &str, target_label: &str, min_part: usize) -> Option<&'static str> {
+/// Returns how `label` imitates `target_label`. The character counts and confusable skeletons of both are
+/// passed in, because callers compare one label with every brand.
+fn label_imitates(
+    label: &str,
+    label_chars: usize,
+    label_skeleton: &str,
+    target_label: &str,
+    target_chars: usize,
+    target_skeleton: &str,
+) -> Option<&'static str> {
     if label == target_label {
         return None;
     }
-    if label_skeleton == fold(target_label) {
+    if label_skeleton == target_skeleton {
         return Some("confusable with");
     }
-    let allowed = match target_label.chars().count() {
+    let allowed = match target_chars {
         0..=5 => 0,
         6..=8 => 1,
         _ => 2,
     };
-    let distance = strsim::damerau_levenshtein(label, target_label);
-    if allowed > 0 && (1..=allowed).contains(&distance) {
-        return Some("edit distance of");
+    // The edit distance is at least the difference in length, so labels further apart than `allowed` skip
+    // the computation.
+    if allowed > 0 && label_chars.abs_diff(target_chars) <= allowed {
+        let distance = strsim::damerau_levenshtein(label, target_label);
+        if (1..=allowed).contains(&distance) {
+            return Some("edit distance of");
+        }
     }
-    if target_label.len() >= min_part && label.len() > target_label.len() && label.split('-').any(|part| part == target_label) {
+    if target_label.len() >= MIN_CONTAINED_LABEL && label.len() > target_label.len() && label.split('-').any(|part| part == target_label)
+    {
         return Some("contains the name of");
     }
     None

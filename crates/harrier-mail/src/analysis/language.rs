@@ -15,14 +15,16 @@ use crate::message::MailMessage;
 /// Characters of body text read; the rest of a longer body is ignored.
 const MAX_TEXT_CHARS: usize = 256 * 1024;
 
-/// A phrase list and the factor its matches raise.
-struct PhraseCategory {
-    kind: FactorKind,
-    phrases: &'static [String],
+/// The phrase lists with the factor each raises, and one automaton over all their phrases, so that the
+/// text is scanned once.
+struct PhraseCategories {
+    kinds: Vec<FactorKind>,
+    /// The category index and the phrase of each automaton pattern, by pattern id.
+    patterns: Vec<(usize, &'static str)>,
     matcher: AhoCorasick,
 }
 
-static CATEGORIES: LazyLock<Vec<PhraseCategory>> = LazyLock::new(|| {
+static CATEGORIES: LazyLock<PhraseCategories> = LazyLock::new(|| {
     let lists: [(FactorKind, &'static [String]); 6] = [
         (FactorKind::Urgency, &lists::URGENCY),
         (FactorKind::PaymentRequest, &lists::PAYMENT),
@@ -31,14 +33,14 @@ static CATEGORIES: LazyLock<Vec<PhraseCategory>> = LazyLock::new(|| {
         (FactorKind::AccountThreat, &lists::ACCOUNT_THREAT),
         (FactorKind::ScamLanguage, &lists::PRIZE),
     ];
-    lists
-        .into_iter()
-        .map(|(kind, phrases)| PhraseCategory {
-            kind,
-            phrases,
-            matcher: AhoCorasick::new(phrases).expect("phrase lists build an automaton"),
-        })
-        .collect()
+    let kinds = lists.iter().map(|(kind, _)| *kind).collect();
+    let patterns: Vec<(usize, &'static str)> = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(category, (_, phrases))| phrases.iter().map(move |phrase| (category, phrase.as_str())))
+        .collect();
+    let matcher = AhoCorasick::new(patterns.iter().map(|(_, phrase)| phrase)).expect("phrase lists build an automaton");
+    PhraseCategories { kinds, patterns, matcher }
 });
 
 /// Analyses the subject and body text of `message`. With `memory`, an IBAN that differs from the ones its
@@ -120,20 +122,21 @@ pub fn message_text(message: &MailMessage) -> String {
 
 /// Matches every phrase list against lower-cased `text`. A match counts only at word boundaries.
 fn phrase_factors(text: &str) -> Vec<Factor> {
-    let mut factors = Vec::new();
-    for category in CATEGORIES.iter() {
-        let mut matched = BTreeSet::new();
-        for found in category.matcher.find_overlapping_iter(text) {
-            let before = text[..found.start()].chars().next_back();
-            let after = text[found.end()..].chars().next();
-            let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric());
-            if boundary(before) && boundary(after) {
-                matched.insert(category.phrases[found.pattern().as_usize()].as_str());
-            }
+    let mut matched: Vec<BTreeSet<&'static str>> = vec![BTreeSet::new(); CATEGORIES.kinds.len()];
+    for found in CATEGORIES.matcher.find_overlapping_iter(text) {
+        let before = text[..found.start()].chars().next_back();
+        let after = text[found.end()..].chars().next();
+        let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric());
+        if boundary(before) && boundary(after) {
+            let (category, phrase) = CATEGORIES.patterns[found.pattern().as_usize()];
+            matched[category].insert(phrase);
         }
+    }
+    let mut factors = Vec::new();
+    for (kind, matched) in CATEGORIES.kinds.iter().zip(matched) {
         if !matched.is_empty() {
             let detail = matched.iter().take(5).copied().collect::<Vec<_>>().join(", ");
-            factors.push(Factor { kind: category.kind, detail, count: matched.len() as u32 });
+            factors.push(Factor { kind: *kind, detail, count: matched.len() as u32 });
         }
     }
     factors
@@ -163,11 +166,16 @@ static ACCOUNT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("account pattern is valid")
 });
 
+// The IBAN and account-number patterns match within one line, and `\b` reads a line break as a non-word
+// character, so `find_ibans` and `find_account_numbers` search line by line with the same results. This keeps
+// the regex crate's fast DFA on ASCII lines, because a Unicode `\b` sends the whole search to a slower engine
+// once the haystack has a non-ASCII byte.
+
 /// Returns the valid IBANs in `text`, upper-case and without spaces. A candidate counts when its country
 /// code is known, it has that country's length and its mod-97 check (ISO 13616) gives 1.
 pub fn find_ibans(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for candidate in IBAN_CANDIDATE.find_iter(text) {
+    for candidate in text.split('\n').flat_map(|line| IBAN_CANDIDATE.find_iter(line)) {
         let compact: String = candidate.as_str().chars().filter(|character| *character != ' ').collect::<String>().to_ascii_uppercase();
         let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(country, _)| compact.starts_with(country)) else { continue };
         // Case-insensitive `[a-z]` also matches the Kelvin sign and the long s, so a candidate may hold
@@ -200,8 +208,8 @@ pub fn iban_checksum_valid(iban: &str) -> bool {
 
 /// Returns the account numbers written after an "account number" label in `text`.
 pub fn find_account_numbers(text: &str) -> Vec<String> {
-    ACCOUNT_NUMBER
-        .captures_iter(text)
+    text.split('\n')
+        .flat_map(|line| ACCOUNT_NUMBER.captures_iter(line))
         .filter_map(|captures| captures.get(1))
         .map(|number| number.as_str().chars().filter(char::is_ascii_digit).collect::<String>())
         .filter(|digits| (6..=20).contains(&digits.len()))
@@ -291,6 +299,17 @@ mod tests {
         assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
         assert!(find_ibans("order de12 3456 7890 1234 5678 90 shipped").is_empty());
         assert!(find_ibans("de89 \u{212A}\u{212A}\u{212A}\u{212A} 0044 0532 0130 00").is_empty());
+    }
+
+    #[test]
+    fn iban_found_beside_non_ascii_lines() {
+        let text = "café ouvert\nde89 3704 0044 0532 0130 00\nmerci";
+        assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
+    }
+
+    #[test]
+    fn iban_needs_unicode_word_boundary() {
+        assert!(find_ibans("éde89 3704 0044 0532 0130 00").is_empty());
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! labels, free hosting, form services, file-sharing links, brand names and look-alike domains.
 //! Links in HTML are also checked against their text. Nothing here fetches a URL or resolves a host.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 use unicode_security::MixedScript;
 use url::{Host, Url};
@@ -34,12 +37,17 @@ pub struct UnwrappedUrl {
     pub rewriters: Vec<&'static str>,
 }
 
+/// Look-alike results by registrable domain, so that a domain linked many times in one message is compared
+/// with the brands once.
+type LookalikeCache = HashMap<String, Option<String>>;
+
 /// Analyses every URL of `message` and merges repeated findings into one factor per kind with a count.
 pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     let sender = sender_domain(message);
     let mut findings: Vec<Factor> = Vec::new();
+    let mut lookalikes = LookalikeCache::new();
     for found in message.urls.iter().take(MAX_URLS) {
-        findings.extend(analyze_url(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected));
+        findings.extend(analyze_url_with(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes));
     }
     merge(findings)
 }
@@ -59,6 +67,16 @@ pub(crate) fn merge(factors: Vec<Factor>) -> Vec<Factor> {
 
 /// Analyses one URL with its link text (for HTML links). `sender` is the From address's registrable domain.
 pub fn analyze_url(raw: &str, anchor_text: Option<&str>, sender: Option<&str>, protected: &[String]) -> Vec<Factor> {
+    analyze_url_with(raw, anchor_text, sender, protected, &mut LookalikeCache::new())
+}
+
+fn analyze_url_with(
+    raw: &str,
+    anchor_text: Option<&str>,
+    sender: Option<&str>,
+    protected: &[String],
+    lookalikes: &mut LookalikeCache,
+) -> Vec<Factor> {
     let Some(unwrapped) = unwrap(raw) else { return Vec::new() };
     let url = &unwrapped.url;
     if !matches!(url.scheme(), "http" | "https") {
@@ -74,7 +92,7 @@ pub fn analyze_url(raw: &str, anchor_text: Option<&str>, sender: Option<&str>, p
         }
         Host::Domain(name) => {
             let name = name.to_ascii_lowercase();
-            factors.extend(host_factors(&name, url, &url_text, sender, protected));
+            factors.extend(host_factors(&name, url, &url_text, sender, protected, lookalikes));
             registrable_domain(&name)
         }
     };
@@ -87,7 +105,14 @@ pub fn analyze_url(raw: &str, anchor_text: Option<&str>, sender: Option<&str>, p
     factors
 }
 
-fn host_factors(host: &str, url: &Url, url_text: &str, sender: Option<&str>, protected: &[String]) -> Vec<Factor> {
+fn host_factors(
+    host: &str,
+    url: &Url,
+    url_text: &str,
+    sender: Option<&str>,
+    protected: &[String],
+    lookalikes: &mut LookalikeCache,
+) -> Vec<Factor> {
     let mut factors = Vec::new();
     let registrable = registrable_domain(host);
     let sender_is = |domain: &str| sender.is_some_and(|sender| sender == domain);
@@ -126,12 +151,15 @@ fn host_factors(host: &str, url: &Url, url_text: &str, sender: Option<&str>, pro
             }
             None => {}
         }
-        if lists::ABUSED_TLDS.iter().any(|tld| registrable.ends_with(&format!(".{tld}"))) {
+        if lists::has_abused_tld(registrable) {
             factors.push(Factor::new(FactorKind::AbusedTldLink, registrable.clone()));
         }
-        if !sender_is(registrable)
-            && let Some(target) = lookalike(registrable, protected)
-        {
+        let target = if sender_is(registrable) {
+            None
+        } else {
+            lookalikes.entry(registrable.clone()).or_insert_with(|| lookalike(registrable, protected)).as_ref()
+        };
+        if let Some(target) = target {
             factors.push(Factor::new(FactorKind::LookalikeLinkDomain, format!("{registrable} ({target})")));
         }
     }
@@ -223,8 +251,14 @@ fn is_call_to_action(anchor: &str) -> bool {
         return false;
     }
     let joined = format!(" {} ", words.join(" "));
-    CALL_TO_ACTION.iter().any(|phrase| joined.contains(&format!(" {phrase} ")))
+    CALL_TO_ACTION_MATCHER.is_match(&joined)
 }
+
+/// Matches the call-to-action phrases with a space on each side, as whole words of the joined link text.
+static CALL_TO_ACTION_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let padded = CALL_TO_ACTION.iter().map(|phrase| format!(" {phrase} "));
+    AhoCorasick::new(padded).expect("call-to-action phrases build an automaton")
+});
 
 /// Parses `raw` and removes known rewriter layers. Returns `None` when the URL does not parse.
 pub fn unwrap(raw: &str) -> Option<UnwrappedUrl> {

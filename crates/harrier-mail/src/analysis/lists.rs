@@ -80,6 +80,11 @@ pub fn host_matches(host: &str, entry: &str) -> bool {
     host == entry || (host.len() > entry.len() && host.ends_with(entry) && host.as_bytes()[host.len() - entry.len() - 1] == b'.')
 }
 
+/// Returns whether `domain` ends with a dot and an entry of [`ABUSED_TLDS`].
+pub fn has_abused_tld(domain: &str) -> bool {
+    ABUSED_TLDS.iter().any(|tld| host_matches(domain, tld) && domain.len() > tld.len())
+}
+
 /// Returns the first entry of `list` that `host` matches with [`host_matches`].
 pub fn find_host<'a>(list: &'a [String], host: &str) -> Option<&'a str> {
     list.iter().map(String::as_str).find(|entry| host_matches(host, entry))
