@@ -6,7 +6,11 @@
 //! returns 401. A 429 or 503 response is repeated after its `Retry-After` seconds, or after a wait that
 //! doubles from [`RetryPolicy::initial_backoff`] up to [`RetryPolicy::max_wait`]. Those responses mean the
 //! service did not carry the request out, so repeating any method is safe. A timeout, a transport error, a
-//! 500, 502 or 504 may follow a request the service did carry out, so only GET requests are repeated then.
+//! 500, 502 or 504 may follow a request the service did carry out, so GET requests are repeated after any
+//! of them. PATCH and DELETE requests set fields or remove an object by id, so they end in the same state
+//! when carried out twice. They are repeated after a timeout, a transport error or a 504 (a gateway that
+//! gave up waiting), but never after a 500 or 502, which the service itself returned. Other methods, POST
+//! among them, are not repeated then.
 //!
 //! The client secret and the tokens never appear in `Debug` output, errors or logs.
 
@@ -332,7 +336,8 @@ impl M365Client {
     /// Sends a request with a token for `scope` and an optional JSON body, repeating it as the module
     /// documentation describes, and returns the first 2xx response.
     pub async fn send(&self, method: Method, scope: &str, url: &str, body: Option<&Value>) -> Result<Response, M365Error> {
-        let repeatable = method == Method::GET;
+        let is_get = method == Method::GET;
+        let is_idempotent = method == Method::PATCH || method == Method::DELETE;
         let mut backoff = self.retry.initial_backoff;
         let mut renewed = false;
         let mut attempt = 0;
@@ -360,7 +365,11 @@ impl M365Client {
             let kind = failure.kind();
             let always_repeatable = matches!(failure.status(), Some(429 | 503));
             let retry = always_repeatable
-                || (repeatable && matches!(kind, ErrorKind::ServerError | ErrorKind::Timeout | ErrorKind::Transport));
+                || match kind {
+                    ErrorKind::ServerError => is_get || (is_idempotent && failure.status() == Some(504)),
+                    ErrorKind::Timeout | ErrorKind::Transport => is_get || is_idempotent,
+                    _ => false,
+                };
             if !retry || attempt >= self.retry.attempts {
                 return Err(failure);
             }

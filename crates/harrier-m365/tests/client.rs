@@ -101,3 +101,62 @@ fn debug_leaves_the_secret_out() {
     assert!(!debug.contains(&secret), "{debug}");
     assert!(debug.contains("<redacted>"), "{debug}");
 }
+
+/// Starts a loopback HTTP server that responds to each request with the next of `statuses`, then stops.
+/// Returns its base URL and a receiver of each request line.
+fn scripted_server(statuses: &[u16]) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let statuses = statuses.to_vec();
+    std::thread::spawn(move || {
+        for status in statuses {
+            let Ok((stream, _)) = listener.accept() else { return };
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            sender.send(request_line.trim().to_owned()).unwrap();
+            let response = format!("HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+            reader.get_mut().write_all(response.as_bytes()).unwrap();
+        }
+    });
+    (url, receiver)
+}
+
+#[test]
+fn patch_and_delete_repeated_after_504_only() {
+    let (_emulator, client, _) = setup();
+    let cases: [(Method, &[u16], Option<u16>, usize); 5] = [
+        (Method::PATCH, &[504, 200], None, 2),
+        (Method::DELETE, &[504, 204], None, 2),
+        (Method::PATCH, &[500, 200], Some(500), 1),
+        (Method::DELETE, &[502, 204], Some(502), 1),
+        (Method::POST, &[504, 200], Some(504), 1),
+    ];
+    for (method, statuses, expected_error, expected_requests) in cases {
+        let (url, requests) = scripted_server(statuses);
+        let body = serde_json::json!({ "accountEnabled": false });
+        let result = runtime().block_on(client.send(method.clone(), GRAPH_SCOPE, &format!("{url}/v1.0/users/a"), Some(&body)));
+
+        assert_eq!(result.as_ref().err().and_then(|error| error.status()), expected_error, "{method} after {statuses:?}");
+        let seen: Vec<String> = requests.try_iter().collect();
+        assert_eq!(seen.len(), expected_requests, "{method} after {statuses:?}: {seen:?}");
+    }
+}

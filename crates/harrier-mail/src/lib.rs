@@ -53,7 +53,10 @@ pub use attachment::Attachment;
 pub use auth::{AuthResult, AuthenticationResults};
 pub use error::MailError;
 pub use mbox::MboxReader;
-pub use message::{Defect, HeaderField, MailMessage, Mailbox, ReceivedHop, is_upstream_verdict, parse_message, strip_upstream_verdicts};
+pub use message::{
+    Defect, HeaderField, MAX_ATTACHED_MESSAGE_DEPTH, MailMessage, Mailbox, ReceivedHop, is_upstream_verdict,
+    parse_message, strip_upstream_verdicts,
+};
 pub use origin::{MailFormat, MessageOrigin, SkipReason, Skipped};
 pub use read::{DEFAULT_MAX_MESSAGE_BYTES, MailReader, RawMessage, ReadItem, ReadOptions, detect_format, open};
 pub use urls::{FoundUrl, UrlSource, urls_in_html, urls_in_text};

@@ -123,6 +123,10 @@ pub struct MailMessage {
     pub defects: Vec<Defect>,
 }
 
+/// Deepest level of attached messages (message/rfc822 parts, nested in each other) whose links and
+/// attachments are read. A message forwarded as an attachment is level 1.
+pub const MAX_ATTACHED_MESSAGE_DEPTH: usize = 8;
+
 /// Returns whether a header is a verdict written by a filter upstream of harrier.
 pub fn is_upstream_verdict(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
@@ -166,6 +170,8 @@ pub fn parse_message(raw: &RawMessage) -> MailMessage {
     fill_headers(&mut summary, &message);
     fill_bodies(&mut summary, &message);
     summary.attachments = message.attachments().map(attachment::summarize).collect();
+    fill_attached_messages(&mut summary, &message, 1);
+    summary.urls = urls::deduplicate(std::mem::take(&mut summary.urls));
     summary.defects = find_defects(&message);
     if let Some(id) = &summary.message_id {
         summary.record_id = format!("mid:{id}");
@@ -304,9 +310,33 @@ fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
         found.extend(scan.urls);
         summary.hidden_html_words = summary.hidden_html_words.saturating_add(scan.hidden_words);
     }
-    summary.urls = urls::deduplicate(found);
+    summary.urls = found;
     summary.text_body = (!texts.is_empty()).then(|| texts.join("\n\n"));
     summary.html_body = (!htmls.is_empty()).then(|| htmls.join("\n"));
+}
+
+/// Adds the URLs and attachments of the messages attached to `message` (message/rfc822 parts), and of the
+/// messages attached to those, down to [`MAX_ATTACHED_MESSAGE_DEPTH`]. The attached message itself stays
+/// one attachment too, and its text is not added to the summary's bodies, which are the outer message's.
+fn fill_attached_messages(summary: &mut MailMessage, message: &Message<'_>, depth: usize) {
+    if depth > MAX_ATTACHED_MESSAGE_DEPTH {
+        return;
+    }
+    for part in &message.parts {
+        let PartType::Message(attached) = &part.body else { continue };
+        for part in attached.text_bodies() {
+            if let PartType::Text(text) = &part.body {
+                summary.urls.extend(urls::urls_in_text(text, UrlSource::Text));
+            }
+        }
+        for part in attached.html_bodies() {
+            if let PartType::Html(html) = &part.body {
+                summary.urls.extend(urls::scan_html(html).urls);
+            }
+        }
+        summary.attachments.extend(attached.attachments().map(attachment::summarize));
+        fill_attached_messages(summary, attached, depth + 1);
+    }
 }
 
 fn find_defects(message: &Message<'_>) -> Vec<Defect> {

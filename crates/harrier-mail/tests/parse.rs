@@ -221,3 +221,56 @@ fn summary_serializes_to_json() {
     assert_eq!(json["attachments"][0]["extension_mismatch"], true);
     assert!(json["upstream_verdicts"].as_array().unwrap().is_empty());
 }
+
+/// Builds a message that forwards `inner` as a message/rfc822 attachment, encoded with `encoding`.
+fn forwarding(inner: &str, encoding: Option<&str>) -> String {
+    let (header, body) = match encoding {
+        Some("base64") => {
+            use base64::Engine;
+            ("Content-Transfer-Encoding: base64\r\n", base64::engine::general_purpose::STANDARD.encode(inner))
+        }
+        _ => ("", inner.to_owned()),
+    };
+    format!(
+        "From: colleague@example.com\r\nTo: user@example.org\r\nSubject: Fwd: invoice\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"OUTER\"\r\n\r\n--OUTER\r\nContent-Type: text/plain\r\n\r\n\
+See below, https://outer.example/ \r\n--OUTER\r\nContent-Type: message/rfc822\r\n{header}\r\n{body}\r\n--OUTER--\r\n"
+    )
+}
+
+const FORWARDED: &str = "From: billing@phish.example\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"INNER\"\r\n\r\n--INNER\r\nContent-Type: text/html\r\n\r\n\
+<p><a href=\"http://phish.example/login\">Sign in</a></p>\r\n--INNER\r\nContent-Type: text/html\r\n\
+Content-Disposition: attachment; filename=\"invoice.html\"\r\n\r\n<form><input type=password></form>\r\n--INNER--\r\n";
+
+#[test]
+fn attached_message_links_and_attachments() {
+    for encoding in [None, Some("base64")] {
+        let message = parse_message(&raw_message(forwarding(FORWARDED, encoding).as_bytes()));
+
+        let urls: Vec<&str> = message.urls.iter().map(|found| found.url.as_str()).collect();
+        assert!(urls.contains(&"https://outer.example/"), "{encoding:?}: {urls:?}");
+        assert!(urls.contains(&"http://phish.example/login"), "{encoding:?}: {urls:?}");
+        let inner_link = message.urls.iter().find(|found| found.url == "http://phish.example/login");
+        assert_eq!(inner_link.and_then(|found| found.anchor_text.as_deref()), Some("Sign in"), "{encoding:?}");
+        let names: Vec<Option<&str>> = message.attachments.iter().map(|a| a.file_name.as_deref()).collect();
+        assert!(names.contains(&Some("invoice.html")), "{encoding:?}: {names:?}");
+        assert_eq!(message.attachments.len(), 2, "the attached message and its attachment: {names:?}");
+        let text = message.text_body.as_deref().unwrap_or_default();
+        assert!(!text.contains("Sign in"), "the bodies stay the outer message's: {text}");
+    }
+}
+
+#[test]
+fn attached_message_depth_is_limited() {
+    let mut message = FORWARDED.to_owned();
+    for _ in 0..harrier_mail::MAX_ATTACHED_MESSAGE_DEPTH {
+        message = forwarding(&message, None);
+    }
+    let summary = parse_message(&raw_message(message.as_bytes()));
+    assert!(summary.urls.iter().any(|found| found.url == "http://phish.example/login"), "read at the deepest level");
+
+    let deeper = forwarding(&message, None);
+    let summary = parse_message(&raw_message(deeper.as_bytes()));
+    assert!(summary.urls.iter().all(|found| found.url != "http://phish.example/login"), "not read below the limit");
+}

@@ -2,18 +2,21 @@
 //! warning banner, while every part that does not change keeps its bytes.
 //!
 //! mail-parser gives each MIME part's byte range in the message. A part that changes is cut out and a new
-//! one with its own headers is spliced in its place, so boundaries, preambles, nested messages and the
-//! parts left alone stay exactly as they were. New part bodies are base64, which cannot contain a
-//! boundary line. When the top-level part itself changes (a single-part message), its new
-//! `Content-Type` and `Content-Transfer-Encoding` are returned for the milter to set with header
-//! changes, because the milter can replace only the body.
+//! one with its own headers is spliced in its place, so boundaries, preambles and the parts left alone
+//! stay exactly as they were. New part bodies are base64, which cannot contain a boundary line. The parts
+//! of an attached message (message/rfc822) are rewritten the same way, except that an attached message
+//! sent in base64 or quoted-printable is re-encoded whole as base64 once one of its parts changes. When
+//! the top-level part itself changes (a single-part message), its new `Content-Type` and
+//! `Content-Transfer-Encoding` are returned for the milter to set with header changes, because the
+//! milter can replace only the body.
 
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use mail_parser::{MessageParser, MessagePart, MimeHeaders, PartType};
+use harrier_mail::MAX_ATTACHED_MESSAGE_DEPTH;
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 /// The changes to make in a message.
 #[derive(Clone, Debug, Default)]
@@ -58,15 +61,31 @@ const BASE64_LINE: usize = 76;
 
 /// A replacement for one part.
 struct NewPart {
-    /// Headers that replace the part's own Content-Type, Content-Transfer-Encoding and, for a replaced
-    /// attachment, Content-Disposition.
+    /// Headers that replace the part's own headers of the same names.
     headers: Vec<(&'static str, String)>,
     /// The decoded new content.
     content: Vec<u8>,
-    replaces_disposition: bool,
+}
+
+/// One change: the byte range `start..end` of a buffer is replaced by `bytes`.
+struct Splice {
+    start: usize,
+    end: usize,
+    bytes: Vec<u8>,
+}
+
+/// The plan and the state shared by every level of attached messages.
+struct Rewriter<'a> {
+    plan: &'a RewritePlan,
+    matcher: UrlMatcher<'a>,
+    result: Rewritten,
 }
 
 /// Rewrites `raw`, the whole message. Returns `None` when the plan changes nothing in it.
+///
+/// Attached messages (message/rfc822 parts) are rewritten too, down to
+/// [`harrier_mail::MAX_ATTACHED_MESSAGE_DEPTH`] levels, the depth the analysis reads. The banner goes
+/// into the outer message only.
 pub fn rewrite(raw: &[u8], plan: &RewritePlan) -> Result<Option<Rewritten>, RewriteError> {
     let message = MessageParser::default()
         .parse(raw)
@@ -76,75 +95,147 @@ pub fn rewrite(raw: &[u8], plan: &RewritePlan) -> Result<Option<Rewritten>, Rewr
         .first()
         .map_or(raw.len(), |root| root.offset_body as usize)
         .min(raw.len());
-    let matcher = UrlMatcher::new(&plan.links);
-    let mut result = Rewritten::default();
-    let mut splices: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-
-    for (index, part) in message.parts.iter().enumerate() {
-        let id = index as u32;
-        let is_attachment = message.attachments.contains(&id);
-        let displayed = message.text_body.contains(&id) || message.html_body.contains(&id);
-        let new_part = if is_attachment {
-            neutralise(part, plan, &mut result)
-        } else {
-            match &part.body {
-                PartType::Html(html) => {
-                    let banner = plan.banner.as_deref().filter(|_| displayed);
-                    rewrite_html(html, &matcher, banner, &mut result).map_err(|message| {
-                        RewriteError::Html {
-                            part: index,
-                            message,
-                        }
-                    })?
-                }
-                // NOTE: parts inside an attached message (message/rfc822) are left as they are, so links and
-                // attachments in a forwarded message are not locked or replaced.
-                PartType::Text(text) if is_plain(part) => {
-                    let banner = plan.banner.as_deref().filter(|_| displayed);
-                    rewrite_text(text, &matcher, banner, &mut result)
-                }
-                _ => None,
-            }
-        };
-        let Some(new_part) = new_part else { continue };
-        let body = encode_base64(&new_part.content);
-        if index == 0 {
-            result.headers = new_part
-                .headers
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), v.clone()))
-                .collect();
-            splices.push((root_body, raw.len(), body));
-        } else {
-            let start = part.offset_header as usize;
-            let header_end = (part.offset_body as usize).min(raw.len());
-            let mut bytes = kept_headers(&raw[start..header_end], new_part.replaces_disposition);
-            for (name, value) in &new_part.headers {
-                bytes.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-            }
-            bytes.extend_from_slice(b"\r\n");
-            bytes.extend_from_slice(&body);
-            splices.push((start, (part.offset_end as usize).min(raw.len()), bytes));
-        }
-    }
+    let mut rewriter = Rewriter {
+        plan,
+        matcher: UrlMatcher::new(&plan.links),
+        result: Rewritten::default(),
+    };
+    let mut splices = Vec::new();
+    rewriter.rewrite_parts(raw, &message, 0, &mut splices)?;
     if splices.is_empty() {
         return Ok(None);
     }
 
-    splices.sort_by_key(|(start, _, _)| *start);
-    let mut whole = Vec::with_capacity(raw.len());
-    let mut cursor = 0;
-    for (start, end, bytes) in splices {
-        if start < cursor {
-            continue;
-        }
-        whole.extend_from_slice(&raw[cursor..start]);
-        whole.extend_from_slice(&bytes);
-        cursor = end;
-    }
-    whole.extend_from_slice(&raw[cursor..]);
+    let mut whole = apply(raw, splices);
+    let mut result = rewriter.result;
     result.body = whole.split_off(root_body.min(whole.len()));
     Ok(Some(result))
+}
+
+impl Rewriter<'_> {
+    /// Collects the splices that rewrite the parts of `message`, whose offsets index `buffer`, and of the
+    /// messages attached to it. `depth` counts the attached messages around `message`.
+    fn rewrite_parts(
+        &mut self,
+        buffer: &[u8],
+        message: &Message<'_>,
+        depth: usize,
+        splices: &mut Vec<Splice>,
+    ) -> Result<(), RewriteError> {
+        for (index, part) in message.parts.iter().enumerate() {
+            let id = index as u32;
+            let is_attachment = message.attachments.contains(&id);
+            let displayed = depth == 0
+                && (message.text_body.contains(&id) || message.html_body.contains(&id));
+            let banner = self.plan.banner.as_deref().filter(|_| displayed);
+            let mut new_part = if is_attachment {
+                neutralise(part, self.plan, &mut self.result)
+            } else {
+                None
+            };
+            if new_part.is_none() {
+                new_part = match &part.body {
+                    PartType::Message(attached) if depth < MAX_ATTACHED_MESSAGE_DEPTH => {
+                        self.rewrite_attached(buffer, part, attached, depth + 1, splices)?
+                    }
+                    PartType::Html(html) if !is_attachment => {
+                        rewrite_html(html, &self.matcher, banner, &mut self.result).map_err(
+                            |message| RewriteError::Html {
+                                part: index,
+                                message,
+                            },
+                        )?
+                    }
+                    PartType::Text(text) if !is_attachment && is_plain(part) => {
+                        rewrite_text(text, &self.matcher, banner, &mut self.result)
+                    }
+                    _ => None,
+                };
+            }
+            let Some(new_part) = new_part else { continue };
+            let body = encode_base64(&new_part.content);
+            if depth == 0 && index == 0 {
+                // The milter sets the top-level headers itself, so only the body is spliced here.
+                self.result.headers = new_part
+                    .headers
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.clone()))
+                    .collect();
+                let root_body = (part.offset_body as usize).min(buffer.len());
+                splices.push(Splice {
+                    start: root_body,
+                    end: buffer.len(),
+                    bytes: body,
+                });
+            } else {
+                let start = (part.offset_header as usize).min(buffer.len());
+                let header_end = (part.offset_body as usize).clamp(start, buffer.len());
+                let replaced: Vec<&str> = new_part.headers.iter().map(|(name, _)| *name).collect();
+                let mut bytes = kept_headers(&buffer[start..header_end], &replaced);
+                for (name, value) in &new_part.headers {
+                    bytes.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+                }
+                bytes.extend_from_slice(b"\r\n");
+                bytes.extend_from_slice(&body);
+                let end = (part.offset_end as usize).clamp(start, buffer.len());
+                splices.push(Splice { start, end, bytes });
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites the message attached in `part`. An attached message sent as 7bit, 8bit or binary is
+    /// parsed in place, so its parts' offsets index `buffer` and their splices join `splices`. One sent
+    /// in base64 or quoted-printable was parsed from its decoded bytes, so it is rewritten on its own
+    /// and returned as a new base64 body for `part`.
+    fn rewrite_attached(
+        &mut self,
+        buffer: &[u8],
+        part: &MessagePart<'_>,
+        attached: &Message<'_>,
+        depth: usize,
+        splices: &mut Vec<Splice>,
+    ) -> Result<Option<NewPart>, RewriteError> {
+        if part.encoding == Encoding::None {
+            let (body, end) = (part.offset_body as usize, part.offset_end as usize);
+            let inside = attached.parts.iter().all(|inner| {
+                body <= inner.offset_header as usize && inner.offset_end as usize <= end
+            });
+            // mail-parser 0.11 gives such parts offsets in the enclosing buffer. Anything else is left
+            // alone, because splicing at offsets of another buffer would corrupt the message.
+            if inside && end <= buffer.len() {
+                self.rewrite_parts(buffer, attached, depth, splices)?;
+            }
+            return Ok(None);
+        }
+        let inner = attached.raw_message();
+        let mut inner_splices = Vec::new();
+        self.rewrite_parts(inner, attached, depth, &mut inner_splices)?;
+        if inner_splices.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(NewPart {
+            headers: vec![("Content-Transfer-Encoding", "base64".to_owned())],
+            content: apply(inner, inner_splices),
+        }))
+    }
+}
+
+/// Returns `buffer` with each splice made. A splice that starts inside an earlier one is skipped.
+fn apply(buffer: &[u8], mut splices: Vec<Splice>) -> Vec<u8> {
+    splices.sort_by_key(|splice| splice.start);
+    let mut whole = Vec::with_capacity(buffer.len());
+    let mut cursor = 0;
+    for splice in splices {
+        if splice.start < cursor {
+            continue;
+        }
+        whole.extend_from_slice(&buffer[cursor..splice.start]);
+        whole.extend_from_slice(&splice.bytes);
+        cursor = splice.end;
+    }
+    whole.extend_from_slice(&buffer[cursor..]);
+    whole
 }
 
 fn is_plain(part: &MessagePart<'_>) -> bool {
@@ -289,7 +380,6 @@ fn text_part(content_type: &str, content: String) -> NewPart {
             ("Content-Transfer-Encoding", "base64".to_owned()),
         ],
         content: content.into_bytes(),
-        replaces_disposition: false,
     }
 }
 
@@ -358,7 +448,6 @@ fn neutralise(
             ("Content-Transfer-Encoding", "base64".to_owned()),
         ],
         content: content.into_bytes(),
-        replaces_disposition: true,
     })
 }
 
@@ -375,8 +464,8 @@ fn safe_file_name(name: &str) -> String {
         .collect()
 }
 
-/// Returns a part's header block without the headers a replacement sets, ending before the blank line.
-fn kept_headers(block: &[u8], drop_disposition: bool) -> Vec<u8> {
+/// Returns a part's header block without the `replaced` headers, ending before the blank line.
+fn kept_headers(block: &[u8], replaced: &[&str]) -> Vec<u8> {
     let text = String::from_utf8_lossy(block);
     let mut kept = String::new();
     let mut keeping = false;
@@ -385,15 +474,8 @@ fn kept_headers(block: &[u8], drop_disposition: bool) -> Vec<u8> {
             break;
         }
         if !line.starts_with([' ', '\t']) {
-            let name = line
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            keeping = !(name == "content-type"
-                || name == "content-transfer-encoding"
-                || (drop_disposition && name == "content-disposition"));
+            let name = line.split(':').next().unwrap_or("").trim();
+            keeping = !replaced.iter().any(|r| r.eq_ignore_ascii_case(name));
         }
         if keeping {
             kept.push_str(line);
@@ -567,5 +649,173 @@ Content-Type: text/plain; charset=us-ascii\r\n\r\nGo to http://bad.example/login
             rewrite(MULTIPART.as_bytes(), &plan).expect("rewrites"),
             None
         );
+    }
+
+    const FORWARDED: &str = "From: billing@phish.example\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"INNER\"\r\n\r\n--INNER\r\nContent-Type: text/html\r\n\r\n\
+<p><a href=\"http://phish.example/login\">Sign in</a> or <a href=\"https://ok.example/\">not</a></p>\r\n\
+--INNER\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=\"invoice.html\"\r\n\r\n\
+<form><input type=password></form>\r\n--INNER--\r\n";
+
+    /// Returns a message that forwards `inner` as a message/rfc822 attachment, base64-encoded when asked.
+    fn forwarding(inner: &str, base64: bool) -> String {
+        let (header, body) = if base64 {
+            ("Content-Transfer-Encoding: base64\r\n", STANDARD.encode(inner))
+        } else {
+            ("", inner.to_owned())
+        };
+        format!(
+            "From: colleague@example.com\r\nTo: user@example.org\r\nSubject: Fwd: invoice\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"OUTER\"\r\n\r\n--OUTER\r\nContent-Type: text/plain\r\n\r\n\
+See below, and http://phish.example/login too.\r\n--OUTER\r\nContent-Type: message/rfc822\r\n{header}\r\n{body}\r\n--OUTER--\r\n"
+        )
+    }
+
+    fn forwarded_plan() -> RewritePlan {
+        RewritePlan {
+            links: HashMap::from([(
+                "http://phish.example/login".to_owned(),
+                "https://lock.test/l/TOKEN".to_owned(),
+            )]),
+            attachments: HashMap::from([(
+                "invoice.html".to_owned(),
+                vec!["html_credential_form: invoice.html".to_owned()],
+            )]),
+            banner: Some("Forged sender".to_owned()),
+        }
+    }
+
+    /// Checks the rewritten forward: the inner link is locked, the inner HTML attachment replaced, and
+    /// the outer text part has the banner and its own link locked.
+    fn check_forwarded(bytes: &[u8]) {
+        let message = parse(bytes);
+        let outer_text = message.body_text(0).expect("the outer text body");
+        assert!(outer_text.starts_with("[Forged sender]"), "{outer_text}");
+        assert!(outer_text.contains("https://lock.test/l/TOKEN too"), "{outer_text}");
+
+        let attached = message.attachment(0).expect("the attached message");
+        let inner = attached.message().expect("the attachment is still a message");
+        assert_eq!(inner.subject(), Some("invoice"));
+        assert_eq!(
+            inner.from().and_then(|from| from.first()).and_then(|a| a.address()),
+            Some("billing@phish.example")
+        );
+        let html = inner.body_html(0).expect("the inner HTML body");
+        assert!(html.contains("href=\"https://lock.test/l/TOKEN\""), "{html}");
+        assert!(html.contains("href=\"https://ok.example/\""), "{html}");
+        assert!(!html.contains("phish.example"), "{html}");
+        assert!(!html.contains("Forged sender"), "the banner stays outside: {html}");
+
+        let replaced = inner.attachment(0).expect("the inner replacement attachment");
+        assert_eq!(replaced.attachment_name(), Some("invoice.html.txt"));
+        let content_type = replaced.content_type().expect("a content type");
+        assert_eq!(content_type.subtype(), Some("plain"));
+        let text = String::from_utf8_lossy(replaced.contents()).into_owned();
+        assert!(text.contains("html_credential_form"), "{text}");
+    }
+
+    /// Rewrites the forward of FORWARDED with the forwarded plan, checks what was reported as done and
+    /// returns the sent message and the whole rewritten one.
+    fn rewrite_forwarded(base64: bool) -> (String, Vec<u8>) {
+        let raw = forwarding(FORWARDED, base64);
+        let rewritten = rewrite(raw.as_bytes(), &forwarded_plan())
+            .expect("rewrites")
+            .expect("changes something");
+        assert_eq!(
+            rewritten.links_rewritten,
+            vec!["http://phish.example/login".to_owned()]
+        );
+        assert_eq!(
+            rewritten.attachments_replaced,
+            vec!["invoice.html".to_owned()]
+        );
+        assert!(rewritten.headers.is_empty(), "{:?}", rewritten.headers);
+        let bytes = whole(&raw, &rewritten);
+        check_forwarded(&bytes);
+        (raw, bytes)
+    }
+
+    #[test]
+    fn attached_message_inline_rewritten() {
+        let (raw, bytes) = rewrite_forwarded(false);
+
+        // Everything from the outer part's headers to the inner message's first boundary, the boundary
+        // between the two inner parts and everything after the inner closing boundary keep their bytes.
+        let rendered = String::from_utf8_lossy(&bytes);
+        let inner_html = raw.find("--INNER\r\nContent-Type: text/html\r\n\r\n<p>");
+        let forward = raw.find("--OUTER\r\nContent-Type: message/rfc822");
+        let head = &raw[forward.expect("the forward")..inner_html.expect("the inner HTML")];
+        assert!(rendered.contains(head), "{rendered}");
+        assert!(rendered.contains("\r\n--INNER\r\n"), "{rendered}");
+        assert!(
+            rendered.ends_with("--INNER--\r\n\r\n--OUTER--\r\n"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn attached_message_base64_rewritten() {
+        let (_, bytes) = rewrite_forwarded(true);
+
+        let rendered = String::from_utf8_lossy(&bytes);
+        assert!(
+            rendered.contains(
+                "--OUTER\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            ),
+            "the part keeps its type and one encoding header: {rendered}"
+        );
+        let message = parse(&bytes);
+        let inner = message
+            .attachment(0)
+            .and_then(|a| a.message())
+            .expect("the attached message");
+        let inner_raw = String::from_utf8_lossy(inner.raw_message()).into_owned();
+        let first_part = FORWARDED.find("--INNER\r\nContent-Type: text/html\r\n\r\n");
+        let inner_head = &FORWARDED[..first_part.expect("the body part")];
+        assert!(
+            inner_raw.starts_with(inner_head),
+            "the inner headers keep their bytes: {inner_raw}"
+        );
+    }
+
+    #[test]
+    fn attached_single_part_message_headers() {
+        let inner = "From: billing@phish.example\r\nSubject: invoice\r\nContent-Type: text/html\r\n\
+Content-Transfer-Encoding: 7bit\r\nX-Kept: yes\r\n\r\n<a href=\"http://phish.example/login\">Sign in</a>\r\n";
+        let raw = forwarding(inner, false);
+        let rewritten = rewrite(raw.as_bytes(), &forwarded_plan())
+            .expect("rewrites")
+            .expect("changes something");
+        let bytes = whole(&raw, &rewritten);
+        let rendered = String::from_utf8_lossy(&bytes);
+        assert!(
+            rendered.contains("Content-Type: message/rfc822\r\n\r\nFrom: billing@phish.example\r\nSubject: invoice\r\nX-Kept: yes\r\n\
+Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"),
+            "the inner header block has its own fields and one new type and encoding: {rendered}"
+        );
+        let message = parse(&bytes);
+        let attached = message
+            .attachment(0)
+            .and_then(|a| a.message())
+            .expect("the attached message");
+        let html = attached.body_html(0).expect("the inner HTML body");
+        assert!(html.contains("href=\"https://lock.test/l/TOKEN\""), "{html}");
+    }
+
+    #[test]
+    fn attached_message_depth_is_limited() {
+        let mut raw = FORWARDED.to_owned();
+        for _ in 0..MAX_ATTACHED_MESSAGE_DEPTH {
+            raw = forwarding(&raw, false);
+        }
+        let plan = RewritePlan {
+            attachments: forwarded_plan().attachments,
+            ..RewritePlan::default()
+        };
+        let rewritten = rewrite(raw.as_bytes(), &plan).expect("rewrites");
+        assert!(rewritten.is_some(), "the deepest level is rewritten");
+
+        let deeper = forwarding(&raw, false);
+        assert_eq!(rewrite(deeper.as_bytes(), &plan).expect("rewrites"), None);
     }
 }

@@ -336,7 +336,7 @@ fn process(config: &MilterConfig, raw: Vec<u8>, envelope: &Envelope) -> Outcome 
                         Ok(Value::Null)
                     } else {
                         Err(
-                            "the attachment is not a top-level MIME part that can be replaced"
+                            "the attachment is not a MIME part that can be replaced"
                                 .to_owned(),
                         )
                     };

@@ -2,16 +2,16 @@
 //!
 //! Requests follow Microsoft's documented contracts: a token from
 //! `{authority}/{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials` and the
-//! `https://graph.microsoft.com/.default` scope, then Graph v1.0 calls with the bearer token. A 429 or 503
-//! response is retried after its `Retry-After` seconds (or a doubling wait), and a 401 response once with
-//! a new token. Those responses mean Graph did not carry the request out, so repeating it is safe. A
-//! timeout or a 504 may follow a request Graph did carry out, so only GET, PATCH and DELETE are repeated
-//! then: a POST that creates something is not.
+//! `https://graph.microsoft.com/.default` scope, then Graph v1.0 calls with the bearer token, sent by
+//! [`harrier_m365::M365Client`]. A 429 or 503 response is retried after its `Retry-After` seconds (or a
+//! doubling wait), and a 401 response once with a new token. Those responses mean Graph did not carry the
+//! request out, so repeating it is safe. A timeout or a 504 may follow a request Graph did carry out, so
+//! only GET, PATCH and DELETE are repeated then: a POST that creates something is not. A 500 or 502 is
+//! repeated for a GET only.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde::Deserialize;
+use harrier_m365::{Credentials, GRAPH_SCOPE, M365Client, M365Error, Method, RetryPolicy};
 use serde_json::{Value, json};
 
 /// The endpoints and the application credentials the client signs in with. The secret is never printed:
@@ -60,152 +60,75 @@ pub enum GraphError {
 const ATTEMPTS: u32 = 5;
 /// The maximum wait honoured from a `Retry-After` header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// The time limit of one HTTP request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-// TODO: send through harrier_m365::M365Client, which collectors use, once it can repeat a PATCH or DELETE
-// after a 504 while never repeating one after a 500, as this client does.
+/// A Graph client for the response actions. Requests go through [`M365Client`], which also serves the
+/// collectors, so tokens and the rules for repeating a request are the same for both.
 pub struct GraphClient {
-    config: GraphConfig,
-    http: reqwest::Client,
-    token: Mutex<Option<(String, Instant)>>,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: u64,
+    graph: String,
+    client: M365Client,
 }
 
 impl GraphClient {
     pub fn new(config: GraphConfig) -> Result<GraphClient, GraphError> {
-        harrier_m365::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("harrier/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| GraphError::Token(format!("cannot build the HTTP client: {e}")))?;
-        Ok(GraphClient { config, http, token: Mutex::new(None) })
+        let credentials =
+            Credentials { tenant: config.tenant_id, client_id: config.client_id, client_secret: config.client_secret };
+        let retry = RetryPolicy {
+            attempts: ATTEMPTS,
+            initial_backoff: Duration::from_secs(1),
+            max_wait: MAX_RETRY_AFTER,
+            timeout: REQUEST_TIMEOUT,
+        };
+        let client = M365Client::new(credentials, &config.authority, retry).map_err(|error| match error {
+            M365Error::Transport { message, .. } => GraphError::Token(message),
+            other => GraphError::Token(other.to_string()),
+        })?;
+        Ok(GraphClient { graph: config.graph.trim_end_matches('/').to_owned(), client })
     }
 
-    /// Returns a valid access token, requesting a new one when none is cached or it expires within a
-    /// minute.
-    async fn token(&self, refresh: bool) -> Result<String, GraphError> {
-        if !refresh
-            && let Some((token, expires)) = self.token.lock().expect("token lock").clone()
-            && expires > Instant::now() + Duration::from_secs(60)
-        {
-            return Ok(token);
-        }
-
-        let url = format!("{}/{}/oauth2/v2.0/token", self.config.authority.trim_end_matches('/'), self.config.tenant_id);
-        let form = [
-            ("client_id", self.config.client_id.as_str()),
-            ("client_secret", self.config.client_secret.as_str()),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("grant_type", "client_credentials"),
-        ];
-        let response = self
-            .http
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| GraphError::Token(e.without_url().to_string()))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            // The identity platform responds with `error` and an `error_description` naming the AADSTS code.
-            let description = body["error_description"].as_str().or(body["error"].as_str()).unwrap_or("no description");
-            return Err(GraphError::Token(format!("{status}: {description}")));
-        }
-        let answer: TokenResponse =
-            serde_json::from_value(body).map_err(|e| GraphError::Token(format!("invalid token response: {e}")))?;
-        let expires = Instant::now() + Duration::from_secs(answer.expires_in);
-        *self.token.lock().expect("token lock") = Some((answer.access_token.clone(), expires));
-        Ok(answer.access_token)
-    }
-
-    /// Sends a Graph request, retrying throttled and unavailable responses and one expired token.
-    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, GraphError> {
-        let url = format!("{}{path}", self.config.graph.trim_end_matches('/'));
-        let repeatable = method != reqwest::Method::POST;
-        let mut wait = Duration::from_secs(1);
-        let mut refreshed = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let token = self.token(false).await?;
-            let mut request = self.http.request(method.clone(), &url).bearer_auth(token);
-            if let Some(body) = body {
-                request = request.json(body);
+    /// Sends a Graph request and returns its JSON body, or `Null` for an empty or non-JSON body.
+    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, GraphError> {
+        let url = format!("{}{path}", self.graph);
+        match self.client.send(method.clone(), GRAPH_SCOPE, &url, body).await {
+            Ok(response) if response.body.trim_ascii().is_empty() => Ok(Value::Null),
+            Ok(response) => Ok(response.json().unwrap_or(Value::Null)),
+            Err(M365Error::Token { message, .. }) => Err(GraphError::Token(message)),
+            Err(M365Error::Status { status, message, .. }) => {
+                Err(GraphError::Status { method: method.to_string(), path: path.to_owned(), status, message })
             }
-            let error = |message: String| GraphError::Transport { method: method.to_string(), path: path.to_owned(), message };
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(e) if repeatable && attempt < ATTEMPTS => {
-                    tracing::warn!(attempt, path, error = %e.without_url(), "Graph request will be repeated");
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(MAX_RETRY_AFTER);
-                    continue;
-                }
-                Err(e) => return Err(error(e.without_url().to_string())),
-            };
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
-            let text = response.text().await.map_err(|e| error(e.to_string()))?;
-            if status.is_success() {
-                return Ok(if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) });
+            Err(M365Error::Timeout { .. }) => {
+                Err(GraphError::Transport { method: method.to_string(), path: path.to_owned(), message: "timed out".to_owned() })
             }
-            if status.as_u16() == 401 && !refreshed {
-                // A renewed token does not count as an attempt.
-                refreshed = true;
-                attempt -= 1;
-                self.token(true).await?;
-                continue;
+            Err(M365Error::Transport { message, .. }) => {
+                Err(GraphError::Transport { method: method.to_string(), path: path.to_owned(), message })
             }
-            let retryable = matches!(status.as_u16(), 429 | 503) || (repeatable && status.as_u16() == 504);
-            if retryable && attempt < ATTEMPTS {
-                wait = retry_after.unwrap_or(wait);
-                tracing::warn!(attempt, path, status = status.as_u16(), wait_seconds = wait.as_secs(), "Graph throttled the request");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(MAX_RETRY_AFTER);
-                continue;
-            }
-            let message = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-                .unwrap_or(text);
-            return Err(GraphError::Status { method: method.to_string(), path: path.to_owned(), status: status.as_u16(), message });
         }
     }
 
     /// Revokes every refresh token and session cookie of a user.
     pub async fn revoke_sessions(&self, user: &str) -> Result<(), GraphError> {
-        self.request(reqwest::Method::POST, &format!("/users/{}/revokeSignInSessions", encode(user)), None).await?;
+        self.request(Method::POST, &format!("/users/{}/revokeSignInSessions", encode(user)), None).await?;
         Ok(())
     }
 
     pub async fn set_user_enabled(&self, user: &str, enabled: bool) -> Result<(), GraphError> {
         let body = json!({ "accountEnabled": enabled });
-        self.request(reqwest::Method::PATCH, &format!("/users/{}", encode(user)), Some(&body)).await?;
+        self.request(Method::PATCH, &format!("/users/{}", encode(user)), Some(&body)).await?;
         Ok(())
     }
 
     /// Deletes the inbox rule with this display name and returns its definition, for undo.
     pub async fn delete_inbox_rule(&self, user: &str, name: &str) -> Result<Value, GraphError> {
         let path = format!("/users/{}/mailFolders/inbox/messageRules", encode(user));
-        let rules = self.request(reqwest::Method::GET, &path, None).await?;
+        let rules = self.request(Method::GET, &path, None).await?;
         let rule = rules["value"]
             .as_array()
             .and_then(|rules| rules.iter().find(|r| r["displayName"].as_str() == Some(name)))
             .cloned()
             .ok_or_else(|| GraphError::NotFound(format!("{user} has no inbox rule named {name:?}")))?;
         let id = rule["id"].as_str().filter(|id| !id.is_empty()).ok_or_else(|| GraphError::NotFound(format!("the inbox rule {name:?} has no id")))?;
-        match self.request(reqwest::Method::DELETE, &format!("{path}/{}", encode(id)), None).await {
+        match self.request(Method::DELETE, &format!("{path}/{}", encode(id)), None).await {
             // A rule already gone (deleted by a repeated request) is the outcome wanted.
             Err(GraphError::Status { status: 404, .. }) | Ok(_) => Ok(rule),
             Err(error) => Err(error),
@@ -220,7 +143,7 @@ impl GraphClient {
             object.remove("@odata.etag");
         }
         let path = format!("/users/{}/mailFolders/inbox/messageRules", encode(user));
-        self.request(reqwest::Method::POST, &path, Some(&body)).await?;
+        self.request(Method::POST, &path, Some(&body)).await?;
         Ok(())
     }
 
@@ -231,7 +154,7 @@ impl GraphClient {
             return Err(GraphError::NotFound(format!("{app_id:?} is not an application id (a GUID)")));
         }
         let path = format!("/servicePrincipals?$filter=appId%20eq%20'{app_id}'");
-        let found = self.request(reqwest::Method::GET, &path, None).await?;
+        let found = self.request(Method::GET, &path, None).await?;
         let matches: Vec<&Value> = found["value"]
             .as_array()
             .map(|list| list.iter().filter(|sp| sp["appId"].as_str().is_some_and(|a| a.eq_ignore_ascii_case(app_id))).collect())
@@ -250,14 +173,14 @@ impl GraphClient {
     pub async fn list_grants(&self, app_id: &str) -> Result<Vec<Value>, GraphError> {
         let client = self.service_principal(app_id).await?;
         let path = format!("/oauth2PermissionGrants?$filter=clientId%20eq%20'{}'", encode(&client));
-        let grants = self.request(reqwest::Method::GET, &path, None).await?;
+        let grants = self.request(Method::GET, &path, None).await?;
         Ok(grants["value"].as_array().cloned().unwrap_or_default())
     }
 
     /// Deletes one delegated permission grant by id.
     pub async fn delete_grant(&self, grant: &Value) -> Result<(), GraphError> {
         let id = grant["id"].as_str().unwrap_or_default();
-        match self.request(reqwest::Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
+        match self.request(Method::DELETE, &format!("/oauth2PermissionGrants/{}", encode(id)), None).await {
             // A grant already gone (deleted by an earlier, interrupted attempt) is the outcome wanted.
             Err(GraphError::Status { status: 404, .. }) | Ok(_) => Ok(()),
             Err(error) => Err(error),
@@ -275,7 +198,7 @@ impl GraphClient {
                 "resourceId": grant["resourceId"],
                 "scope": grant["scope"],
             });
-            self.request(reqwest::Method::POST, "/oauth2PermissionGrants", Some(&body)).await?;
+            self.request(Method::POST, "/oauth2PermissionGrants", Some(&body)).await?;
         }
         Ok(())
     }
@@ -283,7 +206,7 @@ impl GraphClient {
     pub async fn set_service_principal_enabled(&self, app_id: &str, enabled: bool) -> Result<(), GraphError> {
         let id = self.service_principal(app_id).await?;
         let body = json!({ "accountEnabled": enabled });
-        self.request(reqwest::Method::PATCH, &format!("/servicePrincipals/{}", encode(&id)), Some(&body)).await?;
+        self.request(Method::PATCH, &format!("/servicePrincipals/{}", encode(&id)), Some(&body)).await?;
         Ok(())
     }
 
@@ -291,7 +214,7 @@ impl GraphClient {
     /// message's new id and folder id. Exchange gives a moved message a new id, so undo needs the new one.
     pub async fn move_message(&self, user: &str, message_id: &str, folder: &str) -> Result<(String, String), GraphError> {
         let path = format!("/users/{}/messages/{}/move", encode(user), encode(message_id));
-        let moved = self.request(reqwest::Method::POST, &path, Some(&json!({ "destinationId": folder }))).await?;
+        let moved = self.request(Method::POST, &path, Some(&json!({ "destinationId": folder }))).await?;
         let new_id = moved["id"].as_str().unwrap_or(message_id).to_owned();
         let folder_id = moved["parentFolderId"].as_str().unwrap_or(folder).to_owned();
         Ok((new_id, folder_id))
@@ -305,7 +228,7 @@ impl GraphClient {
         }
         let filter = format!("internetMessageId eq '{}'", message.replace('\'', "''"));
         let path = format!("/users/{}/messages?$filter={}&$select=id,parentFolderId", encode(user), encode(&filter));
-        let found = self.request(reqwest::Method::GET, &path, None).await?;
+        let found = self.request(Method::GET, &path, None).await?;
         let ids: Vec<&str> = found["value"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str()).collect();
         match ids.as_slice() {
             [one] => Ok((*one).to_owned()),
@@ -319,13 +242,13 @@ impl GraphClient {
     pub async fn find_or_create_folder(&self, user: &str, name: &str) -> Result<String, GraphError> {
         let filter = format!("displayName eq '{}'", name.replace('\'', "''"));
         let path = format!("/users/{}/mailFolders?$filter={}", encode(user), encode(&filter));
-        let found = self.request(reqwest::Method::GET, &path, None).await?;
+        let found = self.request(Method::GET, &path, None).await?;
         let existing = found["value"].as_array().into_iter().flatten().find(|f| f["displayName"].as_str() == Some(name));
         if let Some(id) = existing.and_then(|f| f["id"].as_str()) {
             return Ok(id.to_owned());
         }
         let created = self
-            .request(reqwest::Method::POST, &format!("/users/{}/mailFolders", encode(user)), Some(&json!({ "displayName": name, "isHidden": false })))
+            .request(Method::POST, &format!("/users/{}/mailFolders", encode(user)), Some(&json!({ "displayName": name, "isHidden": false })))
             .await?;
         created["id"]
             .as_str()

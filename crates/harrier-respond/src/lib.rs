@@ -34,6 +34,7 @@ mod log;
 mod message;
 mod planner;
 mod policy;
+pub mod proxy;
 mod run;
 
 pub use action::{ActionKind, Mode, Target};

@@ -7,7 +7,7 @@
 //! in the data directory, so a continue form cannot be replayed after a restart. Each click becomes an
 //! [`Activity::LinkClick`] event of the token's tenant in the event store, for later analysis.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -21,12 +21,15 @@ use harrier_store::Store;
 use rusqlite::{Connection, params};
 
 use crate::linklock::{self, Click, LinkKeys, LinkMethod, LinkRequest, NonceStore};
+use crate::proxy::TrustedProxies;
 
 /// The name of the used-nonce database inside the data directory.
 pub const NONCE_FILE: &str = "linklock.sqlite";
 
 /// The largest request body read, in bytes. A continue form is about 150 bytes.
 const MAX_BODY: usize = 4096;
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// The longest user agent kept in a click event, in bytes.
 const MAX_USER_AGENT: usize = 512;
@@ -100,6 +103,7 @@ pub struct LinkServer {
     keys: LinkKeys,
     nonces: Mutex<Box<dyn NonceStore + Send>>,
     store: Option<Mutex<Store>>,
+    trusted_proxies: TrustedProxies,
 }
 
 impl LinkServer {
@@ -107,12 +111,24 @@ impl LinkServer {
     pub fn open(keys: LinkKeys, data_dir: &Path) -> Result<LinkServer, LinkServerError> {
         let nonces = SqliteNonces::open(data_dir)?;
         let store = Store::open(data_dir)?;
-        Ok(LinkServer { keys, nonces: Mutex::new(Box::new(nonces)), store: Some(Mutex::new(store)) })
+        Ok(LinkServer {
+            keys,
+            nonces: Mutex::new(Box::new(nonces)),
+            store: Some(Mutex::new(store)),
+            trusted_proxies: TrustedProxies::default(),
+        })
     }
 
     /// Serves with any nonce store and no event store, for tests and embedding.
     pub fn with_nonces(keys: LinkKeys, nonces: Box<dyn NonceStore + Send>) -> LinkServer {
-        LinkServer { keys, nonces: Mutex::new(nonces), store: None }
+        LinkServer { keys, nonces: Mutex::new(nonces), store: None, trusted_proxies: TrustedProxies::default() }
+    }
+
+    /// Takes the client address of a click from `X-Forwarded-For` when the TCP peer is one of `proxies`.
+    /// With none, the default, the header is ignored and the peer's address is recorded.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> LinkServer {
+        self.trusted_proxies = proxies;
+        self
     }
 
     fn record_click(&self, click: &Click, client: Client) {
@@ -148,7 +164,10 @@ async fn serve_request(axum::extract::State(server): axum::extract::State<Arc<Li
     };
     let path_and_query = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned());
     let client = Client {
-        ip: request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip()).map(canonical_ip),
+        ip: request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| {
+            let forwarded_for = request.headers().get_all(X_FORWARDED_FOR).iter().map(HeaderValue::as_bytes);
+            server.trusted_proxies.client_ip(info.0.ip(), forwarded_for)
+        }),
         user_agent: request
             .headers()
             .get(axum::http::header::USER_AGENT)
@@ -184,14 +203,6 @@ async fn serve_request(axum::extract::State(server): axum::extract::State<Arc<Li
             tracing::error!(%error, "the link-lock handler failed");
             plain(StatusCode::INTERNAL_SERVER_ERROR)
         }
-    }
-}
-
-/// Maps an IPv4-mapped IPv6 address (from a dual-stack listener) to IPv4.
-fn canonical_ip(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
     }
 }
 

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
 
-use harrier_model::{Activity, TenantId};
+use harrier_model::{Activity, Event, TenantId};
 use harrier_respond::linklock::{LinkClaims, LinkKeys, LockPolicy};
 use harrier_respond::linkserver::{LinkServer, serve};
 use harrier_store::Store;
@@ -50,6 +50,11 @@ impl TestServer {
 
     fn open(data_dir: &Path) -> TestServer {
         TestServer::start(LinkServer::open(keys(), data_dir).unwrap())
+    }
+
+    fn open_behind(data_dir: &Path, proxies: &[&str]) -> TestServer {
+        let proxies = proxies.iter().map(|proxy| proxy.parse().unwrap()).collect();
+        TestServer::start(LinkServer::open(keys(), data_dir).unwrap().with_trusted_proxies(proxies))
     }
 
     /// Sends raw bytes as one HTTP/1.1 request and returns the status, headers (lower-case names) and body.
@@ -164,13 +169,8 @@ fn clicks_stored_as_tenant_events() {
 
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.tenants().unwrap(), vec![TenantId::new("contoso")]);
-    let mut events = Vec::new();
-    store
-        .for_each_event(&TenantId::new("contoso"), |event| {
-            events.push(event);
-            true
-        })
-        .unwrap();
+    drop(store);
+    let events = stored_events(dir.path());
     assert_eq!(events.len(), 2, "one view and one continue; the invalid token is not an event");
     let mut continued = Vec::new();
     for event in &events {
@@ -187,6 +187,62 @@ fn clicks_stored_as_tenant_events() {
     }
     continued.sort();
     assert_eq!(continued, vec![false, true]);
+}
+
+fn stored_events(data_dir: &Path) -> Vec<Event> {
+    let store = Store::open(data_dir).unwrap();
+    let mut events = Vec::new();
+    store
+        .for_each_event(&TenantId::new("contoso"), |event| {
+            events.push(event);
+            true
+        })
+        .unwrap();
+    events
+}
+
+/// Opens the token's page once with each `X-Forwarded-For` value and returns the client addresses stored.
+fn click_addresses(server: &TestServer, data_dir: &Path, forwarded_for: &[&str]) -> Vec<String> {
+    let token = token(LockPolicy::AllowContinue);
+    for value in forwarded_for {
+        let response = server.send(&format!(
+            "GET /l/{token} HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: {value}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(response.status, 200, "{value}");
+    }
+    let mut addresses: Vec<String> =
+        stored_events(data_dir).iter().map(|event| event.client.ip.map(|ip| ip.to_string()).unwrap_or_default()).collect();
+    addresses.sort();
+    addresses
+}
+
+#[test]
+fn forged_forwarded_for_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::open(dir.path());
+    let addresses = click_addresses(&server, dir.path(), &["203.0.113.9"]);
+    drop(server);
+    assert_eq!(addresses, vec!["127.0.0.1"], "without trusted proxies the peer is recorded");
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::open_behind(dir.path(), &["10.0.0.0/8"]);
+    let addresses = click_addresses(&server, dir.path(), &["203.0.113.9"]);
+    drop(server);
+    assert_eq!(addresses, vec!["127.0.0.1"], "a peer that is not a trusted proxy is recorded");
+}
+
+#[test]
+fn trusted_proxy_gives_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::open_behind(dir.path(), &["127.0.0.1", "10.0.0.0/8"]);
+    let values = ["203.0.113.9", "198.51.100.1, 203.0.113.10, 10.1.1.1", "garbage", "203.0.113.11, garbage"];
+    let addresses = click_addresses(&server, dir.path(), &values);
+    drop(server);
+    assert_eq!(
+        addresses,
+        vec!["127.0.0.1", "127.0.0.1", "203.0.113.10", "203.0.113.9"],
+        "the client behind one proxy, the client behind a chain, and the peer for two malformed values"
+    );
 }
 
 #[test]

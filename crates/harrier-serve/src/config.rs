@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use harrier_respond::proxy::TrustedProxies;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
@@ -241,6 +242,10 @@ pub struct LinklockConfig {
     pub listen: SocketAddr,
     /// `[[key]]` tables with `id` and base64 `secret`; the first key signs.
     pub key_file: PathBuf,
+    /// Reverse proxies, by address or network, whose X-Forwarded-For header gives a click's client
+    /// address. Empty by default, so the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The milter, as `harrier milter` runs it. Link locking uses the `[linklock]` key file.
@@ -538,6 +543,22 @@ mod tests {
         assert_eq!(m365.graph, DEFAULT_GRAPH);
         assert_eq!(config.tenants[0].spool.as_ref().unwrap().dir, dir.path().join("spool"));
         assert!(!format!("{config:?}").contains("s3cret"), "Debug output shows the secret");
+    }
+
+    #[test]
+    fn linklock_trusted_proxies() {
+        let text = "data_dir = \"d\"\n[linklock]\nlisten = \"127.0.0.1:8180\"\nkey_file = \"k\"\n";
+        let config = parse(text).unwrap();
+        assert!(config.linklock.unwrap().trusted_proxies.is_empty(), "none are trusted by default");
+
+        let trusted = parse(&format!("{text}trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n")).unwrap();
+        let networks: Vec<String> =
+            trusted.linklock.unwrap().trusted_proxies.networks().iter().map(ToString::to_string).collect();
+        assert_eq!(networks, vec!["127.0.0.1/32", "10.0.0.0/8"]);
+
+        let error = parse(&format!("{text}trusted_proxies = [\"proxy.example\"]\n")).unwrap_err().to_string();
+        assert!(error.contains("harrier.toml:5:"), "{error}");
+        assert!(error.contains("\"proxy.example\" is not an IP address"), "{error}");
     }
 
     #[test]

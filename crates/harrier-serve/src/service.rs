@@ -282,7 +282,8 @@ pub async fn run(
     if let Some(linklock) = &config.linklock {
         let keys = harrier_respond::linklock::LinkKeys::load(&linklock.key_file)?;
         let server = harrier_respond::linkserver::LinkServer::open(keys, &config.data_dir)
-            .with_context(|| format!("cannot open the link-lock state in {}", config.data_dir.display()))?;
+            .with_context(|| format!("cannot open the link-lock state in {}", config.data_dir.display()))?
+            .with_trusted_proxies(linklock.trusted_proxies.clone());
         let listener = tokio::net::TcpListener::bind(linklock.listen)
             .await
             .with_context(|| format!("cannot listen on {} for the link-lock endpoint", linklock.listen))?;

@@ -162,6 +162,12 @@ pub struct LinklockServeArgs {
     /// 32 random bytes). The first key signs; every key verifies.
     #[arg(long, env = "HARRIER_LINKLOCK_KEY_FILE", value_name = "FILE")]
     pub key_file: PathBuf,
+
+    /// A reverse proxy in front of the endpoint, by address (`127.0.0.1`) or network (`10.0.0.0/8`);
+    /// repeat for several. A click from one of them is recorded with the right-most address in
+    /// X-Forwarded-For that is not itself a trusted proxy. With none, X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDRESS|NETWORK")]
+    pub trusted_proxies: Vec<harrier_respond::proxy::ProxyNetwork>,
 }
 
 #[derive(Debug, Subcommand)]

