@@ -294,22 +294,7 @@ impl Store {
         seqs: impl IntoIterator<Item = i64>,
         mut visit: impl FnMut(i64, Event) -> bool,
     ) -> Result<(), StoreError> {
-        let mut select_block = self.connection.prepare_cached(SELECT_BLOCK).map_err(|e| self.error(e))?;
-        let mut decoder = Decoder::new().map_err(|source| StoreError::CorruptRow { seq: 0, block: 0, source })?;
-        let mut cache = BlockCache::default();
-        for seq in seqs {
-            let (block, slot) = (seq / SLOTS_PER_BLOCK, seq % SLOTS_PER_BLOCK);
-            if !cache.contains(block) {
-                let loaded = self.load_block(&mut select_block, &mut decoder, seq, block, false)?;
-                cache.insert(loaded);
-            }
-            let cached = cache.get(block).expect("the block was just loaded");
-            let row = StoredRow { seq, block, slot, cached };
-            if !visit(seq, row.event()?) {
-                break;
-            }
-        }
-        Ok(())
+        self.visit_rows(seqs.into_iter().map(Ok), false, |row| Ok(visit(row.seq, row.event()?)))
     }
 
     /// Calls `visit` with every record of `tenant`, the event and the raw record as read, in the order of
@@ -329,18 +314,34 @@ impl Store {
         tenant: &TenantId,
         after: i64,
         with_raw: bool,
-        mut visit: impl FnMut(StoredRow<'_>) -> Result<bool, StoreError>,
+        visit: impl FnMut(StoredRow<'_>) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         let mut statement = self.connection.prepare_cached(SELECT_EVENTS).map_err(|e| self.error(e))?;
         let mut rows = statement.query(params![tenant.as_str(), after]).map_err(|e| self.error(e))?;
+        let seqs = std::iter::from_fn(|| match rows.next() {
+            Ok(Some(row)) => Some(row.get(0).map_err(|e| self.error(e))),
+            Ok(None) => None,
+            Err(e) => Some(Err(self.error(e))),
+        });
+        self.visit_rows(seqs, with_raw, visit)
+    }
+
+    /// Calls `visit` with the row of each sequence number in turn, decompressing each block once while it
+    /// stays in the cache.
+    fn visit_rows(
+        &self,
+        seqs: impl IntoIterator<Item = Result<i64, StoreError>>,
+        with_raw: bool,
+        mut visit: impl FnMut(StoredRow<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         let mut select_block = self
             .connection
             .prepare_cached(if with_raw { SELECT_BLOCK_WITH_RAW } else { SELECT_BLOCK })
             .map_err(|e| self.error(e))?;
         let mut decoder = Decoder::new().map_err(|source| StoreError::CorruptRow { seq: 0, block: 0, source })?;
         let mut cache = BlockCache::default();
-        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
-            let seq: i64 = row.get(0).map_err(|e| self.error(e))?;
+        for seq in seqs {
+            let seq = seq?;
             let (block, slot) = (seq / SLOTS_PER_BLOCK, seq % SLOTS_PER_BLOCK);
             if !cache.contains(block) {
                 let loaded = self.load_block(&mut select_block, &mut decoder, seq, block, with_raw)?;
