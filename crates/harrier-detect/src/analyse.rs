@@ -68,7 +68,7 @@ pub fn analyse(store: &Store, db: &mut AnalysisDb, engine: &Engine) -> Result<An
         summary.breaches += breaches.len() as u64;
         summary.incidents_changed += incidents.len() as u64;
         let incidents: Vec<_> = incidents.into_values().collect();
-        db.save(&tenant, &state, &breaches, &incidents, &index)?;
+        db.save(&tenant, &state, &breaches, &incidents, &mut index)?;
     }
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     Ok(summary)

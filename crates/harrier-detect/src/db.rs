@@ -145,7 +145,7 @@ impl AnalysisDb {
         state: &TenantState,
         breaches: &[Breach],
         incidents: &[Incident],
-        index: &IndexBatch,
+        index: &mut IndexBatch,
     ) -> Result<(), DbError> {
         let blob = postcard::to_stdvec(state).expect("engine state serialises");
         self.write(tenant, &blob, state.cursor.stored_seq, breaches, incidents, index).map_err(|e| self.error(e))
@@ -158,13 +158,13 @@ impl AnalysisDb {
         stored_seq: i64,
         breaches: &[Breach],
         incidents: &[Incident],
-        index: &IndexBatch,
+        index: &mut IndexBatch,
     ) -> rusqlite::Result<()> {
         let transaction = self.connection.transaction()?;
         {
             let mut insert_entry = transaction.prepare_cached(INSERT_INDEX_ENTRY)?;
-            for (key, time_ms, seq) in index.entries() {
-                insert_entry.execute(params![tenant.as_str(), key, time_ms, seq])?;
+            for &(key, time_ms, seq) in index.sorted() {
+                insert_entry.execute(params![key, time_ms, seq])?;
             }
             transaction.execute(
                 "INSERT OR REPLACE INTO event_index_progress (tenant, stored_seq) VALUES (?1, ?2)",
@@ -224,7 +224,7 @@ impl AnalysisDb {
             .unwrap_or(0);
         let mut statement = self.connection.prepare_cached(SELECT_INDEX_ENTRIES).map_err(|e| self.error(e))?;
         let seqs = statement
-            .query_map(params![tenant.as_str(), key.text(), through], |row| row.get(0))
+            .query_map(params![key.hash(tenant), through], |row| row.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i64>>>())
             .map_err(|e| self.error(e))?;
         Ok(IndexedEvents { seqs, through })
@@ -354,12 +354,12 @@ CREATE TABLE IF NOT EXISTS findings_log (
 CREATE INDEX IF NOT EXISTS findings_log_by_id ON findings_log (kind, id, seq);
 -- The store sequence numbers of each tenant's events by user and kind, in time order, so that pages on one
 -- user or on messages read only those events from the store.
+-- key is a 64-bit hash of the tenant and the user or kind.
 CREATE TABLE IF NOT EXISTS event_index (
-    tenant TEXT NOT NULL,
-    key TEXT NOT NULL,
+    key INTEGER NOT NULL,
     time_ms INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    PRIMARY KEY (tenant, key, time_ms, seq)
+    PRIMARY KEY (key, time_ms, seq)
 ) WITHOUT ROWID;
 -- The largest store sequence number each tenant's index covers.
 CREATE TABLE IF NOT EXISTS event_index_progress (
@@ -381,12 +381,12 @@ INSERT INTO findings_log (kind, id) SELECT 'breach', id FROM breaches ORDER BY t
 INSERT INTO findings_log (kind, id) SELECT 'incident', id FROM incidents ORDER BY last_ms, id;
 ";
 
-const INSERT_INDEX_ENTRY: &str = "INSERT OR IGNORE INTO event_index (tenant, key, time_ms, seq) VALUES (?1, ?2, ?3, ?4)";
+const INSERT_INDEX_ENTRY: &str = "INSERT OR IGNORE INTO event_index (key, time_ms, seq) VALUES (?1, ?2, ?3)";
 
 /// Entries up to the progress mark only, since readers take the events stored after it from the store, and
 /// an event must not be read twice.
 const SELECT_INDEX_ENTRIES: &str = "
-SELECT seq FROM event_index WHERE tenant = ?1 AND key = ?2 AND seq <= ?3 ORDER BY time_ms, seq";
+SELECT seq FROM event_index WHERE key = ?1 AND seq <= ?2 ORDER BY time_ms, seq";
 
 const LINK_BREACH: &str = "INSERT OR IGNORE INTO incident_breaches (breach_id, incident_id) VALUES (?1, ?2)";
 

@@ -6,9 +6,7 @@
 //! engine state. Events stored after the last analysis are not in the index yet: readers take those from the
 //! store with [`harrier_store::Store::for_each_event_stored_after`], after [`IndexedEvents::through`].
 
-use std::collections::HashMap;
-
-use harrier_model::{Activity, Event};
+use harrier_model::{Activity, Event, TenantId};
 
 /// The key an indexed event is looked up by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,23 +20,30 @@ pub enum IndexKey<'a> {
 }
 
 impl IndexKey<'_> {
-    /// Returns the key as stored: `user:` and the lower-cased user, `messages` or `link_clicks`.
-    pub(crate) fn text(&self) -> String {
+    /// Returns the key as stored: a 64-bit hash of the tenant and the key's text (`user:` and the lower-cased
+    /// user, `messages` or `link_clicks`). Readers check each event they read, so a collision of two keys
+    /// costs a wasted read, never a wrong result.
+    pub(crate) fn hash(&self, tenant: &TenantId) -> i64 {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(tenant.as_str().as_bytes());
+        hasher.update(&[0]);
         match self {
-            IndexKey::User(user) => format!("user:{}", user.to_ascii_lowercase()),
-            IndexKey::Messages => "messages".to_owned(),
-            IndexKey::LinkClicks => "link_clicks".to_owned(),
+            IndexKey::User(user) => {
+                hasher.update(b"user:");
+                hasher.update(user.to_ascii_lowercase().as_bytes());
+            }
+            IndexKey::Messages => hasher.update(b"messages"),
+            IndexKey::LinkClicks => hasher.update(b"link_clicks"),
         }
+        hasher.digest() as i64
     }
 }
 
 /// The index entries of one analysis run of one tenant, before they are saved.
 #[derive(Debug, Default)]
 pub struct IndexBatch {
-    keys: HashMap<String, u32>,
-    names: Vec<String>,
-    /// The key number, time and store sequence number of each entry.
-    entries: Vec<(u32, i64, i64)>,
+    /// The key hash, time and store sequence number of each entry.
+    entries: Vec<(i64, i64, i64)>,
 }
 
 impl IndexBatch {
@@ -46,32 +51,20 @@ impl IndexBatch {
     pub fn add(&mut self, event: &Event, seq: i64) {
         let time_ms = event.time.as_millisecond();
         if let Some(user) = event.actor.user.as_deref() {
-            self.push(IndexKey::User(user), time_ms, seq);
+            self.entries.push((IndexKey::User(user).hash(&event.tenant), time_ms, seq));
         }
-        match event.activity {
-            Activity::Email(_) => self.push(IndexKey::Messages, time_ms, seq),
-            Activity::LinkClick(_) => self.push(IndexKey::LinkClicks, time_ms, seq),
-            _ => {}
-        }
-    }
-
-    fn push(&mut self, key: IndexKey<'_>, time_ms: i64, seq: i64) {
-        let text = key.text();
-        let number = match self.keys.get(&text) {
-            Some(&number) => number,
-            None => {
-                let number = self.names.len() as u32;
-                self.names.push(text.clone());
-                self.keys.insert(text, number);
-                number
-            }
+        let kind = match event.activity {
+            Activity::Email(_) => IndexKey::Messages,
+            Activity::LinkClick(_) => IndexKey::LinkClicks,
+            _ => return,
         };
-        self.entries.push((number, time_ms, seq));
+        self.entries.push((kind.hash(&event.tenant), time_ms, seq));
     }
 
-    /// Returns each entry's key, time and sequence number.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, i64, i64)> {
-        self.entries.iter().map(|&(number, time_ms, seq)| (self.names[number as usize].as_str(), time_ms, seq))
+    /// Returns the entries sorted by key, so that inserting them in turn touches each page of the index once.
+    pub(crate) fn sorted(&mut self) -> &[(i64, i64, i64)] {
+        self.entries.sort_unstable();
+        &self.entries
     }
 
     pub fn len(&self) -> usize {

@@ -47,7 +47,7 @@ fn two_saves(db: &mut AnalysisDb) -> Vec<Breach> {
         let incidents: Vec<_> = incidents.into_values().collect();
 
         assert!(!breaches.is_empty(), "save {i} has breaches");
-        db.save(&TenantId::new(TENANT), &state, &breaches, &incidents, &harrier_detect::IndexBatch::default()).unwrap();
+        db.save(&TenantId::new(TENANT), &state, &breaches, &incidents, &mut harrier_detect::IndexBatch::default()).unwrap();
         all.extend(breaches);
     }
     all

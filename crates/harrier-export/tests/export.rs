@@ -95,7 +95,7 @@ fn save(db: &mut AnalysisDb, state: &mut TenantState, breaches: &[Breach]) -> Ve
     for breach in breaches {
         changed.extend(state.incidents.add(breach, &settings));
     }
-    db.save(&TenantId::new("contoso"), state, breaches, &changed, &harrier_detect::IndexBatch::default()).unwrap();
+    db.save(&TenantId::new("contoso"), state, breaches, &changed, &mut harrier_detect::IndexBatch::default()).unwrap();
     changed
 }
 

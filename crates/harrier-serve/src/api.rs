@@ -608,7 +608,9 @@ async fn user_activity(
         let mut events = Vec::new();
         store
             .for_each_event_by_seq(indexed.seqs.iter().copied(), |_, event| {
-                events.push(event);
+                if crate::activity::is_by(&event, &user) {
+                    events.push(event);
+                }
                 true
             })
             .map_err(ApiError::internal)?;
