@@ -21,8 +21,8 @@ pub enum IndexKey<'a> {
 
 impl IndexKey<'_> {
     /// Returns the key as stored: a 64-bit hash of the tenant and the key's text (`user:` and the lower-cased
-    /// user, `messages` or `link_clicks`). Readers check each event they read, so a collision of two keys
-    /// costs a wasted read, never a wrong result.
+    /// user, `messages` or `link_clicks`). Readers check the tenant, user and kind of each event they read,
+    /// so a collision of two keys costs a wasted read, never a wrong result.
     pub(crate) fn hash(&self, tenant: &TenantId) -> i64 {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(tenant.as_str().as_bytes());

@@ -531,7 +531,9 @@ async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenan
         let tenant_id = harrier_model::TenantId::new(tenant.clone());
         let (store, indexed) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::Messages)?;
         let matches = |event: &harrier_model::Event| match &event.activity {
-            harrier_model::Activity::Email(email) => filter.class.as_deref().is_none_or(|class| email.verdict.class == class),
+            harrier_model::Activity::Email(email) if event.tenant == tenant_id => {
+                filter.class.as_deref().is_none_or(|class| email.verdict.class == class)
+            }
             _ => false,
         };
         // The events stored since the last analysis, then the newest indexed messages: the newest `limit` of
@@ -608,7 +610,7 @@ async fn user_activity(
         let mut events = Vec::new();
         store
             .for_each_event_by_seq(indexed.seqs.iter().copied(), |_, event| {
-                if crate::activity::is_by(&event, &user) {
+                if event.tenant == tenant_id && crate::activity::is_by(&event, &user) {
                     events.push(event);
                 }
                 true
@@ -642,6 +644,7 @@ async fn message_detail(State(app): State<Arc<App>>, Auth(principal): Auth, Path
         let mut found: Option<harrier_model::Event> = None;
         let mut clicks: Vec<(jiff::Timestamp, harrier_model::LinkClick)> = Vec::new();
         let mut note = |event: harrier_model::Event| match &event.activity {
+            _ if event.tenant != tenant_id => {}
             harrier_model::Activity::Email(_) if event.record_id == id => found = Some(event),
             harrier_model::Activity::LinkClick(click) => clicks.push((event.time, click.clone())),
             _ => {}
@@ -661,7 +664,7 @@ async fn message_detail(State(app): State<Arc<App>>, Auth(principal): Auth, Path
         let mut message = None;
         store
             .for_each_event_by_seq(messages.seqs.iter().rev().copied(), |_, event| {
-                let is_it = event.record_id == id;
+                let is_it = event.tenant == tenant_id && event.record_id == id;
                 if is_it {
                     message = Some(event);
                 }
