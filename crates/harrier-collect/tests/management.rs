@@ -5,8 +5,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use harrier_collect::ErrorKind;
-use harrier_m365_emulator::FaultKind;
+use harrier_collect::{ErrorKind, TenantCollector};
+use harrier_m365_emulator::{Emulator, FaultKind};
 
 const EXCHANGE: &str = "Audit.Exchange";
 
@@ -99,9 +99,7 @@ fn server_errors_beyond_attempts_are_counted() {
         state.activity.inject("subscriptions/content", FaultKind::Status(503), 100);
     });
     let data = tempfile::tempdir().unwrap();
-    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
-    settings.content_types = vec![EXCHANGE.to_owned()];
-    let mut collector = collector(settings);
+    let mut collector = exchange_collector(&emulator, &secret, data.path());
     let runtime = runtime();
 
     let failed = runtime.block_on(collector.poll()).unwrap();
@@ -147,9 +145,7 @@ fn expired_token_is_renewed_mid_run() {
     let emulator = emulator(DIRECTORY, &secret);
     emulator.with(|state| state.activity.add_blob(EXCHANGE, minutes_ago(50), vec![audit_record("e-1", minutes_ago(50))]));
     let data = tempfile::tempdir().unwrap();
-    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
-    settings.content_types = vec![EXCHANGE.to_owned()];
-    let mut collector = collector(settings);
+    let mut collector = exchange_collector(&emulator, &secret, data.path());
     let runtime = runtime();
 
     runtime.block_on(collector.poll()).unwrap();
@@ -230,9 +226,7 @@ fn stopped_subscription_is_started_again() {
     let secret = secret();
     let emulator = emulator(DIRECTORY, &secret);
     let data = tempfile::tempdir().unwrap();
-    let mut settings = settings(&emulator, "contoso", DIRECTORY, &secret, data.path());
-    settings.content_types = vec![EXCHANGE.to_owned()];
-    let mut collector = collector(settings);
+    let mut collector = exchange_collector(&emulator, &secret, data.path());
     let runtime = runtime();
 
     runtime.block_on(collector.poll()).unwrap();
@@ -290,4 +284,11 @@ fn poll_future_can_be_spawned() {
     // A service runs each tenant's polls on a spawned task, which compiles only for a `Send` future.
     let task = runtime.spawn(async move { collector.poll().await.map(|report| report.stored()) });
     assert_eq!(runtime.block_on(task).unwrap().unwrap(), 0);
+}
+
+/// Returns a collector of tenant contoso that reads the Exchange content type only.
+fn exchange_collector(emulator: &Emulator, secret: &str, data: &std::path::Path) -> TenantCollector {
+    let mut settings = settings(emulator, "contoso", DIRECTORY, secret, data);
+    settings.content_types = vec![EXCHANGE.to_owned()];
+    collector(settings)
 }
