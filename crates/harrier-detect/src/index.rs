@@ -66,14 +66,6 @@ impl IndexBatch {
         self.entries.sort_unstable();
         &self.entries
     }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 /// The store sequence numbers of a tenant's events under one key, in time order, and how far the index

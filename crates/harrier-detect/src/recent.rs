@@ -118,7 +118,7 @@ impl UserRecent {
 }
 
 /// Adds `item` to a list kept in time order, after the items of the same time, and drops the oldest item
-/// when the list holds `cap`. Items nearly always come in time order, so the search starts at the back.
+/// when the list already has `cap` items. Items nearly always come in time order, so the search starts at the back.
 fn push_capped<T>(list: &mut VecDeque<T>, item: T, cap: usize, time: impl Fn(&T) -> i64) {
     let at = time(&item);
     let position = list.iter().rposition(|kept| time(kept) <= at).map_or(0, |i| i + 1);

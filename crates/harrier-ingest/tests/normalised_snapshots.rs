@@ -46,7 +46,7 @@ fn saas_fixtures_normalise_as_recorded() {
 
 #[test]
 fn bad_records_are_named_as_recorded() {
-    // Graph sign-ins and Management Activity records, the two schemas `bench/gen_logs.py` writes, each
+    // Graph sign-ins and Management Activity records, the two schemas `bench/gen_logs.py` writes. Each is
     // followed by broken copies: a bad time, a missing time (which leaves the record unrecognised), a `\u`
     // escape that takes the full parse, a lone surrogate, a bad month, truncated JSON and an array.
     let lines = [

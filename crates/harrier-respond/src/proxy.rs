@@ -3,8 +3,8 @@
 //! A reverse proxy appends the address it received the request from to `X-Forwarded-For`, so the list
 //! reads client first and nearest proxy last. Anyone can send the header, so it is read only when the
 //! TCP peer is a trusted proxy. It is then read from the right, skipping each address that is itself a
-//! trusted proxy, and the first address that is not one is the client. Addresses to the left of it were written by the
-//! client or by proxies nobody vouches for, so they are never used.
+//! trusted proxy, and the first address that is not one is the client. Addresses to the left of it were
+//! written by the client or by untrusted proxies, so they are never used.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};

@@ -529,7 +529,7 @@ async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenan
     let limit = filter.limit.unwrap_or(50).clamp(1, crate::query::MAX_LIMIT);
     blocking(move || {
         let tenant_id = harrier_model::TenantId::new(tenant.clone());
-        let (store, indexed) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::Messages)?;
+        let (store, [indexed]) = indexed_events(&app, &tenant_id, [harrier_detect::IndexKey::Messages])?;
         let matches = |event: &harrier_model::Event| match &event.activity {
             harrier_model::Activity::Email(email) if event.tenant == tenant_id => {
                 filter.class.as_deref().is_none_or(|class| email.verdict.class == class)
@@ -571,15 +571,19 @@ async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenan
     .await
 }
 
-/// Opens the store and returns the sequence numbers of `tenant`'s events that analysis indexed under `key`.
-fn indexed_events(
+/// Opens the store and returns it with the sequence numbers of `tenant`'s events that analysis indexed under
+/// each of `keys`, in the order given.
+fn indexed_events<const N: usize>(
     app: &App,
     tenant: &harrier_model::TenantId,
-    key: harrier_detect::IndexKey<'_>,
-) -> ApiResult<(harrier_store::Store, harrier_detect::IndexedEvents)> {
+    keys: [harrier_detect::IndexKey<'_>; N],
+) -> ApiResult<(harrier_store::Store, [harrier_detect::IndexedEvents; N])> {
     let store = harrier_store::Store::open(&app.data_dir).map_err(ApiError::internal)?;
     let db = harrier_detect::AnalysisDb::open(&app.data_dir).map_err(ApiError::internal)?;
-    let indexed = db.indexed_events(tenant, key).map_err(ApiError::internal)?;
+    let mut indexed: [harrier_detect::IndexedEvents; N] = std::array::from_fn(|_| Default::default());
+    for (slot, key) in indexed.iter_mut().zip(keys) {
+        *slot = db.indexed_events(tenant, key).map_err(ApiError::internal)?;
+    }
     Ok((store, indexed))
 }
 
@@ -606,7 +610,7 @@ async fn user_activity(
     }
     blocking(move || {
         let tenant_id = harrier_model::TenantId::new(tenant.clone());
-        let (store, indexed) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::User(&user))?;
+        let (store, [indexed]) = indexed_events(&app, &tenant_id, [harrier_detect::IndexKey::User(&user)])?;
         let mut events = Vec::new();
         store
             .for_each_event_by_seq(indexed.seqs.iter().copied(), |_, event| {
@@ -639,8 +643,8 @@ async fn message_detail(State(app): State<Arc<App>>, Auth(principal): Auth, Path
     check_tenant(&principal, &tenant)?;
     blocking(move || {
         let tenant_id = harrier_model::TenantId::new(tenant.clone());
-        let (store, messages) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::Messages)?;
-        let (_, link_clicks) = indexed_events(&app, &tenant_id, harrier_detect::IndexKey::LinkClicks)?;
+        let keys = [harrier_detect::IndexKey::Messages, harrier_detect::IndexKey::LinkClicks];
+        let (store, [messages, link_clicks]) = indexed_events(&app, &tenant_id, keys)?;
         let mut found: Option<harrier_model::Event> = None;
         let mut clicks: Vec<(jiff::Timestamp, harrier_model::LinkClick)> = Vec::new();
         let mut note = |event: harrier_model::Event| match &event.activity {
@@ -656,7 +660,8 @@ async fn message_detail(State(app): State<Arc<App>>, Auth(principal): Auth, Path
             })
             .map_err(ApiError::internal)?;
         store
-            .for_each_event_by_seq(link_clicks.seqs.iter().copied(), |_, event| {
+            // Analysis may have saved between the two index reads: clicks after the first mark were read above.
+            .for_each_event_by_seq(link_clicks.seqs.iter().copied().filter(|&seq| seq <= messages.through), |_, event| {
                 note(event);
                 true
             })

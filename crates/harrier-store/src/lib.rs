@@ -2,8 +2,8 @@
 //!
 //! Events are kept in one SQLite database under the data directory. Records are stored in blocks of
 //! consecutive records, each block holding the normalised events (MessagePack) and the source records
-//! compressed with zstd (see [`BLOCK_RECORDS`] and the `codec` module). Every record has a row, ordered by tenant and time,
-//! whose `seq` names its block and slot. A record seen twice (overlapping content blobs, the same export
+//! compressed with zstd (see [`BLOCK_RECORDS`] and the `codec` module). Every record has a row, ordered by
+//! tenant and time, whose `seq` names its block and slot. A record seen twice (overlapping content blobs, the same export
 //! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id, the primary key of
 //! the `record_keys` table, so a duplicate insert is a cheap no-op rather than a read before every write.
 //!

