@@ -578,3 +578,77 @@ fn spaced_letter_brand_in_display_name() {
     let initials = parse_bytes(b"From: \"J. R. Smith\" <jr@smith.example>\r\nTo: user@contoso.com\r\nSubject: Hi\r\n\r\nHello.\r\n");
     assert!(!default_kinds(&initials).contains(&FactorKind::DisplayNameBrand));
 }
+
+fn text_message(from: &str, extra_headers: &str, subject: &str, body: &str) -> MailMessage {
+    parse_bytes(format!("From: {from}\r\nTo: user@contoso.com\r\n{extra_headers}Subject: {subject}\r\n\r\n{body}\r\n").as_bytes())
+}
+
+#[test]
+fn private_contact_address_flagged() {
+    let scam = text_message(
+        "Mrs. Example <widow.example@gmail.com>",
+        "",
+        "Greetings",
+        "I have a donation fund for charity. Please contact me at my private email (widow.private@yahoo.com) for details.",
+    );
+    let analysis = analyze(&scam, &AnalysisOptions::default());
+    let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::ContactAddressInBody);
+    assert_eq!(factor.map(|factor| factor.factor.detail.as_str()), Some("widow.private@yahoo.com"), "{:?}", analysis.factors);
+
+    // The sender's own address, an address quoted in an attribution line and a newsletter's contact line
+    // are not requests to write to another mailbox.
+    let own = text_message("Ann <ann@gmail.com>", "", "Notes", "Write me at ann@gmail.com if anything changes.");
+    let quoted = text_message("Bob <bob@example.org>", "", "Re: build", "On Monday, Carl <carl@gmail.com> wrote:\n> email me the log");
+    let newsletter =
+        text_message("News <news@example.org>", "", "Issue 4", "Advertise in this issue: contact Dana for details at dana.ads@yahoo.com.");
+    for message in [own, quoted, newsletter] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::ContactAddressInBody), "{kinds:?}");
+    }
+}
+
+#[test]
+fn reply_to_another_freemail_mailbox_flagged() {
+    let other = text_message("Jane <jane.sender@gmail.com>", "Reply-To: jane.replies@gmail.com\r\n", "Hello", "Hello dear.");
+    assert!(default_kinds(&other).contains(&FactorKind::ReplyToFreemail));
+    let same = text_message("Jane <jane.sender@gmail.com>", "Reply-To: Jane.Sender@gmail.com\r\n", "Hello", "Hello dear.");
+    assert!(!default_kinds(&same).contains(&FactorKind::ReplyToFreemail));
+    // Another mailbox at the sender's own company domain is a colleague, not a diversion.
+    let company = text_message("Jane <jane@example.org>", "Reply-To: sales@example.org\r\n", "Hello", "Hello.");
+    assert!(!default_kinds(&company).contains(&FactorKind::ReplyToFreemail));
+}
+
+#[test]
+fn callback_scam_number_flagged() {
+    let body = "Your yearly membership has been successfully renewed. Amount: $499.99 USD.\n\
+                To cancel and claim a refund, call our billing desk on +1 (888) - (555) - (0199).";
+    let scam = text_message("Billing <billing.desk.example@gmail.com>", "", "Invoice #4471", body);
+    let analysis = analyze(&scam, &AnalysisOptions::default());
+    assert!(analysis.factors.iter().any(|factor| factor.factor.kind == FactorKind::CallbackNumber), "{:?}", analysis.factors);
+    assert!(analysis.verdict.class.is_threat(), "{:?}", analysis.verdict);
+
+    // The same text with a link is an ordinary order mail: callback scams have nothing to click.
+    let with_link = text_message("Shop <orders@example.org>", "", "Invoice #4471", &format!("{body}\nSee https://shop.example.org/orders"));
+    assert!(!default_kinds(&with_link).contains(&FactorKind::CallbackNumber));
+    let no_order = text_message("Ann <ann@example.org>", "", "Phone", "My new number is 1-800-555-0199.");
+    assert!(!default_kinds(&no_order).contains(&FactorKind::CallbackNumber));
+}
+
+#[test]
+fn forwarded_original_analysed() {
+    // A user forwards a lure to a report mailbox: the forward itself comes from a trusted colleague, but the
+    // original names a brand from an unrelated domain and asks for credentials.
+    let body = "Is this real?\n\n________________________________\nFrom: Microsoft 365 <alerts@mailbox-renewal.example>\n\
+                Sent: Monday, 2 January 2023 10:00\nTo: Ann <ann@contoso.com>\nSubject: Your password expires today\n\n\
+                Your password is expiring. Verify your account to keep your current password.";
+    let forward = text_message("Ann <ann@contoso.com>", "", "FW: Your password expires today", body);
+    let analysis = analyze(&forward, &AnalysisOptions::default());
+    let kinds: Vec<FactorKind> = analysis.factors.iter().map(|factor| factor.factor.kind).collect();
+    assert!(kinds.contains(&FactorKind::ForwardedOriginal), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::DisplayNameBrand), "{kinds:?}");
+    assert!(analysis.verdict.class.is_threat(), "{:?}", analysis.verdict);
+
+    // Without the forward prefix or a forward marker, a From line in the text is not read as a header block.
+    let plain = text_message("Ann <ann@contoso.com>", "", "Your password expires today", body);
+    assert!(!default_kinds(&plain).contains(&FactorKind::ForwardedOriginal));
+}

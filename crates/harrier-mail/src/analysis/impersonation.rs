@@ -108,6 +108,13 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
             continue;
         };
         if reply_domain == from_domain {
+            // Free-mail providers give anyone an address, so another mailbox at the same provider is
+            // someone else, as much as another domain is.
+            let other_mailbox = reply_to.address.as_deref().is_some_and(|reply| !reply.eq_ignore_ascii_case(address(from)));
+            if freemail && other_mailbox {
+                factors.push(Factor::new(FactorKind::ReplyToFreemail, format!("{} vs {}", reply_to.address.as_deref().unwrap_or_default(), address(from))));
+                break;
+            }
             continue;
         }
         factors.push(Factor::new(FactorKind::ReplyToMismatch, format!("{reply_domain} vs {from_domain}")));

@@ -48,6 +48,13 @@ static CATEGORIES: LazyLock<PhraseCategories> = LazyLock::new(|| {
 pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Factor> {
     let text = message_text(message);
     let mut factors = phrase_factors(&text);
+    if let Some(number) = callback_number(message, &text) {
+        factors.push(Factor::new(FactorKind::CallbackNumber, number));
+    }
+    let contacts = contact_addresses(message, &text);
+    if !contacts.is_empty() {
+        factors.push(Factor { kind: FactorKind::ContactAddressInBody, detail: contacts.join(" "), count: contacts.len() as u32 });
+    }
     let invisible = invisible_inside_words(&text);
     if invisible >= MIN_INVISIBLE_RUNS {
         factors.push(Factor { kind: FactorKind::InvisibleCharacters, detail: format!("{invisible} words split by invisible characters"), count: invisible });
@@ -71,6 +78,96 @@ pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Fac
         }
     }
     factors
+}
+
+/// Words of orders, charges and refunds, lower-cased, that callback scams pair with a phone number:
+/// English, Portuguese, Spanish, French, German and Dutch.
+const CALLBACK_CUES: &[&str] = &[
+    "renewed", "renewal", "auto charge", "auto-charge", "charged", "refund", "cancel", "purchase", "order",
+    "invoice", "subscription", "compra", "transação", "pedido", "reembolso", "cancelar", "cobrança", "factura",
+    "commande", "remboursement", "bestellung", "rückerstattung", "abonnement", "bestelling", "terugbetaling",
+];
+
+/// Toll-free numbers: North American 8XX numbers with or without the country code (scams put each group
+/// in brackets as well), and 0800 numbers.
+static TOLL_FREE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+?1[\s\x{2013}\x{2014}.-]*)?\(?8(?:00|33|44|55|66|77|88)\)?[\s\x{2013}\x{2014}.-]*\(?\d{3}\)?[\s\x{2013}\x{2014}.-]*\(?\d{4}\b\)?|\b0800[\s.-]?\d{3}[\s.-]?\d{3,4}\b")
+        .expect("valid regex")
+});
+
+/// Returns the toll-free number of a callback scam: a message without links that writes of an order,
+/// charge or refund and gives a toll-free number to call. Such messages want a phone call, where the
+/// victim is talked into paying or installing remote access, so there is no link to find.
+fn callback_number(message: &MailMessage, text: &str) -> Option<String> {
+    if !message.urls.is_empty() || !CALLBACK_CUES.iter().any(|cue| text.contains(cue)) {
+        return None;
+    }
+    TOLL_FREE.find(text).map(|number| number.as_str().trim().to_string())
+}
+
+/// Phrases before an address that ask the reader to write to the writer or someone the writer names,
+/// lower-cased: English, Portuguese, Spanish, French, German and Dutch. A bare "contact" or "email" is
+/// left out, because newsletters and job postings name contact addresses that way.
+const CONTACT_CUES: &[&str] = &[
+    "write me", "write to me", "write at", "write back", "e-mail me", "email me", "mail me", "e-mail to me",
+    "email to me", "contact me", "reach me", "reply me", "reply to me", "my email", "my e-mail", "my private",
+    "my personal", "my address", "contact my", "contact him", "contact her", "escreva", "comigo", "meu e-mail",
+    "meu email", "meu endereço", "escríbeme", "escribeme", "contáctame", "contactame", "mi correo",
+    "écrivez-moi", "écris-moi", "contactez-moi", "mon adresse", "mon e-mail", "schreib mir", "schreiben sie mir",
+    "kontaktieren sie mich", "meine e-mail", "schrijf me", "mijn e-mail", "mijn email",
+];
+
+/// Characters before an address searched for a contact cue.
+const CONTACT_CUE_CHARS: usize = 80;
+
+/// Line starts that mark an address as part of a quoted header or attribution, not a request, lower-cased.
+const ATTRIBUTION_CUES: &[&str] = &[
+    "from:", "to:", "cc:", "de:", "para:", "von:", "an:", "sent:", "enviado", "gesendet", "signed-off-by",
+    "acked-by", "reviewed-by", "reported-by", "tested-by",
+];
+
+/// Returns the free-mail addresses in lower-cased `text` that follow a request to write ("write to me at
+/// ...", "contact my lawyer: ..."), other than the message's own sender, Reply-To and recipients. Scams
+/// sent from one mailbox often request answers at another, private one.
+pub fn contact_addresses(message: &MailMessage, text: &str) -> Vec<String> {
+    let own: Vec<String> = message
+        .from
+        .iter()
+        .chain(&message.reply_to)
+        .chain(&message.to)
+        .chain(&message.cc)
+        .filter_map(|mailbox| mailbox.address.as_deref())
+        .map(str::to_lowercase)
+        .collect();
+    let is_local = |character: char| character.is_ascii_alphanumeric() || matches!(character, '.' | '_' | '+' | '-');
+    let is_host = |character: char| character.is_ascii_alphanumeric() || matches!(character, '.' | '-');
+    let mut found: Vec<String> = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, character)| !is_local(*character))
+            .map_or(0, |(index, character)| index + character.len_utf8());
+        let end = text[at + 1..].find(|character: char| !is_host(character)).map_or(text.len(), |index| at + 1 + index);
+        let address = text[start..end].trim_end_matches('.');
+        let Some(domain) = address.split_once('@').map(|(_, domain)| domain).filter(|_| start < at) else { continue };
+        if !lists::FREEMAIL.iter().any(|free| free == domain) || own.iter().any(|own| own == address) || found.iter().any(|seen| seen == address) {
+            continue;
+        }
+        let before = &text[..start];
+        if before.ends_with('<') || before.ends_with("mailto:") {
+            continue;
+        }
+        let line = before.rsplit('\n').next().unwrap_or_default().trim_start_matches(|character: char| character == '>' || character.is_whitespace());
+        if ATTRIBUTION_CUES.iter().any(|cue| line.starts_with(cue)) || line.contains("wrote") {
+            continue;
+        }
+        let window_start = before.char_indices().rev().nth(CONTACT_CUE_CHARS - 1).map_or(0, |(index, _)| index);
+        if CONTACT_CUES.iter().any(|cue| before[window_start..].contains(cue)) {
+            found.push(address.to_string());
+        }
+    }
+    found
 }
 
 /// Runs of invisible characters inside words from which [`FactorKind::InvisibleCharacters`] is raised.
@@ -109,15 +206,20 @@ fn invisible_inside_words(text: &str) -> u32 {
 pub fn message_text(message: &MailMessage) -> String {
     let mut text = message.subject.clone().unwrap_or_default();
     text.push('\n');
+    text.push_str(&body_text(message));
+    text.to_lowercase()
+}
+
+/// Returns the body text as written: the text part, or the HTML part converted to text.
+pub fn body_text(message: &MailMessage) -> String {
     match (&message.text_body, &message.html_body) {
-        (Some(body), _) => text.extend(body.chars().take(MAX_TEXT_CHARS)),
+        (Some(body), _) => body.chars().take(MAX_TEXT_CHARS).collect(),
         (None, Some(html)) => {
             let cut: String = html.chars().take(MAX_TEXT_CHARS * 2).collect();
-            text.push_str(&mail_parser::decoders::html::html_to_text(&cut));
+            mail_parser::decoders::html::html_to_text(&cut)
         }
-        (None, None) => {}
+        (None, None) => String::new(),
     }
-    text.to_lowercase()
 }
 
 /// Matches every phrase list against lower-cased `text`. A match counts only at word boundaries.

@@ -7,6 +7,7 @@
 
 pub mod attachments;
 pub mod context;
+pub mod forwarded;
 pub mod impersonation;
 pub mod language;
 pub mod links;
@@ -185,6 +186,12 @@ pub enum FactorKind {
     AccountThreat,
     /// Prize, lottery, inheritance, investment or extortion phrases.
     ScamLanguage,
+    /// The text requests answers at a free-mail address other than the sender's and the Reply-To, as
+    /// scams do that want replies at a private mailbox.
+    ContactAddressInBody,
+    /// A message without links writes of an order, charge or refund and gives a toll-free number to
+    /// call, as callback scams do.
+    CallbackNumber,
     /// A valid IBAN (mod-97 checked) or a bank account number.
     BankAccountDetails,
     /// A known sender's IBAN differs from the ones seen before.
@@ -198,6 +205,16 @@ pub enum FactorKind {
     // Bulk mail.
     /// Mailing-list headers (`List-Unsubscribe` or `List-Id`).
     BulkMail,
+
+    // Forwards.
+    /// The message forwards another inline, and the verdict is the forwarded original's: its sender,
+    /// subject and text, read from the header block the forwarding client wrote (see [`forwarded`]).
+    ForwardedOriginal,
+
+    // Failures.
+    /// An analyser failed on this message (a bug in harrier), so the verdict is incomplete. The detail
+    /// contains the panic message, so that the failure can be reported and fixed.
+    AnalysisFailed,
 }
 
 /// One finding of an analyser.
@@ -244,8 +261,52 @@ pub struct Analysis {
     pub factors: Vec<verdict::WeightedFactor>,
 }
 
-/// Runs every analyser on `message` and decides its verdict.
+/// Runs every analyser on `message` and decides its verdict. A message that forwards another inline is
+/// also analysed as the forwarded original (its sender, subject and text, without the forward's transport
+/// headers), and the higher of the two verdicts is returned.
+///
+/// A panic inside an analyser is caught, so that one message cannot stop a scan, a replay or the milter:
+/// the message is then clean with a single [`FactorKind::AnalysisFailed`] factor that names the failure.
 pub fn analyze(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze_with_forward(message, options))) {
+        Ok(analysis) => analysis,
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let factor = Factor::new(FactorKind::AnalysisFailed, format!("analysis stopped: {reason}"));
+            Analysis {
+                verdict: Verdict { class: Class::Clean, score: 0 },
+                factors: vec![verdict::WeightedFactor { factor, weight: 0, class: None }],
+            }
+        }
+    }
+}
+
+fn analyze_with_forward(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
+    let analysis = analyze_one(message, options);
+    if !forwarded::may_be_forward(message) {
+        return analysis;
+    }
+    let Some(original) = forwarded::find(message, &language::body_text(message)) else {
+        return analysis;
+    };
+    // The original is read without the forward's authentication and history, which describe the
+    // forwarder, and without the payment memory, which is keyed by the authenticated sender's domain.
+    let inner_options = AnalysisOptions { protected_domains: options.protected_domains.clone(), ..AnalysisOptions::default() };
+    let mut inner = analyze_one(&forwarded::original_message(message, &original), &inner_options);
+    if inner.verdict.score <= analysis.verdict.score {
+        return analysis;
+    }
+    let from = original.from.address.as_deref().unwrap_or_default();
+    let detail = format!("from {from}: {}", original.subject.as_deref().unwrap_or_default());
+    inner.factors.push(verdict::WeightedFactor { factor: Factor::new(FactorKind::ForwardedOriginal, detail), weight: 0, class: None });
+    inner
+}
+
+fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     let mut factors = Vec::new();
     factors.extend(impersonation::analyze(message, &options.protected_domains));
     factors.extend(links::analyze(message, &options.protected_domains));

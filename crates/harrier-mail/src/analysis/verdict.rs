@@ -153,11 +153,15 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::CredentialRequest,            25,  10,   45, Some(Phish)),
     row(K::AccountThreat,                15,   8,   35, Some(Phish)),
     row(K::ScamLanguage,                  8,   6,   40, Some(Fraud)),
+    row(K::ContactAddressInBody,        20,   0,   20, Some(Fraud)),
+    row(K::CallbackNumber,              20,   0,   20, Some(Fraud)),
     row(K::BankAccountDetails,           8,   0,    8, Some(Fraud)),
     row(K::BankDetailsChanged,          45,   0,   45, Some(Fraud)),
 
     row(K::CombinedEvidence,            10,   0,   10, None),
     row(K::BulkMail,                     0,   0,    0, None),
+    row(K::ForwardedOriginal,            0,   0,    0, None),
+    row(K::AnalysisFailed,               0,   0,    0, None),
 ];
 
 /// Scores from this value up are phishing, fraud, malware or spoofing.
@@ -187,8 +191,8 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         | K::ArchiveEncrypted | K::ArchiveNested | K::ArchiveExecutable | K::ArchiveLimitExceeded
         | K::ArchiveUnreadable => Some("attachments"),
         K::Urgency | K::PaymentRequest | K::GiftCardRequest | K::CredentialRequest | K::AccountThreat
-        | K::ScamLanguage | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
-        K::CombinedEvidence | K::BulkMail => None,
+        | K::ScamLanguage | K::ContactAddressInBody | K::CallbackNumber | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
+        K::CombinedEvidence | K::BulkMail | K::ForwardedOriginal | K::AnalysisFailed => None,
         // Sender identity, authentication and the other header checks. A Return-Path on another domain
         // is too common in bulk mail to count as a group of its own.
         K::ReturnPathMismatch => None,
