@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 pub use crate::lazy::LazyObject;
+use crate::normalize::typed::value::Scalar;
 
 /// A read-only view of one JSON object's fields.
 #[derive(Clone, Copy, Debug)]
@@ -129,30 +130,14 @@ pub fn value_text(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Returns an integer written as a number or as a decimal string.
 pub fn value_i64(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    Scalar::of(value)?.i64()
 }
 
+/// Returns a boolean written as a JSON boolean, as `true`/`false` in any case, or as a number.
 pub fn value_bool(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => {
-            let s = s.trim();
-            if s.eq_ignore_ascii_case("true") {
-                Some(true)
-            } else if s.eq_ignore_ascii_case("false") {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        Value::Number(n) => n.as_i64().map(|n| n != 0),
-        _ => None,
-    }
+    Scalar::of(value)?.bool()
 }
 
 /// Returns a nested object or array, parsing JSON text that starts with `{` or `[`.

@@ -45,7 +45,7 @@ impl<'a> LazyObject<'a> {
     /// NOTE: a number outside the range of `f64` (such as `1e400`) in a member no normaliser reads is
     /// accepted here, while the full parse rejects the whole record as invalid JSON.
     pub fn parse(text: &'a str) -> Option<LazyObject<'a>> {
-        if memchr::memmem::find(text.as_bytes(), b"\\u").is_some() {
+        if has_unicode_escape(text) {
             return None;
         }
         serde_json::from_str(text).ok()
@@ -84,6 +84,15 @@ impl<'a> LazyObject<'a> {
         }
         map
     }
+}
+
+/// Returns whether `text` contains a backslash followed by `u`, which may start a `\u` escape.
+///
+/// This scans for backslashes with `memchr`, because building a `memmem` finder for every record cost
+/// more than the search.
+pub(crate) fn has_unicode_escape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\\', bytes).any(|position| bytes.get(position + 1) == Some(&b'u'))
 }
 
 /// Parses a member's source text into a `Value`.

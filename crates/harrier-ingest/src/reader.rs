@@ -168,9 +168,17 @@ impl Emitter<'_> {
         (self.out)(Item::Skipped(Skip { path: self.path.to_path_buf(), line, reason }));
     }
 
-    /// Emits a top-level JSON text, parsing `text` and keeping `raw` as the raw record. A plain record is
-    /// read through a [`LazyObject`], and anything else takes the full parse of [`Emitter::value`].
+    /// Emits a top-level JSON text, parsing `text` and keeping `raw` as the raw record. A record of a typed
+    /// shape takes the typed path, another plain record is read through a [`LazyObject`], and anything else
+    /// takes the full parse of [`Emitter::value`].
     fn text(&mut self, line: u64, text: &str, raw: &str) -> Result<(), serde_json::Error> {
+        if self.options.format.is_none() {
+            let context = Context { tenant: self.options.tenant.as_ref() };
+            if let Some(event) = normalize::normalize_typed(text, &context) {
+                (self.out)(Item::Record(Box::new(Record { event, raw: raw.to_owned() })));
+                return Ok(());
+            }
+        }
         if let Some(object) = LazyObject::parse(text) {
             self.record(line, Fields::lazy(&object), raw.to_owned());
             return Ok(());
@@ -252,27 +260,44 @@ fn describe_unknown(fields: Fields<'_>) -> String {
     )
 }
 
+/// Reads one record per line. A line that lies whole in the reader's buffer is read where it is, and only a
+/// line that crosses the end of the buffer is copied out first.
 fn read_json_lines(mut input: Box<dyn BufRead + '_>, emitter: &mut Emitter<'_>) -> std::io::Result<()> {
-    let mut buffer = Vec::with_capacity(4096);
+    let mut buffer = Vec::new();
     let mut line_number = 0u64;
     loop {
-        buffer.clear();
-        if input.read_until(b'\n', &mut buffer)? == 0 {
+        let available = match input.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
             return Ok(());
         }
         line_number += 1;
-        let bytes = if line_number == 1 { buffer.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buffer) } else { &buffer };
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            emitter.skip(line_number, SkipReason::InvalidUtf8);
-            continue;
-        };
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
+        if let Some(end) = memchr::memchr(b'\n', available) {
+            emit_line(emitter, line_number, &available[..end]);
+            input.consume(end + 1);
+        } else {
+            buffer.clear();
+            input.read_until(b'\n', &mut buffer)?;
+            emit_line(emitter, line_number, &buffer);
         }
-        if let Err(error) = emitter.text(line_number, text, text) {
-            emitter.skip(line_number, SkipReason::InvalidJson(error.to_string()));
-        }
+    }
+}
+
+fn emit_line(emitter: &mut Emitter<'_>, line_number: u64, line: &[u8]) {
+    let bytes = if line_number == 1 { line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line) } else { line };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        emitter.skip(line_number, SkipReason::InvalidUtf8);
+        return;
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return;
+    }
+    if let Err(error) = emitter.text(line_number, text, text) {
+        emitter.skip(line_number, SkipReason::InvalidJson(error.to_string()));
     }
 }
 
@@ -521,6 +546,35 @@ mod tests {
         assert_eq!(sniff_container(b"CreationDate,UserIds,Operations,AuditData\r\n"), Some(Container::Csv));
         assert_eq!(sniff_container(b"\x00\x01\x02binary"), None);
         assert_eq!(sniff_container(b"   "), None);
+    }
+
+    #[test]
+    fn lines_across_buffer_ends_are_read() {
+        // The first 64 KiB are read ahead to classify the input, so lines cross from that buffer to the next.
+        let mut text = String::from("\u{feff}");
+        for i in 0..3_000 {
+            let record = format!(
+                r#"{{"CreationTime":"2026-01-05T00:00:00","Id":"r{i}","Operation":"FileAccessed","Workload":"SharePoint"}}"#
+            );
+            text.push_str(&record);
+            text.push_str(if i % 2 == 0 { "\r\n" } else { "\n\n" });
+        }
+        text.push_str("{\"a\": 1}");
+        assert!(text.len() > 3 * SNIFF_BYTES);
+
+        let mut ids = Vec::new();
+        let mut skipped_lines = Vec::new();
+        let options = ReadOptions::default();
+        read_bytes(text.as_bytes(), Path::new("memory"), &options, &mut |item| match item {
+            Item::Record(record) => ids.push(record.event.record_id),
+            Item::Skipped(skip) => skipped_lines.push(skip.line),
+        })
+        .unwrap();
+        assert_eq!(ids.len(), 3_000);
+        assert_eq!(ids[0], "ma:r0");
+        assert_eq!(ids[2_999], "ma:r2999");
+        // Odd records are followed by a blank line, so the unrecognised last record is on line 4,501.
+        assert_eq!(skipped_lines, vec![4_501]);
     }
 
     #[test]

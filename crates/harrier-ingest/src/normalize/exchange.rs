@@ -21,33 +21,72 @@ use crate::fields::{Fields, lookup, value_text};
 /// has no type for audit settings. The generic event keeps the operation, its target and the raw record.
 pub(super) fn activity(operation: &str, record: Fields<'_>) -> Option<Activity> {
     let operation = operation.trim().to_ascii_lowercase();
-    match operation.as_str() {
-        "new-inboxrule" | "set-inboxrule" | "enable-inboxrule" | "disable-inboxrule" | "remove-inboxrule" => {
-            Some(Activity::InboxRule(inbox_rule::from_cmdlet(cmdlet_change(&operation)?, record)))
+    let activity = match kind(&operation)? {
+        ExchangeKind::InboxRuleCmdlet => {
+            Activity::InboxRule(inbox_rule::from_cmdlet(cmdlet_change(&operation)?, record))
         }
-        "updateinboxrules" => Some(Activity::InboxRule(inbox_rule::from_client(record))),
-        "set-mailbox" => set_mailbox(record),
+        ExchangeKind::InboxRuleClient => Activity::InboxRule(inbox_rule::from_client(record)),
+        ExchangeKind::SetMailbox => set_mailbox(record)?,
+        ExchangeKind::TransportRule => Activity::TransportRule(transport_rule(cmdlet_change(&operation)?, record)),
+        ExchangeKind::MailboxPermission => {
+            Activity::MailboxPermission(mailbox_permission(cmdlet_change(&operation)?, record))
+        }
+        ExchangeKind::RecipientPermission => {
+            Activity::MailboxPermission(recipient_permission(cmdlet_change(&operation)?, record))
+        }
+        ExchangeKind::FolderPermission => {
+            Activity::MailboxPermission(folder_permission(cmdlet_change(&operation)?, record))
+        }
+        ExchangeKind::AuditedFolderPermission => {
+            Activity::MailboxPermission(audited_folder_permission(&operation, record))
+        }
+        ExchangeKind::MailSent => Activity::MailSent(mail_sent(&operation, record)),
+        ExchangeKind::MailItemsAccessed => Activity::MailItemsAccessed(mail_items_accessed(record)),
+    };
+    Some(activity)
+}
+
+/// The groups of Exchange operations that [`activity`] reads into a typed activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ExchangeKind {
+    InboxRuleCmdlet,
+    InboxRuleClient,
+    SetMailbox,
+    TransportRule,
+    MailboxPermission,
+    RecipientPermission,
+    FolderPermission,
+    AuditedFolderPermission,
+    MailSent,
+    MailItemsAccessed,
+}
+
+/// Returns the group of a lower-cased operation, or `None` for operations kept as generic events.
+pub(super) fn kind(operation: &str) -> Option<ExchangeKind> {
+    let kind = match operation {
+        "new-inboxrule" | "set-inboxrule" | "enable-inboxrule" | "disable-inboxrule" | "remove-inboxrule" => {
+            ExchangeKind::InboxRuleCmdlet
+        }
+        "updateinboxrules" => ExchangeKind::InboxRuleClient,
+        "set-mailbox" => ExchangeKind::SetMailbox,
         "new-transportrule"
         | "set-transportrule"
         | "enable-transportrule"
         | "disable-transportrule"
-        | "remove-transportrule" => Some(Activity::TransportRule(transport_rule(cmdlet_change(&operation)?, record))),
-        "add-mailboxpermission" | "remove-mailboxpermission" => {
-            Some(Activity::MailboxPermission(mailbox_permission(cmdlet_change(&operation)?, record)))
-        }
-        "add-recipientpermission" | "remove-recipientpermission" => {
-            Some(Activity::MailboxPermission(recipient_permission(cmdlet_change(&operation)?, record)))
-        }
+        | "remove-transportrule" => ExchangeKind::TransportRule,
+        "add-mailboxpermission" | "remove-mailboxpermission" => ExchangeKind::MailboxPermission,
+        "add-recipientpermission" | "remove-recipientpermission" => ExchangeKind::RecipientPermission,
         "add-mailboxfolderpermission" | "set-mailboxfolderpermission" | "remove-mailboxfolderpermission" => {
-            Some(Activity::MailboxPermission(folder_permission(cmdlet_change(&operation)?, record)))
+            ExchangeKind::FolderPermission
         }
         "addfolderpermissions" | "modifyfolderpermissions" | "removefolderpermissions" => {
-            Some(Activity::MailboxPermission(audited_folder_permission(&operation, record)))
+            ExchangeKind::AuditedFolderPermission
         }
-        "send" | "sendas" | "sendonbehalf" => Some(Activity::MailSent(mail_sent(&operation, record))),
-        "mailitemsaccessed" => Some(Activity::MailItemsAccessed(mail_items_accessed(record))),
-        _ => None,
-    }
+        "send" | "sendas" | "sendonbehalf" => ExchangeKind::MailSent,
+        "mailitemsaccessed" => ExchangeKind::MailItemsAccessed,
+        _ => return None,
+    };
+    Some(kind)
 }
 
 /// Reads the kind of change from a cmdlet's verb (`New-`, `Set-`, `Remove-`, ...), given in lower case.
@@ -92,7 +131,7 @@ impl Parameters {
 }
 
 /// Parses PowerShell's `True`/`False` (and `$true`/`$false`) in any case.
-fn parse_bool(text: &str) -> Option<bool> {
+pub(super) fn parse_bool(text: &str) -> Option<bool> {
     let text = text.trim().trim_start_matches('$');
     if text.eq_ignore_ascii_case("true") {
         Some(true)

@@ -9,6 +9,7 @@ mod entra;
 mod exchange;
 mod office;
 mod sharepoint;
+pub(crate) mod typed;
 
 use std::net::IpAddr;
 
@@ -18,6 +19,8 @@ use jiff::Timestamp;
 use crate::error::SkipReason;
 use crate::fields::Fields;
 use crate::time::parse_timestamp;
+
+pub(crate) use typed::normalize as normalize_typed;
 
 /// The settings a normaliser needs besides the record.
 #[derive(Clone, Copy, Debug, Default)]
@@ -113,13 +116,16 @@ pub(crate) fn split_list(text: &str) -> Vec<String> {
 /// `OfficeActivity`, or Graph and Azure Monitor sign-ins) get the same id, while ids of different logs
 /// never collide.
 pub(crate) fn record_id(namespace: &str, id: Option<&str>, record: Fields<'_>) -> String {
-    match id.map(str::trim).filter(|id| !id.is_empty()) {
-        Some(id) => format!("{namespace}:{}", id.to_ascii_lowercase()),
-        None => {
-            let content = serde_json::to_string(&record.to_map()).unwrap_or_default();
-            format!("{namespace}:sha:{:032x}", xxhash_rust::xxh3::xxh3_128(content.as_bytes()))
-        }
-    }
+    prefixed_id(namespace, id).unwrap_or_else(|| {
+        let content = serde_json::to_string(&record.to_map()).unwrap_or_default();
+        format!("{namespace}:sha:{:032x}", xxhash_rust::xxh3::xxh3_128(content.as_bytes()))
+    })
+}
+
+/// Returns the record id prefixed with its namespace, or `None` when the record has no id.
+pub(crate) fn prefixed_id(namespace: &str, id: Option<&str>) -> Option<String> {
+    let id = id.map(str::trim).filter(|id| !id.is_empty())?;
+    Some(format!("{namespace}:{}", id.to_ascii_lowercase()))
 }
 
 #[cfg(test)]

@@ -59,7 +59,11 @@ fn activity(operation: &str, workload: Option<&str>, record: Fields<'_>) -> Acti
 /// Names the workload from the `RecordType` number for records that leave out `Workload`, as some
 /// re-exports do (the numbers are the Management Activity API's `AuditLogRecordType`).
 fn workload_of_record_type(record: Fields<'_>) -> Option<&'static str> {
-    match record.i64("RecordType")? {
+    workload_of_record_type_code(record.i64("RecordType")?)
+}
+
+pub(super) fn workload_of_record_type_code(record_type: i64) -> Option<&'static str> {
+    match record_type {
         1 | 2 | 3 | 50 => Some("Exchange"),
         4 | 6 | 14 => Some("SharePoint"),
         8 | 9 | 15 => Some("AzureActiveDirectory"),
@@ -68,7 +72,12 @@ fn workload_of_record_type(record: Fields<'_>) -> Option<&'static str> {
 }
 
 fn outcome(record: Fields<'_>) -> Outcome {
-    let Some(status) = record.text("ResultStatus") else {
+    outcome_of_status(record.text("ResultStatus").as_deref())
+}
+
+/// Reads the outcome from `ResultStatus`.
+pub(super) fn outcome_of_status(status: Option<&str>) -> Outcome {
+    let Some(status) = status else {
         return Outcome::Unknown;
     };
     match status.to_ascii_lowercase().as_str() {
@@ -81,7 +90,12 @@ fn outcome(record: Fields<'_>) -> Outcome {
 
 /// Reads the actor kind from `UserType`, a number in the Management Activity API and a name in Sentinel.
 fn actor_kind(record: Fields<'_>) -> ActorKind {
-    let Some(user_type) = record.text("UserType") else {
+    actor_kind_of(record.text("UserType").as_deref())
+}
+
+/// Reads the actor kind from the text of `UserType`.
+pub(super) fn actor_kind_of(user_type: Option<&str>) -> ActorKind {
+    let Some(user_type) = user_type else {
         return ActorKind::Unknown;
     };
     match user_type.to_ascii_lowercase().as_str() {

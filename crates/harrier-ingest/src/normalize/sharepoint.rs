@@ -33,7 +33,7 @@ pub(super) fn activity(operation: &str, record: Fields<'_>) -> Option<Activity> 
 
 /// Maps a lower-cased operation to what it did to the file. Returns `None` for list, page, site and
 /// permission-level operations and for link removals, which neither access a file nor grant access.
-fn file_action(operation: &str) -> Option<FileAction> {
+pub(super) fn file_action(operation: &str) -> Option<FileAction> {
     let action = match operation {
         "fileaccessed" | "fileaccessedextended" | "filepreviewed" => FileAction::Accessed,
         "filedownloaded" | "filesyncdownloadedfull" | "filesyncdownloadedpartial" => FileAction::Downloaded,

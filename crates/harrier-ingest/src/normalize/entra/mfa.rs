@@ -13,13 +13,13 @@ const MFA_INTERRUPTS: [u32; 4] = [50072, 50074, 50076, 50079];
 const MFA_FAILED: u32 = 500121;
 
 /// One authentication step, or the sign-in's `status.additionalDetails` read as a step.
-pub(super) struct Step {
-    method: Option<String>,
+pub(in crate::normalize) struct Step {
+    pub method: Option<String>,
     /// `authenticationStepRequirement` (`Primary authentication`, `Multifactor authentication`, ...).
-    requirement: String,
+    pub requirement: String,
     /// `authenticationStepResultDetail` (`MFA successfully completed`, `Correct password`, ...).
-    detail: String,
-    succeeded: bool,
+    pub detail: String,
+    pub succeeded: bool,
 }
 
 impl Step {
@@ -69,6 +69,11 @@ pub(super) fn steps(fields: Layers<'_>, status: Option<Fields<'_>>, success: boo
 /// Lists the authentication methods of the sign-in's steps, else Sentinel's `AuthenticationMethodsUsed`,
 /// followed by the method of the older `mfaDetail` when the steps do not list it.
 pub(super) fn auth_methods(fields: Layers<'_>, steps: &[Step]) -> Vec<String> {
+    methods(steps, fields.str("AuthenticationMethodsUsed"), mfa_detail_method(fields))
+}
+
+/// Lists the methods of `steps`, then those of `used` (comma-separated), then `mfa_detail`, each once.
+pub(in crate::normalize) fn methods(steps: &[Step], used: Option<&str>, mfa_detail: Option<String>) -> Vec<String> {
     let mut methods: Vec<String> = Vec::new();
     let mut add = |method: &str| {
         let method = method.trim();
@@ -77,10 +82,10 @@ pub(super) fn auth_methods(fields: Layers<'_>, steps: &[Step]) -> Vec<String> {
         }
     };
     steps.iter().filter_map(|step| step.method.as_deref()).for_each(&mut add);
-    if let Some(used) = fields.str("AuthenticationMethodsUsed") {
+    if let Some(used) = used {
         used.split(',').for_each(&mut add);
     }
-    if let Some(method) = mfa_detail_method(fields) {
+    if let Some(method) = mfa_detail {
         add(&method);
     }
     methods
@@ -98,7 +103,7 @@ pub(super) fn has_mfa_detail(fields: Layers<'_>) -> bool {
 /// Returns the multi-factor result, judged on the strongest evidence first: the error code, then
 /// second-factor steps (a claim in the token, a step that succeeded, a step that failed), then a completed
 /// `mfaDetail`, then a single-factor requirement.
-pub(super) fn result(
+pub(in crate::normalize) fn result(
     error_code: Option<u32>,
     steps: &[Step],
     requirement: Option<&str>,

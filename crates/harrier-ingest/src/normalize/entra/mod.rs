@@ -12,10 +12,10 @@ mod alert;
 mod audit;
 mod hunting;
 mod mappers;
-mod mfa;
+pub(super) mod mfa;
 mod operations;
-mod sign_in;
-mod unified;
+pub(super) mod sign_in;
+pub(super) mod unified;
 mod values;
 
 use std::borrow::Cow;

@@ -146,7 +146,7 @@ fn error_code(fields: Layers<'_>, status: Option<Fields<'_>>) -> Option<u32> {
 }
 
 /// Returns the outcome an error code means, or `None` without a code.
-pub(super) fn code_outcome(error_code: Option<u32>) -> Option<Outcome> {
+pub(in crate::normalize) fn code_outcome(error_code: Option<u32>) -> Option<Outcome> {
     Some(match error_code? {
         0 => Outcome::Success,
         code if INTERRUPTS.contains(&code) => Outcome::Partial,
@@ -183,7 +183,7 @@ fn resource_id(fields: Layers<'_>) -> Option<String> {
     candidates.into_iter().flatten().find(|id| !id.starts_with('/')).map(str::to_owned)
 }
 
-fn is_legacy_client(client_app: &str) -> bool {
+pub(in crate::normalize) fn is_legacy_client(client_app: &str) -> bool {
     let client_app = client_app.trim();
     LEGACY_CLIENT_APPS.iter().any(|legacy| legacy.eq_ignore_ascii_case(client_app))
         || ["Exchange ActiveSync", "Outlook Anywhere"]
@@ -299,7 +299,7 @@ fn interactive(fields: Layers<'_>, sign_in_type: SignInType) -> Option<bool> {
 
 /// Returns the Azure Monitor category of a kind of sign-in, used as the event's workload so one sign-in has
 /// the same workload from every source.
-fn log_name(sign_in_type: SignInType) -> &'static str {
+pub(in crate::normalize) fn log_name(sign_in_type: SignInType) -> &'static str {
     match sign_in_type {
         SignInType::Interactive => "SignInLogs",
         SignInType::NonInteractive => "NonInteractiveUserSignInLogs",

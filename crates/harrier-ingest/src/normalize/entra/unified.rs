@@ -78,7 +78,7 @@ fn read_other_id(target: &mut Target, id: String) {
 }
 
 /// True for the unified audit log's sign-in operations.
-pub(super) fn is_sts_logon(operation: &str) -> bool {
+pub(in crate::normalize) fn is_sts_logon(operation: &str) -> bool {
     operation.eq_ignore_ascii_case("UserLoggedIn") || operation.eq_ignore_ascii_case("UserLoginFailed")
 }
 
@@ -114,7 +114,7 @@ pub(super) fn sign_in(operation: &str, record: Fields<'_>) -> SignIn {
 
 /// Returns the error code of a `LogonError` name, for records that carry the name without the code. The
 /// names are those of Microsoft's AADSTS error code reference.
-fn logon_error_code(name: &str) -> Option<u32> {
+pub(in crate::normalize) fn logon_error_code(name: &str) -> Option<u32> {
     const CODES: [(&str, u32); 16] = [
         ("UserAccountNotFound", 50034),
         ("IdsLocked", 50053),

@@ -136,11 +136,7 @@ fn granted(permissions: &str) -> &str {
 
 /// Reads a number written as a JSON number or as decimal text.
 pub(super) fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+    crate::normalize::typed::value::Scalar::of(value)?.f64()
 }
 
 /// True for text in the 8-4-4-4-12 hexadecimal form of a GUID.
