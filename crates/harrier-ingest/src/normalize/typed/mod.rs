@@ -15,8 +15,9 @@ use harrier_model::Event;
 
 use super::Context;
 
-// NOTE: the shapes list the members `bench/gen_logs.py` writes. Graph and Management Activity API records
-// with further members, such as `authenticationProtocol` or `DeviceProperties`, take the `Fields` path.
+// NOTE: the shapes list the members `bench/gen_logs.py` writes, plus documented sign-in members that no
+// normaliser reads. Records with other members, such as `authenticationProtocol` or `DeviceProperties`,
+// take the `Fields` path.
 
 /// Normalises `text`, one JSON object, when it has one of the typed shapes.
 ///

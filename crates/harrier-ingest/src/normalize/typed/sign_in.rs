@@ -1,4 +1,5 @@
-//! Microsoft Graph `signIn` objects of the shape `bench/gen_logs.py` writes.
+//! Microsoft Graph `signIn` objects: the members `bench/gen_logs.py` writes, plus the documented members
+//! that no normaliser reads.
 //!
 //! The shape leaves out the Azure Monitor envelope, the Sentinel columns and the service principal and
 //! managed identity members, so `sign_in::normalize` reads such a record from its own members only, and
@@ -13,9 +14,59 @@ use crate::normalize::entra::{mfa, sign_in};
 use crate::normalize::{Context, parse_ip, prefixed_id, tenant, user_key};
 use crate::time::parse_timestamp;
 
+/// Members of Graph's `signIn` resource that no normaliser or format check reads, in lower case, so the
+/// typed path skips them. The other documented members (`authenticationProtocol`, `servicePrincipalId`,
+/// `homeTenantId`, `mfaDetail`, `signInEventTypes` and more) are read by rules this module does not repeat,
+/// so a record with any of them takes the `Fields` path.
+const UNREAD_MEMBERS: &[&[u8]] = &[
+    b"appliedconditionalaccesspolicies",
+    b"appownertenantid",
+    b"authenticationappdevicedetails",
+    b"authenticationapppolicyevaluationdetails",
+    b"authenticationcontextclassreferences",
+    b"authenticationprocessingdetails",
+    b"authenticationrequirementpolicies",
+    b"autonomoussystemnumber",
+    b"azureresourceid",
+    b"clientcredentialtype",
+    b"conditionalaccessaudiences",
+    b"crosstenantaccesstype",
+    b"federatedcredentialid",
+    b"flaggedforreview",
+    b"globalsecureaccessipaddress",
+    b"hometenantname",
+    b"incomingtokentype",
+    b"ipaddressfromresourceprovider",
+    b"istenantrestricted",
+    b"isthroughglobalsecureaccess",
+    b"managedserviceidentity",
+    b"networklocationdetails",
+    b"originalrequestid",
+    b"originaltransfermethod",
+    b"privatelinkdetails",
+    b"processingtimeinmilliseconds",
+    b"resourceownertenantid",
+    b"riskdetail",
+    b"riskeventtypes",
+    b"riskeventtypes_v2",
+    b"risklevelaggregated",
+    b"riskstate",
+    b"serviceprincipalcredentialkeyid",
+    b"serviceprincipalcredentialthumbprint",
+    b"sessionid",
+    b"sessionlifetimepolicies",
+    b"signinidentifier",
+    b"signinidentifiertype",
+    b"signintokenprotectionstatus",
+    b"tokenissuername",
+    b"tokenissuertype",
+    b"tokenprotectionstatusdetails",
+    b"uniquetokenidentifier",
+];
+
 typed_object! {
     /// A Graph `signIn` object.
-    SignInRecord<'a>, unknown: reject {
+    SignInRecord<'a>, unknown: reject except UNREAD_MEMBERS {
         id: Scalar<'a> = b"id",
         created_date_time: Scalar<'a> = b"createddatetime",
         user_display_name: Scalar<'a> = b"userdisplayname",

@@ -412,12 +412,13 @@ pub(crate) fn folded<'b>(name: &str, buffer: &'b mut [u8; 48]) -> Option<&'b [u8
 ///
 /// Each member is given with its name in ASCII lower case. A member named twice, in any case, fails
 /// deserialisation, because `Fields` then picks one by rules that a typed struct does not repeat. With
-/// `unknown: reject`, a member that the struct does not list also fails it. With `unknown: ignore` it is
-/// skipped, for nested objects whose other members no normaliser reads.
+/// `unknown: reject`, a member that the struct does not list also fails it, unless it is in the list given
+/// after `except` (lower-case names that no normaliser reads). With `unknown: ignore` it is skipped, for
+/// nested objects whose other members no normaliser reads.
 macro_rules! typed_object {
     (
         $(#[$meta:meta])*
-        $name:ident<$lt:lifetime>, unknown: $unknown:ident {
+        $name:ident<$lt:lifetime>, unknown: $unknown:ident $(except $skip:path)? {
             $($field:ident: $ty:ty = $json:literal,)*
         }
     ) => {
@@ -452,7 +453,7 @@ macro_rules! typed_object {
                                     }
                                     object.$field = Some(map.next_value()?);
                                 })*
-                                _ => typed_object!(@unknown $unknown, map, name),
+                                _ => typed_object!(@unknown $unknown, map, name, folded $(, $skip)?),
                             }
                         }
                         Ok(object)
@@ -463,10 +464,17 @@ macro_rules! typed_object {
             }
         }
     };
-    (@unknown reject, $map:ident, $name:ident) => {
+    (@unknown reject, $map:ident, $name:ident, $folded:ident) => {
         return Err(A::Error::custom(format_args!("the member {} is not in the typed shape", $name)))
     };
-    (@unknown ignore, $map:ident, $name:ident) => {{
+    (@unknown reject, $map:ident, $name:ident, $folded:ident, $skip:path) => {{
+        if $folded.is_some_and(|folded| $skip.contains(&folded)) {
+            $map.next_value::<serde::de::IgnoredAny>()?;
+        } else {
+            return Err(A::Error::custom(format_args!("the member {} is not in the typed shape", $name)));
+        }
+    }};
+    (@unknown ignore, $map:ident, $name:ident, $folded:ident) => {{
         $map.next_value::<serde::de::IgnoredAny>()?;
     }};
 }
