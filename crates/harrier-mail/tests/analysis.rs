@@ -652,3 +652,64 @@ fn forwarded_original_analysed() {
     let plain = text_message("Ann <ann@contoso.com>", "", "Your password expires today", body);
     assert!(!default_kinds(&plain).contains(&FactorKind::ForwardedOriginal));
 }
+
+#[test]
+fn open_redirect_flagged() {
+    let factors = |raw: &str, sender: Option<&str>| {
+        links::analyze_url(raw, None, sender, &[]).into_iter().map(|factor| factor.kind).collect::<Vec<_>>()
+    };
+    assert!(factors("https://google.vg/amp/s/prize.example.net?id=5", Some("shop.example")).contains(&FactorKind::OpenRedirect));
+    assert!(factors("https://www.bing.com/ck/a?!&&p=abc&u=a1aHR0cHM6Ly9leGFtcGxl", None).contains(&FactorKind::OpenRedirect));
+    assert!(factors("https://www.linkedin.com/slink?code=abc", Some("wallet-alerts.example")).contains(&FactorKind::OpenRedirect));
+    // The site's own mail links through its own redirects, and other paths are ordinary links.
+    assert!(!factors("https://www.linkedin.com/slink?code=abc", Some("linkedin.com")).contains(&FactorKind::OpenRedirect));
+    assert!(!factors("https://www.google.com/maps/place/Office", Some("shop.example")).contains(&FactorKind::OpenRedirect));
+}
+
+#[test]
+fn web_address_as_username_flagged() {
+    let factors = |raw: &str| links::analyze_url(raw, None, Some("shop.example"), &[]).into_iter().map(|factor| factor.kind).collect::<Vec<_>>();
+    let abused = "https://shop.example/wp-login.php?login=www.promo.blogspot.com%20-%20BONUS%20150%20EURO&key=abc&action=rp";
+    assert!(factors(abused).contains(&FactorKind::WebAddressAsUsername));
+    let ordinary = "https://shop.example/wp-login.php?login=jane.doe&key=abc&action=rp";
+    assert!(!factors(ordinary).contains(&FactorKind::WebAddressAsUsername));
+}
+
+#[test]
+fn brand_in_transactional_subject_flagged() {
+    let order = text_message("E-Payment <billing@unrelated-shop.example.net>", "", "Your Norton Order Confirmation #NP0012", "Thank you.");
+    assert!(default_kinds(&order).contains(&FactorKind::BrandInSubject));
+    // The brand's own domain, a reply, and a subject without an order, payment or account word are not.
+    let own = text_message("Norton <billing@norton.com>", "", "Your Norton Order Confirmation #NP0012", "Thank you.");
+    let reply = text_message("Ann <ann@example.org>", "", "Re: Your Norton order", "Done.");
+    let news = text_message("Tech News <news@example.org>", "", "Norton releases a new scanner", "Today.");
+    for message in [own, reply, news] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::BrandInSubject), "{kinds:?}");
+    }
+}
+
+#[test]
+fn brand_domain_spoofed_when_dmarc_fails() {
+    let failed = text_message(
+        "Security <reply@telekom.com>",
+        "Authentication-Results: mx.example.net; spf=fail smtp.mailfrom=bulk.example; dmarc=fail header.from=telekom.com\r\n",
+        "Sicherheit",
+        "Bitte bestätigen.",
+    );
+    assert!(default_kinds(&failed).contains(&FactorKind::BrandDomainSpoofed));
+    let passed = text_message(
+        "Security <reply@telekom.com>",
+        "Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=telekom.com; dmarc=pass header.from=telekom.com\r\n",
+        "Sicherheit",
+        "Bitte bestätigen.",
+    );
+    assert!(!default_kinds(&passed).contains(&FactorKind::BrandDomainSpoofed));
+    let other = text_message(
+        "Shop <news@shop.example.net>",
+        "Authentication-Results: mx.example.net; dmarc=fail header.from=shop.example.net\r\n",
+        "News",
+        "Hello.",
+    );
+    assert!(!default_kinds(&other).contains(&FactorKind::BrandDomainSpoofed));
+}

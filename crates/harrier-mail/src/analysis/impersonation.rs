@@ -123,6 +123,12 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         }
         break;
     }
+    if let Some(brand) = brand_in_transactional_subject(message, &from_domain) {
+        factors.push(Factor::new(
+            FactorKind::BrandInSubject,
+            format!("{} in {:?} from {from_domain}", brand.name, message.subject.as_deref().unwrap_or_default()),
+        ));
+    }
     let return_domain =
         message.return_path.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
     if let Some(return_domain) = return_domain.filter(|domain| *domain != from_domain) {
@@ -202,6 +208,35 @@ fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
             }
             contains_word(&lower, &key.lower_name) || contains_word(&folded, &key.folded_name)
         })
+        .map(|key| key.brand)
+}
+
+/// Words of a subject about an order, a payment or an account, lower-cased.
+const TRANSACTIONAL_WORDS: &[&str] = &[
+    "order", "invoice", "receipt", "payment", "subscription", "renewal", "renewed", "account", "billing", "refund",
+    "transaction", "purchase", "pedido", "fatura", "pagamento", "conta", "compra", "factura", "pago", "cuenta",
+    "commande", "facture", "paiement", "compte", "bestellung", "rechnung", "zahlung", "konto", "abonnement",
+    "bestelling", "factuur", "betaling", "rekening",
+];
+
+/// Returns the brand that a subject about an order, payment or account names, when the message is not a
+/// reply, a forward or bulk mail and its From domain is not the brand's. Brands send such mail from their
+/// own domains, so "Your Norton order" from another domain speaks for a brand it is not.
+fn brand_in_transactional_subject(message: &MailMessage, from_domain: &str) -> Option<&'static lists::Brand> {
+    let subject = message.subject.as_deref()?.to_lowercase();
+    let reply_or_forward = subject
+        .split_once(':')
+        .is_some_and(|(prefix, _)| ["re", "aw", "sv", "res", "rif", "fw", "fwd", "enc", "tr", "wg", "rv"].contains(&prefix.trim()));
+    let bulk = message.list_headers.iter().any(|name| name == "list-unsubscribe" || name == "list-id");
+    if message.has_reply_headers || reply_or_forward || bulk {
+        return None;
+    }
+    if !TRANSACTIONAL_WORDS.iter().any(|word| contains_word(&subject, word)) {
+        return None;
+    }
+    BRAND_KEYS
+        .iter()
+        .find(|key| !key.brand.common_word && !key.brand.owns(from_domain) && contains_word(&subject, &key.lower_name))
         .map(|key| key.brand)
 }
 

@@ -96,13 +96,58 @@ fn analyze_url_with(
             registrable_domain(&name)
         }
     };
+    if let Some(service) = domain.as_deref().and_then(|domain| open_redirect(domain, url))
+        && sender.is_none_or(|sender| registrable_label(sender) != registrable_label(service))
+    {
+        factors.push(Factor::new(FactorKind::OpenRedirect, url_text.clone()));
+    }
     if url.fragment().is_some_and(contains_address) {
         factors.push(Factor::new(FactorKind::AddressInLink, url_text.clone()));
+    }
+    if has_web_address_as_login(url) {
+        factors.push(Factor::new(FactorKind::WebAddressAsUsername, url_text.clone()));
     }
     if let Some(anchor) = anchor_text {
         factors.extend(anchor_factors(anchor, domain.as_deref(), sender, protected, &url_text));
     }
     factors
+}
+
+/// Redirect endpoints of large sites that send a visitor on to any address given in the link, with the
+/// site's registrable label (any top-level domain) and the path prefix. Phishing links through them so that
+/// the link shows a trusted domain and filters that check domains let it pass.
+const OPEN_REDIRECTS: &[(&str, &str)] = &[
+    ("google", "/amp/s/"),
+    ("google", "/url"),
+    ("googleadservices", "/pagead/aclk"),
+    ("bing", "/ck/a"),
+    ("linkedin", "/slink"),
+    ("facebook", "/l.php"),
+    ("youtube", "/redirect"),
+];
+
+/// Query parameters that carry an account name in sign-up and password-reset links.
+const LOGIN_PARAMETERS: &[&str] = &["login", "user", "username", "user_login", "usuario", "benutzer"];
+
+/// Returns whether a login parameter of `url` holds a web address. Spammers register accounts on sites
+/// whose sign-up mail repeats the account name, with an advertisement as the name, and the site then sends
+/// the advertisement from its own, authenticated domain.
+fn has_web_address_as_login(url: &Url) -> bool {
+    url.query_pairs().any(|(name, value)| {
+        let value = value.trim_start().to_ascii_lowercase();
+        LOGIN_PARAMETERS.contains(&name.to_ascii_lowercase().as_str())
+            && (value.starts_with("www.") || value.starts_with("http://") || value.starts_with("https://"))
+    })
+}
+
+/// Returns `domain` when `url` is one of the [`OPEN_REDIRECTS`] on it.
+fn open_redirect<'a>(domain: &'a str, url: &Url) -> Option<&'a str> {
+    let label = registrable_label(domain);
+    let path = url.path();
+    OPEN_REDIRECTS
+        .iter()
+        .any(|(site, prefix)| label == *site && (path.starts_with(prefix) || path == prefix.trim_end_matches('/')))
+        .then_some(domain)
 }
 
 fn host_factors(

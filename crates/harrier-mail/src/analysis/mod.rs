@@ -39,6 +39,12 @@ pub enum FactorKind {
     AnchorBrandMismatch,
     /// Call-to-action link text ("Review Document", "Sign in") over a domain unrelated to the sender.
     CallToActionOffDomain,
+    /// A link through the redirect endpoint of a large site (Google AMP or `/url`, Bing `/ck/a`, LinkedIn
+    /// `/slink` and others) from a sender that is not that site, so that the link shows a trusted domain.
+    OpenRedirect,
+    /// A sign-up or password-reset link whose account name is a web address: a site's registration form
+    /// abused to send an advertisement from the site's own domain.
+    WebAddressAsUsername,
     /// The link host is an IP address.
     IpLiteralHost,
     /// The link goes through a URL shortener.
@@ -128,6 +134,10 @@ pub enum FactorKind {
     /// DMARC failed for a From domain in the protected domains: someone else sends as the organisation
     /// or a correspondent.
     DmarcFailProtectedDomain,
+    /// The subject names a brand and an order, payment or account, and the From domain is not the brand's.
+    BrandInSubject,
+    /// DMARC or composite authentication failed for a From domain of a listed brand.
+    BrandDomainSpoofed,
     /// The ARC chain is broken.
     ArcFail,
     /// An authentication check did not complete because a DNS lookup failed. It adds no points.
@@ -319,6 +329,9 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     if let Some(diverted) = reply_to_diverted(&factors) {
         factors.push(diverted);
     }
+    if let Some(spoofed) = brand_domain_spoofed(message, &factors) {
+        factors.push(spoofed);
+    }
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
     }
@@ -400,6 +413,19 @@ fn reply_to_diverted(factors: &[Factor]) -> Option<Factor> {
     let failed = factors.iter().any(|factor| matches!(factor.kind, FactorKind::DmarcFail | FactorKind::CompauthFail | FactorKind::SpfFail));
     let reply_to = factors.iter().find(|factor| factor.kind == FactorKind::ReplyToMismatch)?;
     failed.then(|| Factor::new(FactorKind::ReplyToDiverted, reply_to.detail.clone()))
+}
+
+/// Returns [`FactorKind::BrandDomainSpoofed`] when DMARC or composite authentication failed for a From
+/// domain that a listed brand sends from: mail really from the brand passes, so this is someone else using
+/// its domain.
+fn brand_domain_spoofed(message: &MailMessage, factors: &[Factor]) -> Option<Factor> {
+    let failed = factors.iter().any(|factor| matches!(factor.kind, FactorKind::DmarcFail | FactorKind::CompauthFail));
+    if !failed {
+        return None;
+    }
+    let domain = sender_domain(message)?;
+    let brand = lists::BRANDS.iter().find(|brand| brand.owns(&domain))?;
+    Some(Factor::new(FactorKind::BrandDomainSpoofed, format!("{domain} ({})", brand.name)))
 }
 
 fn fake_reply(message: &MailMessage) -> bool {

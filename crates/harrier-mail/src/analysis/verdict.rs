@@ -83,6 +83,8 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::AnchorDomainMismatch,        10,   2,   15, Some(Phish)),
     row(K::AnchorBrandMismatch,         30,   5,   35, Some(Phish)),
     row(K::CallToActionOffDomain,        20,   5,   30, Some(Phish)),
+    row(K::OpenRedirect,                20,   0,   20, Some(Phish)),
+    row(K::WebAddressAsUsername,        40,   0,   40, Some(Fraud)),
     row(K::IpLiteralHost,               25,   0,   25, Some(Phish)),
     row(K::Shortener,                   10,   0,   10, Some(Phish)),
     row(K::PunycodeHost,                15,   0,   15, Some(Phish)),
@@ -124,6 +126,8 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::DmarcFail,                   25,   0,   25, Some(Spoof)),
     row(K::CompauthFail,                30,   0,   30, Some(Spoof)),
     row(K::DmarcFailProtectedDomain,    40,   0,   40, Some(Spoof)),
+    row(K::BrandInSubject,              20,   0,   20, Some(Spoof)),
+    row(K::BrandDomainSpoofed,          25,   0,   25, Some(Spoof)),
     row(K::ArcFail,                      5,   0,    5, Some(Spoof)),
     row(K::AuthTemporaryError,           0,   0,    0, None),
 
@@ -182,7 +186,7 @@ const MIN_COMBINED_GROUPS: usize = 3;
 /// Returns the groups (sender, links, attachments, language) that have factors with points, in that order.
 fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
     let group = |kind: FactorKind| match kind {
-        K::AnchorDomainMismatch | K::AnchorBrandMismatch | K::CallToActionOffDomain | K::IpLiteralHost
+        K::AnchorDomainMismatch | K::AnchorBrandMismatch | K::CallToActionOffDomain | K::OpenRedirect | K::WebAddressAsUsername | K::IpLiteralHost
         | K::Shortener | K::PunycodeHost | K::MixedScriptHost | K::FreeHosting | K::FormService
         | K::FileShareLink | K::BrandOnForeignDomain | K::BrandInLinkPath | K::LookalikeLinkDomain
         | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink | K::NewLinkDomain => Some("links"),
