@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use scraper::node::Element;
 use scraper::{ElementRef, Html, Selector};
 use serde::Serialize;
 
@@ -76,7 +77,35 @@ pub struct HtmlScan {
 /// Parses an HTML document once and returns its URLs and how many words it hides.
 pub fn scan_html(html: &str) -> HtmlScan {
     let document = Html::parse_document(html);
-    HtmlScan { urls: urls_in_document(&document), hidden_words: hidden_words(&document) }
+    let mut by_attribute: [Vec<FoundUrl>; URL_ATTRIBUTES.len()] = Default::default();
+    let mut hidden = HiddenElements::default();
+    // One pass over the nodes in the order, and with the filter, of `Html::select`: the tree's arena order
+    // (creation order), elements that have a parent. The URLs are then grouped by element and attribute in
+    // the order of `URL_ATTRIBUTES`, as one `select` per pair would return them.
+    for node in document.tree.nodes() {
+        let Some(element) = ElementRef::wrap(node) else { continue };
+        if element.parent().is_none() {
+            continue;
+        }
+        let value = element.value();
+        let name = value.name();
+        for (index, (element_name, attribute)) in URL_ATTRIBUTES.iter().enumerate() {
+            if name == *element_name && plain_attribute(value, attribute).is_some() {
+                by_attribute[index].push(attribute_url(element, element_name, attribute));
+            }
+        }
+        hidden.visit(element);
+    }
+    let mut found: Vec<FoundUrl> = by_attribute.into_iter().flatten().collect();
+    let text: String = document.root_element().text().collect::<Vec<_>>().join(" ");
+    found.extend(urls_in_text(&text, UrlSource::Html));
+    HtmlScan { urls: deduplicate(found), hidden_words: hidden.words }
+}
+
+/// Returns the value of the attribute `name` in no namespace, as `Element::attr` and a CSS `[name]`
+/// selector read it, without interning `name` for each lookup.
+fn plain_attribute<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
+    element.attrs.iter().find(|(qualified, _)| qualified.ns.is_empty() && &*qualified.local == name).map(|(_, value)| &**value)
 }
 
 /// Matches the inline style declarations that hide an element's text from the reader: `display:none`,
@@ -92,51 +121,46 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("selector is valid CSS")
 }
 
-/// The selectors of [`URL_ATTRIBUTES`], in the same order, parsed once.
-static URL_SELECTORS: LazyLock<Vec<Selector>> = LazyLock::new(|| {
-    URL_ATTRIBUTES.iter().map(|(element_name, attribute)| selector(&format!("{element_name}[{attribute}]"))).collect()
-});
-static HIDDEN_SELECTOR: LazyLock<Selector> = LazyLock::new(|| selector("[style], [hidden]"));
 static IMAGE_ALT_SELECTOR: LazyLock<Selector> = LazyLock::new(|| selector("img[alt]"));
+
+/// Returns whether an inline style or the `hidden` attribute hides the element.
+fn is_hidden(element: &Element) -> bool {
+    if plain_attribute(element, "hidden").is_some() {
+        return true;
+    }
+    let Some(style) = plain_attribute(element, "style") else { return false };
+    let style: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+    HIDING_STYLE.is_match(&style.to_ascii_lowercase())
+}
 
 /// Counts the words inside hidden elements, counting nested hidden elements once. A word is a run of two
 /// or more letters or digits.
-fn hidden_words(document: &Html) -> u32 {
-    let is_hidden = |element: ElementRef<'_>| {
+#[derive(Default)]
+struct HiddenElements {
+    words: u32,
+}
+
+impl HiddenElements {
+    /// Adds the words of `element` when it is hidden and no ancestor is. Hidden `style`, `script`, `head`
+    /// and `title` elements add nothing.
+    fn visit(&mut self, element: ElementRef<'_>) {
         let value = element.value();
-        if value.attr("hidden").is_some() {
-            return true;
+        let styled = plain_attribute(value, "hidden").is_some() || plain_attribute(value, "style").is_some();
+        if !styled || !is_hidden(value) {
+            return;
         }
-        let style: String = value.attr("style").unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
-        HIDING_STYLE.is_match(&style.to_ascii_lowercase())
-    };
-    let mut words = 0u32;
-    for element in document.select(&HIDDEN_SELECTOR).filter(|element| is_hidden(*element)) {
-        let inside_hidden = element.ancestors().filter_map(ElementRef::wrap).any(is_hidden);
-        if inside_hidden || matches!(element.value().name(), "style" | "script" | "head" | "title") {
-            continue;
+        let inside_hidden = element.ancestors().filter_map(ElementRef::wrap).any(|ancestor| is_hidden(ancestor.value()));
+        if inside_hidden || matches!(value.name(), "style" | "script" | "head" | "title") {
+            return;
         }
         let text = element.text().collect::<Vec<_>>().join(" ");
         let count = text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() >= 2).count();
-        words = words.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        self.words = self.words.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
     }
-    words
-}
-
-fn urls_in_document(document: &Html) -> Vec<FoundUrl> {
-    let mut found = Vec::new();
-    for ((element_name, attribute), selector) in URL_ATTRIBUTES.into_iter().zip(URL_SELECTORS.iter()) {
-        for element in document.select(selector) {
-            found.push(attribute_url(element, element_name, attribute));
-        }
-    }
-    let text: String = document.root_element().text().collect::<Vec<_>>().join(" ");
-    found.extend(urls_in_text(&text, UrlSource::Html));
-    deduplicate(found)
 }
 
 fn attribute_url(element: ElementRef<'_>, element_name: &str, attribute: &str) -> FoundUrl {
-    let url = element.value().attr(attribute).unwrap_or_default().trim().to_string();
+    let url = plain_attribute(element.value(), attribute).unwrap_or_default().trim().to_string();
     let anchor_text = matches!(element_name, "a" | "area").then(|| anchor_text(element));
     FoundUrl { url, source: UrlSource::Html, attribute: Some(format!("{element_name}[{attribute}]")), anchor_text }
 }
