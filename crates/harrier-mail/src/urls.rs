@@ -181,19 +181,105 @@ fn anchor_text(element: ElementRef<'_>) -> String {
 
 /// Drops repeated URLs, keeping the first of each, and drops a text URL already found in an attribute.
 pub(crate) fn deduplicate(found: Vec<FoundUrl>) -> Vec<FoundUrl> {
-    let mut seen = HashSet::new();
-    let mut attribute_urls = HashSet::new();
-    let mut unique = Vec::new();
-    for url in found {
-        if url.attribute.is_none() && attribute_urls.contains(&(url.source, url.url.clone())) {
+    let mut keep = vec![false; found.len()];
+    let mut seen: HashSet<&FoundUrl> = HashSet::new();
+    let mut attribute_urls: HashSet<(UrlSource, &str)> = HashSet::new();
+    for (index, url) in found.iter().enumerate() {
+        if url.attribute.is_none() && attribute_urls.contains(&(url.source, url.url.as_str())) {
             continue;
         }
         if url.attribute.is_some() {
-            attribute_urls.insert((url.source, url.url.clone()));
+            attribute_urls.insert((url.source, url.url.as_str()));
         }
-        if seen.insert(url.clone()) {
-            unique.push(url);
-        }
+        keep[index] = seen.insert(url);
     }
-    unique
+    drop((seen, attribute_urls));
+    found.into_iter().zip(keep).filter_map(|(url, keep)| keep.then_some(url)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(scan: &HtmlScan) -> Vec<(String, Option<String>, Option<String>)> {
+        scan.urls.iter().map(|found| (found.url.clone(), found.attribute.clone(), found.anchor_text.clone())).collect()
+    }
+
+    fn entry(url: &str, attribute: Option<&str>, anchor: Option<&str>) -> (String, Option<String>, Option<String>) {
+        (url.to_string(), attribute.map(str::to_string), anchor.map(str::to_string))
+    }
+
+    #[test]
+    fn html_urls_grouped_by_attribute() {
+        let html = "<img src=\"https://img.example/a.png\"><a href=\" https://one.example/ \">First  link</a>\
+                    <form action=\"https://form.example/post\"><input type=password></form>\
+                    <a href=\"https://two.example/\"><img src=\"https://img.example/b.png\" alt=\"Sign in\"></a>\
+                    <p>Visit https://text.example/page today</p>";
+        let scan = scan_html(html);
+        assert_eq!(
+            described(&scan),
+            vec![
+                entry("https://one.example/", Some("a[href]"), Some("First link")),
+                entry("https://two.example/", Some("a[href]"), Some("Sign in")),
+                entry("https://img.example/a.png", Some("img[src]"), None),
+                entry("https://img.example/b.png", Some("img[src]"), None),
+                entry("https://form.example/post", Some("form[action]"), None),
+                entry("https://text.example/page", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn html_anchor_text_falls_back_to_title() {
+        let scan = scan_html("<a href=\"https://x.example/\" title=\"  Open   invoice \"></a><area href=\"https://y.example/\" alt=\"Map\">");
+        assert_eq!(scan.urls[0].anchor_text.as_deref(), Some("Open invoice"));
+        assert_eq!(scan.urls[1].attribute.as_deref(), Some("area[href]"));
+        assert_eq!(scan.urls[1].anchor_text.as_deref(), Some("Map"));
+    }
+
+    #[test]
+    fn html_reconstructed_link_keeps_both_texts() {
+        // The tree builder closes the link with the paragraph and opens a copy of it for the text after it,
+        // so the same URL appears with two link texts.
+        let scan = scan_html("<p><a href=\"https://x.example/\">Pay now</p>or later");
+        assert_eq!(
+            described(&scan),
+            vec![entry("https://x.example/", Some("a[href]"), Some("Pay now")), entry("https://x.example/", Some("a[href]"), Some("or later"))]
+        );
+    }
+
+    #[test]
+    fn html_hidden_words_count_outermost_only() {
+        let html = "<div hidden>alpha beta <span style=\"display:none\">gamma delta</span></div>\
+                    <p style=\"Font-Size: 0PX\">one two x</p><p style=\"font-size:12px\">seen words</p>\
+                    <style style=\"display:none\">p { color: red }</style>";
+        assert_eq!(scan_html(html).hidden_words, 6);
+    }
+
+    #[test]
+    fn html_link_in_attribute_drops_text_copy() {
+        let scan = scan_html("<a href=\"https://x.example/\">https://x.example/</a> and https://x.example/");
+        assert_eq!(described(&scan), vec![entry("https://x.example/", Some("a[href]"), Some("https://x.example/"))]);
+    }
+
+    #[test]
+    fn malformed_html_does_not_panic() {
+        let inputs = [
+            "",
+            "<",
+            "<a href=",
+            "<a href=\"https://x.example/",
+            "</a></a></div><table><a href=https://t.example/>cell</table>",
+            "<form action=https://a.example/><form action=https://b.example/></form>",
+            "<svg><a href=https://s.example/>svg</a></svg><math><mi><a href=https://m.example/>",
+            "<p style=\"display:none\u{0}\">\u{0}x\u{FFFD}</p><!-- <a href=https://c.example/> -->",
+            "<noscript><a href=https://n.example/>n</a></noscript><template><a href=https://t.example/>t</a></template>",
+        ];
+        for html in inputs {
+            let scan = scan_html(html);
+            assert!(scan.urls.iter().all(|found| found.url.trim() == found.url), "{html:?}");
+        }
+        let nested_forms = scan_html("<form action=https://a.example/><form action=https://b.example/></form>");
+        assert_eq!(described(&nested_forms), vec![entry("https://a.example/", Some("form[action]"), None)]);
+    }
 }

@@ -427,4 +427,21 @@ mod tests {
         assert_eq!(brand_in_display_name("Alice Smith"), None);
         assert_eq!(brand_in_display_name("Big Apple Pizza and Pasta Restaurant"), None);
     }
+
+    #[test]
+    fn lookalike_memo_follows_protected_domains() {
+        let protected = vec!["contoso.com".to_string()];
+        for _ in 0..2 {
+            assert_eq!(lookalike_memoized("contosso.com", &protected).as_deref(), Some("edit distance of contoso.com"));
+            assert_eq!(lookalike_memoized("contosso.com", &[]), None);
+            assert_eq!(lookalike_memoized("paypall.com", &[]).as_deref(), Some("edit distance of paypal.com"));
+        }
+    }
+
+    #[test]
+    fn display_name_brand_keeps_list_order() {
+        assert_eq!(brand_in_display_name("PayPal and Microsoft billing").map(|brand| brand.name.as_str()), Some("Microsoft"));
+        assert_eq!(brand_in_display_name("Microsoftware Sales"), None);
+    }
+
 }

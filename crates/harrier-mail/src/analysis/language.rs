@@ -284,17 +284,43 @@ static ACCOUNT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 // The IBAN and account-number patterns match within one line, and `\b` reads a line break as a non-word
-// character, so `find_ibans` and `find_account_numbers` search line by line with the same results. This keeps
-// the regex crate's fast DFA on ASCII lines, because a Unicode `\b` sends the whole search to a slower engine
-// once the haystack has a non-ASCII byte.
+// character, so `find_ibans` and `find_account_numbers` may search any run of whole lines with the same
+// results. A Unicode `\b` sends the regex crate's search to a slower engine once the haystack has a
+// non-ASCII byte, so `line_runs` keeps runs of ASCII lines together for the fast DFA and gives each
+// non-ASCII line on its own.
+
+/// Splits `text` into maximal runs of consecutive ASCII lines (with the line breaks between them) and
+/// single lines that have a non-ASCII character.
+fn line_runs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = 0;
+        for line in rest.split_inclusive('\n') {
+            if !line.is_ascii() {
+                // A non-ASCII line ends the run of ASCII lines before it, or is a run of its own.
+                if end == 0 {
+                    end = line.len();
+                }
+                break;
+            }
+            end += line.len();
+        }
+        let (run, remainder) = rest.split_at(end);
+        rest = remainder;
+        Some(run)
+    })
+}
 
 /// Returns the valid IBANs in `text`, upper-case and without spaces. A candidate counts when its country
 /// code is known, it has that country's length and its mod-97 check (ISO 13616) gives 1.
 pub fn find_ibans(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    // A candidate has two ASCII digits in a row, so lines without them are not searched.
-    let lines = text.split('\n').filter(|line| has_digit_pair(line));
-    for candidate in lines.flat_map(|line| IBAN_CANDIDATE.find_iter(line)) {
+    // A candidate has two ASCII digits in a row, so runs without them are not searched.
+    let runs = line_runs(text).filter(|run| has_digit_pair(run));
+    for candidate in runs.flat_map(|run| IBAN_CANDIDATE.find_iter(run)) {
         let compact: String = candidate.as_str().chars().filter(|character| *character != ' ').collect::<String>().to_ascii_uppercase();
         let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(country, _)| compact.starts_with(country)) else { continue };
         // Case-insensitive `[a-z]` also matches the Kelvin sign and the long s, so a candidate may hold
@@ -310,8 +336,8 @@ pub fn find_ibans(text: &str) -> Vec<String> {
     found
 }
 
-fn has_digit_pair(line: &str) -> bool {
-    line.as_bytes().windows(2).any(|pair| pair[0].is_ascii_digit() && pair[1].is_ascii_digit())
+fn has_digit_pair(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| pair[0].is_ascii_digit() && pair[1].is_ascii_digit())
 }
 
 /// Computes the ISO 13616 check: move the first four characters to the end, turn letters into 10 to 35,
@@ -331,10 +357,10 @@ pub fn iban_checksum_valid(iban: &str) -> bool {
 
 /// Returns the account numbers written after an "account number" label in `text`.
 pub fn find_account_numbers(text: &str) -> Vec<String> {
-    // A match ends with an ASCII digit, so lines without one are not searched.
-    text.split('\n')
-        .filter(|line| line.bytes().any(|byte| byte.is_ascii_digit()))
-        .flat_map(|line| ACCOUNT_NUMBER.captures_iter(line))
+    // A match ends with an ASCII digit, so runs without one are not searched.
+    line_runs(text)
+        .filter(|run| run.bytes().any(|byte| byte.is_ascii_digit()))
+        .flat_map(|run| ACCOUNT_NUMBER.captures_iter(run))
         .filter_map(|captures| captures.get(1))
         .map(|number| number.as_str().chars().filter(char::is_ascii_digit).collect::<String>())
         .filter(|digits| (6..=20).contains(&digits.len()))
@@ -430,6 +456,21 @@ mod tests {
     fn iban_found_beside_non_ascii_lines() {
         let text = "café ouvert\nde89 3704 0044 0532 0130 00\nmerci";
         assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
+    }
+
+    #[test]
+    fn line_runs_keep_ascii_lines_together() {
+        let runs: Vec<&str> = line_runs("one\ntwo\ncafé\nthree\nfour").collect();
+        assert_eq!(runs, vec!["one\ntwo\n", "café\n", "three\nfour"]);
+        let runs: Vec<&str> = line_runs("é\nü\n\nx").collect();
+        assert_eq!(runs, vec!["é\n", "ü\n", "\nx"]);
+        assert_eq!(line_runs("").count(), 0);
+    }
+
+    #[test]
+    fn account_numbers_found_between_non_ascii_lines() {
+        let text = "référence\naccount number: 12345678\nmerci à vous\nacct no. 87654321";
+        assert_eq!(find_account_numbers(text), vec!["12345678".to_string(), "87654321".to_string()]);
     }
 
     #[test]

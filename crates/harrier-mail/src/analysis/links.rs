@@ -474,4 +474,19 @@ mod tests {
         assert!(analyze_url("not a url", Some("Sign in"), None, &[]).is_empty());
         assert!(analyze_url("mailto:someone@example.org", Some("Sign in"), None, &[]).is_empty());
     }
+
+    #[test]
+    fn brand_in_link_takes_first_listed_brand() {
+        // Microsoft comes before DocuSign and PayPal in the brand list, and a brand in the host wins over
+        // the same brand in the path.
+        assert_eq!(brand_in_link("docusign.microsoft-login.example", "example", "/paypal"), Some(("Microsoft".to_string(), BrandPlace::Host)));
+        assert_eq!(brand_in_link("secure.example", "example", "/PayPal/docusign"), Some(("DocuSign".to_string(), BrandPlace::Path)));
+        assert_eq!(brand_in_link("paypal.example", "example", "/paypal"), Some(("PayPal".to_string(), BrandPlace::Host)));
+        // A brand that owns the domain is skipped and the next one is reported.
+        assert_eq!(brand_in_link("docusign.paypal.com", "paypal.com", "/"), Some(("DocuSign".to_string(), BrandPlace::Host)));
+        assert_eq!(brand_in_link("www.paypal.com", "paypal.com", "/paypal"), None);
+        // Path segments shorter than five letters and common-word brands do not count.
+        assert_eq!(brand_in_link("shop.example", "example", "/apple/ups"), None);
+    }
+
 }
