@@ -79,9 +79,9 @@ pub fn scan_html(html: &str) -> HtmlScan {
     let document = Html::parse_document(html);
     let mut by_attribute: [Vec<FoundUrl>; URL_ATTRIBUTES.len()] = Default::default();
     let mut hidden = HiddenElements::default();
-    // One pass over the nodes in the order, and with the filter, of `Html::select`: the tree's arena order
-    // (creation order), elements that have a parent. The URLs are then grouped by element and attribute in
-    // the order of `URL_ATTRIBUTES`, as one `select` per pair would return them.
+    // One pass visits the elements that `Html::select` visits, in its order: elements that have a parent,
+    // in the tree's arena (creation) order. The URLs are then grouped by pair in the order of
+    // `URL_ATTRIBUTES`, as one `select` per pair returned them.
     for node in document.tree.nodes() {
         let Some(element) = ElementRef::wrap(node) else { continue };
         if element.parent().is_none() {
@@ -133,8 +133,8 @@ fn is_hidden(element: &Element) -> bool {
     HIDING_STYLE.is_match(&style.to_ascii_lowercase())
 }
 
-/// Counts the words inside hidden elements, counting nested hidden elements once. A word is a run of two
-/// or more letters or digits.
+/// The number of words inside hidden elements, with nested hidden elements counted once. A word is a run
+/// of two or more letters or digits.
 #[derive(Default)]
 struct HiddenElements {
     words: u32,

@@ -37,7 +37,7 @@ pub fn decode(content: &[u8]) -> Vec<String> {
     // The image comes from the sender, so a panic inside the third-party detector is caught and treated
     // as an image without a readable code.
     std::panic::catch_unwind(move || {
-        // The buffer holds one byte per pixel, row by row.
+        // The buffer contains one byte per pixel, row by row.
         let pixels = grey.as_raw();
         let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
         prepared.detect_grids().into_iter().filter_map(|grid| grid.decode().ok().map(|(_, content)| content)).collect()
