@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use scraper::node::Element;
 use scraper::{ElementRef, Html, Selector};
 use serde::Serialize;
 
@@ -76,7 +77,35 @@ pub struct HtmlScan {
 /// Parses an HTML document once and returns its URLs and how many words it hides.
 pub fn scan_html(html: &str) -> HtmlScan {
     let document = Html::parse_document(html);
-    HtmlScan { urls: urls_in_document(&document), hidden_words: hidden_words(&document) }
+    let mut by_attribute: [Vec<FoundUrl>; URL_ATTRIBUTES.len()] = Default::default();
+    let mut hidden = HiddenElements::default();
+    // One pass visits the elements that `Html::select` visits, in its order: elements that have a parent,
+    // in the tree's arena (creation) order. The URLs are then grouped by pair in the order of
+    // `URL_ATTRIBUTES`, as one `select` per pair returned them.
+    for node in document.tree.nodes() {
+        let Some(element) = ElementRef::wrap(node) else { continue };
+        if element.parent().is_none() {
+            continue;
+        }
+        let value = element.value();
+        let name = value.name();
+        for (index, (element_name, attribute)) in URL_ATTRIBUTES.iter().enumerate() {
+            if name == *element_name && plain_attribute(value, attribute).is_some() {
+                by_attribute[index].push(attribute_url(element, element_name, attribute));
+            }
+        }
+        hidden.visit(element);
+    }
+    let mut found: Vec<FoundUrl> = by_attribute.into_iter().flatten().collect();
+    let text: String = document.root_element().text().collect::<Vec<_>>().join(" ");
+    found.extend(urls_in_text(&text, UrlSource::Html));
+    HtmlScan { urls: deduplicate(found), hidden_words: hidden.words }
+}
+
+/// Returns the value of the attribute `name` in no namespace, as `Element::attr` and a CSS `[name]`
+/// selector read it, without interning `name` for each lookup.
+fn plain_attribute<'a>(element: &'a Element, name: &str) -> Option<&'a str> {
+    element.attrs.iter().find(|(qualified, _)| qualified.ns.is_empty() && &*qualified.local == name).map(|(_, value)| &**value)
 }
 
 /// Matches the inline style declarations that hide an element's text from the reader: `display:none`,
@@ -92,51 +121,46 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("selector is valid CSS")
 }
 
-/// The selectors of [`URL_ATTRIBUTES`], in the same order, parsed once.
-static URL_SELECTORS: LazyLock<Vec<Selector>> = LazyLock::new(|| {
-    URL_ATTRIBUTES.iter().map(|(element_name, attribute)| selector(&format!("{element_name}[{attribute}]"))).collect()
-});
-static HIDDEN_SELECTOR: LazyLock<Selector> = LazyLock::new(|| selector("[style], [hidden]"));
 static IMAGE_ALT_SELECTOR: LazyLock<Selector> = LazyLock::new(|| selector("img[alt]"));
 
-/// Counts the words inside hidden elements, counting nested hidden elements once. A word is a run of two
-/// or more letters or digits.
-fn hidden_words(document: &Html) -> u32 {
-    let is_hidden = |element: ElementRef<'_>| {
+/// Returns whether an inline style or the `hidden` attribute hides the element.
+fn is_hidden(element: &Element) -> bool {
+    if plain_attribute(element, "hidden").is_some() {
+        return true;
+    }
+    let Some(style) = plain_attribute(element, "style") else { return false };
+    let style: String = style.chars().filter(|c| !c.is_whitespace()).collect();
+    HIDING_STYLE.is_match(&style.to_ascii_lowercase())
+}
+
+/// The number of words inside hidden elements, with nested hidden elements counted once. A word is a run
+/// of two or more letters or digits.
+#[derive(Default)]
+struct HiddenElements {
+    words: u32,
+}
+
+impl HiddenElements {
+    /// Adds the words of `element` when it is hidden and no ancestor is. Hidden `style`, `script`, `head`
+    /// and `title` elements add nothing.
+    fn visit(&mut self, element: ElementRef<'_>) {
         let value = element.value();
-        if value.attr("hidden").is_some() {
-            return true;
+        let styled = plain_attribute(value, "hidden").is_some() || plain_attribute(value, "style").is_some();
+        if !styled || !is_hidden(value) {
+            return;
         }
-        let style: String = value.attr("style").unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
-        HIDING_STYLE.is_match(&style.to_ascii_lowercase())
-    };
-    let mut words = 0u32;
-    for element in document.select(&HIDDEN_SELECTOR).filter(|element| is_hidden(*element)) {
-        let inside_hidden = element.ancestors().filter_map(ElementRef::wrap).any(is_hidden);
-        if inside_hidden || matches!(element.value().name(), "style" | "script" | "head" | "title") {
-            continue;
+        let inside_hidden = element.ancestors().filter_map(ElementRef::wrap).any(|ancestor| is_hidden(ancestor.value()));
+        if inside_hidden || matches!(value.name(), "style" | "script" | "head" | "title") {
+            return;
         }
         let text = element.text().collect::<Vec<_>>().join(" ");
         let count = text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() >= 2).count();
-        words = words.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        self.words = self.words.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
     }
-    words
-}
-
-fn urls_in_document(document: &Html) -> Vec<FoundUrl> {
-    let mut found = Vec::new();
-    for ((element_name, attribute), selector) in URL_ATTRIBUTES.into_iter().zip(URL_SELECTORS.iter()) {
-        for element in document.select(selector) {
-            found.push(attribute_url(element, element_name, attribute));
-        }
-    }
-    let text: String = document.root_element().text().collect::<Vec<_>>().join(" ");
-    found.extend(urls_in_text(&text, UrlSource::Html));
-    deduplicate(found)
 }
 
 fn attribute_url(element: ElementRef<'_>, element_name: &str, attribute: &str) -> FoundUrl {
-    let url = element.value().attr(attribute).unwrap_or_default().trim().to_string();
+    let url = plain_attribute(element.value(), attribute).unwrap_or_default().trim().to_string();
     let anchor_text = matches!(element_name, "a" | "area").then(|| anchor_text(element));
     FoundUrl { url, source: UrlSource::Html, attribute: Some(format!("{element_name}[{attribute}]")), anchor_text }
 }
@@ -157,19 +181,105 @@ fn anchor_text(element: ElementRef<'_>) -> String {
 
 /// Drops repeated URLs, keeping the first of each, and drops a text URL already found in an attribute.
 pub(crate) fn deduplicate(found: Vec<FoundUrl>) -> Vec<FoundUrl> {
-    let mut seen = HashSet::new();
-    let mut attribute_urls = HashSet::new();
-    let mut unique = Vec::new();
-    for url in found {
-        if url.attribute.is_none() && attribute_urls.contains(&(url.source, url.url.clone())) {
+    let mut keep = vec![false; found.len()];
+    let mut seen: HashSet<&FoundUrl> = HashSet::new();
+    let mut attribute_urls: HashSet<(UrlSource, &str)> = HashSet::new();
+    for (index, url) in found.iter().enumerate() {
+        if url.attribute.is_none() && attribute_urls.contains(&(url.source, url.url.as_str())) {
             continue;
         }
         if url.attribute.is_some() {
-            attribute_urls.insert((url.source, url.url.clone()));
+            attribute_urls.insert((url.source, url.url.as_str()));
         }
-        if seen.insert(url.clone()) {
-            unique.push(url);
-        }
+        keep[index] = seen.insert(url);
     }
-    unique
+    drop((seen, attribute_urls));
+    found.into_iter().zip(keep).filter_map(|(url, keep)| keep.then_some(url)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(scan: &HtmlScan) -> Vec<(String, Option<String>, Option<String>)> {
+        scan.urls.iter().map(|found| (found.url.clone(), found.attribute.clone(), found.anchor_text.clone())).collect()
+    }
+
+    fn entry(url: &str, attribute: Option<&str>, anchor: Option<&str>) -> (String, Option<String>, Option<String>) {
+        (url.to_string(), attribute.map(str::to_string), anchor.map(str::to_string))
+    }
+
+    #[test]
+    fn html_urls_grouped_by_attribute() {
+        let html = "<img src=\"https://img.example/a.png\"><a href=\" https://one.example/ \">First  link</a>\
+                    <form action=\"https://form.example/post\"><input type=password></form>\
+                    <a href=\"https://two.example/\"><img src=\"https://img.example/b.png\" alt=\"Sign in\"></a>\
+                    <p>Visit https://text.example/page today</p>";
+        let scan = scan_html(html);
+        assert_eq!(
+            described(&scan),
+            vec![
+                entry("https://one.example/", Some("a[href]"), Some("First link")),
+                entry("https://two.example/", Some("a[href]"), Some("Sign in")),
+                entry("https://img.example/a.png", Some("img[src]"), None),
+                entry("https://img.example/b.png", Some("img[src]"), None),
+                entry("https://form.example/post", Some("form[action]"), None),
+                entry("https://text.example/page", None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn html_anchor_text_falls_back_to_title() {
+        let scan = scan_html("<a href=\"https://x.example/\" title=\"  Open   invoice \"></a><area href=\"https://y.example/\" alt=\"Map\">");
+        assert_eq!(scan.urls[0].anchor_text.as_deref(), Some("Open invoice"));
+        assert_eq!(scan.urls[1].attribute.as_deref(), Some("area[href]"));
+        assert_eq!(scan.urls[1].anchor_text.as_deref(), Some("Map"));
+    }
+
+    #[test]
+    fn html_reconstructed_link_keeps_both_texts() {
+        // The tree builder closes the link with the paragraph and opens a copy of it for the text after it,
+        // so the same URL appears with two link texts.
+        let scan = scan_html("<p><a href=\"https://x.example/\">Pay now</p>or later");
+        assert_eq!(
+            described(&scan),
+            vec![entry("https://x.example/", Some("a[href]"), Some("Pay now")), entry("https://x.example/", Some("a[href]"), Some("or later"))]
+        );
+    }
+
+    #[test]
+    fn html_hidden_words_count_outermost_only() {
+        let html = "<div hidden>alpha beta <span style=\"display:none\">gamma delta</span></div>\
+                    <p style=\"Font-Size: 0PX\">one two x</p><p style=\"font-size:12px\">seen words</p>\
+                    <style style=\"display:none\">p { color: red }</style>";
+        assert_eq!(scan_html(html).hidden_words, 6);
+    }
+
+    #[test]
+    fn html_link_in_attribute_drops_text_copy() {
+        let scan = scan_html("<a href=\"https://x.example/\">https://x.example/</a> and https://x.example/");
+        assert_eq!(described(&scan), vec![entry("https://x.example/", Some("a[href]"), Some("https://x.example/"))]);
+    }
+
+    #[test]
+    fn malformed_html_does_not_panic() {
+        let inputs = [
+            "",
+            "<",
+            "<a href=",
+            "<a href=\"https://x.example/",
+            "</a></a></div><table><a href=https://t.example/>cell</table>",
+            "<form action=https://a.example/><form action=https://b.example/></form>",
+            "<svg><a href=https://s.example/>svg</a></svg><math><mi><a href=https://m.example/>",
+            "<p style=\"display:none\u{0}\">\u{0}x\u{FFFD}</p><!-- <a href=https://c.example/> -->",
+            "<noscript><a href=https://n.example/>n</a></noscript><template><a href=https://t.example/>t</a></template>",
+        ];
+        for html in inputs {
+            let scan = scan_html(html);
+            assert!(scan.urls.iter().all(|found| found.url.trim() == found.url), "{html:?}");
+        }
+        let nested_forms = scan_html("<form action=https://a.example/><form action=https://b.example/></form>");
+        assert_eq!(described(&nested_forms), vec![entry("https://a.example/", Some("form[action]"), None)]);
+    }
 }

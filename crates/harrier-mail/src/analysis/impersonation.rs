@@ -1,8 +1,11 @@
 //! Sender impersonation: display names that carry another address or a brand, look-alike domains, and
 //! Reply-To or Return-Path domains that differ from the From domain.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use unicode_security::skeleton;
 
 use super::domain::{address_domain, domains_in_text, public_suffix, registrable_domain, registrable_label};
@@ -99,7 +102,7 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     if freemail && names_organisation(display_name) {
         factors.push(Factor::new(FactorKind::FreemailSender, format!("{display_name:?} <{}>", address(from))));
     }
-    if let Some(target) = lookalike(&from_domain, protected) {
+    if let Some(target) = lookalike_memoized(&from_domain, protected) {
         factors.push(Factor::new(FactorKind::LookalikeSenderDomain, format!("{from_domain} ({target})")));
     }
     for reply_to in &message.reply_to {
@@ -200,15 +203,22 @@ fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
     let folded = fold(display_name);
     let lower = display_name.to_lowercase();
     let words = display_name.split_whitespace().count();
+    // The automata find the brands whose name occurs anywhere, and `contains_word` then checks those
+    // brands in list order as it would check all of them.
+    let mut occurs = vec![false; BRAND_KEYS.len()];
+    for found in BRAND_NAME_MATCHERS.lower.find_overlapping_iter(&lower).chain(BRAND_NAME_MATCHERS.folded.find_overlapping_iter(&folded)) {
+        occurs[found.pattern().as_usize()] = true;
+    }
     BRAND_KEYS
         .iter()
-        .find(|key| {
-            if key.brand.common_word && words > 3 {
+        .zip(occurs)
+        .find(|(key, occurs)| {
+            if !occurs || (key.brand.common_word && words > 3) {
                 return false;
             }
             contains_word(&lower, &key.lower_name) || contains_word(&folded, &key.folded_name)
         })
-        .map(|key| key.brand)
+        .map(|(key, _)| key.brand)
 }
 
 /// Words of a subject about an order, a payment or an account, lower-cased.
@@ -239,6 +249,18 @@ fn brand_in_transactional_subject(message: &MailMessage, from_domain: &str) -> O
         .find(|key| !key.brand.common_word && !key.brand.owns(from_domain) && contains_word(&subject, &key.lower_name))
         .map(|key| key.brand)
 }
+
+/// Automata over the lower-cased and the folded names of [`BRAND_KEYS`], whose pattern ids are indexes
+/// into [`BRAND_KEYS`].
+struct BrandNameMatchers {
+    lower: AhoCorasick,
+    folded: AhoCorasick,
+}
+
+static BRAND_NAME_MATCHERS: LazyLock<BrandNameMatchers> = LazyLock::new(|| BrandNameMatchers {
+    lower: AhoCorasick::new(BRAND_KEYS.iter().map(|key| &key.lower_name)).expect("brand names build an automaton"),
+    folded: AhoCorasick::new(BRAND_KEYS.iter().map(|key| &key.folded_name)).expect("brand names build an automaton"),
+});
 
 /// Minimum length of a target label that counts when it is one hyphen-separated part of a longer label.
 const MIN_CONTAINED_LABEL: usize = 5;
@@ -328,6 +350,37 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
     None
 }
 
+/// Entries kept by [`lookalike_memoized`] before it starts over, which bounds its memory.
+const MAX_MEMOIZED_LOOKALIKES: usize = 16 * 1024;
+
+/// The results of [`lookalike`] for the protected domains they were computed with.
+#[derive(Default)]
+struct LookalikeMemo {
+    protected: Vec<String>,
+    results: HashMap<String, Option<String>>,
+}
+
+thread_local! {
+    static LOOKALIKE_MEMO: RefCell<LookalikeMemo> = RefCell::default();
+}
+
+/// Returns what [`lookalike`] returns, remembering the result per thread. Mail links and senders repeat the
+/// same domains from message to message, and [`lookalike`] folds and compares the label with every brand.
+pub(crate) fn lookalike_memoized(registrable: &str, protected: &[String]) -> Option<String> {
+    LOOKALIKE_MEMO.with_borrow_mut(|memo| {
+        if memo.protected != protected || memo.results.len() >= MAX_MEMOIZED_LOOKALIKES {
+            memo.protected = protected.to_vec();
+            memo.results.clear();
+        }
+        if let Some(result) = memo.results.get(registrable) {
+            return result.clone();
+        }
+        let result = lookalike(registrable, protected);
+        memo.results.insert(registrable.to_string(), result.clone());
+        result
+    })
+}
+
 /// Returns how `label` imitates `target_label`. The character counts and confusable skeletons of both are
 /// passed in, because callers compare one label with every brand.
 fn label_imitates(
@@ -409,4 +462,21 @@ mod tests {
         assert_eq!(brand_in_display_name("Alice Smith"), None);
         assert_eq!(brand_in_display_name("Big Apple Pizza and Pasta Restaurant"), None);
     }
+
+    #[test]
+    fn lookalike_memo_follows_protected_domains() {
+        let protected = vec!["contoso.com".to_string()];
+        for _ in 0..2 {
+            assert_eq!(lookalike_memoized("contosso.com", &protected).as_deref(), Some("edit distance of contoso.com"));
+            assert_eq!(lookalike_memoized("contosso.com", &[]), None);
+            assert_eq!(lookalike_memoized("paypall.com", &[]).as_deref(), Some("edit distance of paypal.com"));
+        }
+    }
+
+    #[test]
+    fn display_name_brand_keeps_list_order() {
+        assert_eq!(brand_in_display_name("PayPal and Microsoft billing").map(|brand| brand.name.as_str()), Some("Microsoft"));
+        assert_eq!(brand_in_display_name("Microsoftware Sales"), None);
+    }
+
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,12 @@ static CATEGORIES: LazyLock<PhraseCategories> = LazyLock::new(|| {
         .enumerate()
         .flat_map(|(category, (_, phrases))| phrases.iter().map(move |phrase| (category, phrase.as_str())))
         .collect();
-    let matcher = AhoCorasick::new(patterns.iter().map(|(_, phrase)| phrase)).expect("phrase lists build an automaton");
+    // A DFA takes longer to build and more memory than the default NFA, but scans faster, and every message
+    // is scanned with it.
+    let matcher = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns.iter().map(|(_, phrase)| phrase))
+        .expect("phrase lists build an automaton");
     PhraseCategories { kinds, patterns, matcher }
 });
 
@@ -184,6 +189,10 @@ fn is_invisible(character: char) -> bool {
 /// Counts runs of invisible characters with a letter on both sides. Emoji sequences joined by U+200D have
 /// no letter beside the joiner, so they do not count.
 fn invisible_inside_words(text: &str) -> u32 {
+    // Every invisible character is outside ASCII.
+    if text.is_ascii() {
+        return 0;
+    }
     let mut runs = 0;
     let mut after_letter = false;
     let mut in_run = false;
@@ -213,13 +222,19 @@ pub fn message_text(message: &MailMessage) -> String {
 /// Returns the body text as written: the text part, or the HTML part converted to text.
 pub fn body_text(message: &MailMessage) -> String {
     match (&message.text_body, &message.html_body) {
-        (Some(body), _) => body.chars().take(MAX_TEXT_CHARS).collect(),
-        (None, Some(html)) => {
-            let cut: String = html.chars().take(MAX_TEXT_CHARS * 2).collect();
-            mail_parser::decoders::html::html_to_text(&cut)
-        }
+        (Some(body), _) => first_chars(body, MAX_TEXT_CHARS).to_string(),
+        (None, Some(html)) => mail_parser::decoders::html::html_to_text(first_chars(html, MAX_TEXT_CHARS * 2)),
         (None, None) => String::new(),
     }
+}
+
+/// Returns the first `count` characters of `text`.
+fn first_chars(text: &str, count: usize) -> &str {
+    // A string of at most `count` bytes has at most `count` characters.
+    if text.len() <= count {
+        return text;
+    }
+    text.char_indices().nth(count).map_or(text, |(end, _)| &text[..end])
 }
 
 /// Matches every phrase list against lower-cased `text`. A match counts only at word boundaries.
@@ -269,15 +284,43 @@ static ACCOUNT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 // The IBAN and account-number patterns match within one line, and `\b` reads a line break as a non-word
-// character, so `find_ibans` and `find_account_numbers` search line by line with the same results. This keeps
-// the regex crate's fast DFA on ASCII lines, because a Unicode `\b` sends the whole search to a slower engine
-// once the haystack has a non-ASCII byte.
+// character, so `find_ibans` and `find_account_numbers` may search any run of whole lines with the same
+// results. A Unicode `\b` sends the regex crate's search to a slower engine once the haystack has a
+// non-ASCII byte, so `line_runs` keeps runs of ASCII lines together for the fast DFA and gives each
+// non-ASCII line on its own.
+
+/// Splits `text` into maximal runs of consecutive ASCII lines (with the line breaks between them) and
+/// single lines that have a non-ASCII character.
+fn line_runs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = 0;
+        for line in rest.split_inclusive('\n') {
+            if !line.is_ascii() {
+                // A non-ASCII line ends the run of ASCII lines before it, or is a run of its own.
+                if end == 0 {
+                    end = line.len();
+                }
+                break;
+            }
+            end += line.len();
+        }
+        let (run, remainder) = rest.split_at(end);
+        rest = remainder;
+        Some(run)
+    })
+}
 
 /// Returns the valid IBANs in `text`, upper-case and without spaces. A candidate counts when its country
 /// code is known, it has that country's length and its mod-97 check (ISO 13616) gives 1.
 pub fn find_ibans(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for candidate in text.split('\n').flat_map(|line| IBAN_CANDIDATE.find_iter(line)) {
+    // A candidate has two ASCII digits in a row, so runs without them are not searched.
+    let runs = line_runs(text).filter(|run| has_digit_pair(run));
+    for candidate in runs.flat_map(|run| IBAN_CANDIDATE.find_iter(run)) {
         let compact: String = candidate.as_str().chars().filter(|character| *character != ' ').collect::<String>().to_ascii_uppercase();
         let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(country, _)| compact.starts_with(country)) else { continue };
         // Case-insensitive `[a-z]` also matches the Kelvin sign and the long s, so a candidate may hold
@@ -291,6 +334,10 @@ pub fn find_ibans(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+fn has_digit_pair(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| pair[0].is_ascii_digit() && pair[1].is_ascii_digit())
 }
 
 /// Computes the ISO 13616 check: move the first four characters to the end, turn letters into 10 to 35,
@@ -310,8 +357,10 @@ pub fn iban_checksum_valid(iban: &str) -> bool {
 
 /// Returns the account numbers written after an "account number" label in `text`.
 pub fn find_account_numbers(text: &str) -> Vec<String> {
-    text.split('\n')
-        .flat_map(|line| ACCOUNT_NUMBER.captures_iter(line))
+    // A match ends with an ASCII digit, so runs without one are not searched.
+    line_runs(text)
+        .filter(|run| run.bytes().any(|byte| byte.is_ascii_digit()))
+        .flat_map(|run| ACCOUNT_NUMBER.captures_iter(run))
         .filter_map(|captures| captures.get(1))
         .map(|number| number.as_str().chars().filter(char::is_ascii_digit).collect::<String>())
         .filter(|digits| (6..=20).contains(&digits.len()))
@@ -407,6 +456,21 @@ mod tests {
     fn iban_found_beside_non_ascii_lines() {
         let text = "café ouvert\nde89 3704 0044 0532 0130 00\nmerci";
         assert_eq!(find_ibans(text), vec!["DE89370400440532013000".to_string()]);
+    }
+
+    #[test]
+    fn line_runs_keep_ascii_lines_together() {
+        let runs: Vec<&str> = line_runs("one\ntwo\ncafé\nthree\nfour").collect();
+        assert_eq!(runs, vec!["one\ntwo\n", "café\n", "three\nfour"]);
+        let runs: Vec<&str> = line_runs("é\nü\n\nx").collect();
+        assert_eq!(runs, vec!["é\n", "ü\n", "\nx"]);
+        assert_eq!(line_runs("").count(), 0);
+    }
+
+    #[test]
+    fn account_numbers_found_between_non_ascii_lines() {
+        let text = "référence\naccount number: 12345678\nmerci à vous\nacct no. 87654321";
+        assert_eq!(find_account_numbers(text), vec!["12345678".to_string(), "87654321".to_string()]);
     }
 
     #[test]

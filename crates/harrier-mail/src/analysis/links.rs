@@ -14,7 +14,7 @@ use unicode_security::MixedScript;
 use url::{Host, Url};
 
 use super::domain::{domains_in_text, registrable_domain, registrable_label};
-use super::impersonation::lookalike;
+use super::impersonation::lookalike_memoized;
 use super::lists::{self, BRANDS, CALL_TO_ACTION};
 use super::{Factor, FactorKind, sender_domain};
 use crate::message::MailMessage;
@@ -202,7 +202,7 @@ fn host_factors(
         let target = if sender_is(registrable) {
             None
         } else {
-            lookalikes.entry(registrable.clone()).or_insert_with(|| lookalike(registrable, protected)).as_ref()
+            lookalikes.entry(registrable.clone()).or_insert_with(|| lookalike_memoized(registrable, protected)).as_ref()
         };
         if let Some(target) = target {
             factors.push(Factor::new(FactorKind::LookalikeLinkDomain, format!("{registrable} ({target})")));
@@ -238,23 +238,43 @@ enum BrandPlace {
 /// the brand's. Path segments must name a brand of at least five letters, because shorter tokens (`ups`,
 /// `dhl`) occur as ordinary words and ids in paths.
 fn brand_in_link(host: &str, registrable: &str, path: &str) -> Option<(String, BrandPlace)> {
-    let host_tokens: Vec<&str> = host.split(['.', '-']).filter(|token| !token.is_empty()).collect();
-    let path_tokens: Vec<String> = path
+    let host_tokens = host.split(['.', '-']).filter(|token| !token.is_empty());
+    let path_tokens = path
         .split(|character: char| !character.is_alphanumeric())
         .filter(|token| token.len() >= 5)
-        .map(str::to_lowercase)
-        .collect();
-    let candidates = BRANDS.iter().filter(|brand| !brand.common_word && brand.token.len() >= 3 && !brand.owns(registrable));
-    for brand in candidates {
-        if host_tokens.iter().any(|token| *token == brand.token) {
-            return Some((brand.name.clone(), BrandPlace::Host));
-        }
-        if brand.token.len() >= 5 && path_tokens.contains(&brand.token) {
-            return Some((brand.name.clone(), BrandPlace::Path));
+        .map(str::to_lowercase);
+    // The brands named in the host and in the path, by index in BRANDS, so that the first brand in list
+    // order wins and a brand named in both is reported for the host.
+    let mut named: BTreeMap<usize, BrandPlace> = BTreeMap::new();
+    for token in host_tokens {
+        for &index in LINK_BRAND_TOKENS.get(token).into_iter().flatten() {
+            named.insert(index, BrandPlace::Host);
         }
     }
-    None
+    for token in path_tokens {
+        for &index in LINK_BRAND_TOKENS.get(token.as_str()).into_iter().flatten() {
+            if BRANDS[index].token.len() >= 5 {
+                named.entry(index).or_insert(BrandPlace::Path);
+            }
+        }
+    }
+    named
+        .into_iter()
+        .find(|(index, _)| !BRANDS[*index].owns(registrable))
+        .map(|(index, place)| (BRANDS[index].name.clone(), place))
 }
+
+/// The indexes in BRANDS of the brands that [`brand_in_link`] looks for (not common words, tokens of three
+/// letters or more), by token.
+static LINK_BRAND_TOKENS: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+    let mut tokens: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    for (index, brand) in BRANDS.iter().enumerate() {
+        if !brand.common_word && brand.token.len() >= 3 {
+            tokens.entry(brand.token.as_str()).or_default().push(index);
+        }
+    }
+    tokens
+});
 
 fn anchor_factors(anchor: &str, domain: Option<&str>, sender: Option<&str>, protected: &[String], url_text: &str) -> Vec<Factor> {
     let mut factors = Vec::new();
@@ -499,4 +519,19 @@ mod tests {
         assert!(analyze_url("not a url", Some("Sign in"), None, &[]).is_empty());
         assert!(analyze_url("mailto:someone@example.org", Some("Sign in"), None, &[]).is_empty());
     }
+
+    #[test]
+    fn brand_in_link_takes_first_listed_brand() {
+        // Microsoft comes before DocuSign and PayPal in the brand list, and a brand in the host wins over
+        // the same brand in the path.
+        assert_eq!(brand_in_link("docusign.microsoft-login.example", "example", "/paypal"), Some(("Microsoft".to_string(), BrandPlace::Host)));
+        assert_eq!(brand_in_link("secure.example", "example", "/PayPal/docusign"), Some(("DocuSign".to_string(), BrandPlace::Path)));
+        assert_eq!(brand_in_link("paypal.example", "example", "/paypal"), Some(("PayPal".to_string(), BrandPlace::Host)));
+        // A brand that owns the domain is skipped and the next one is reported.
+        assert_eq!(brand_in_link("docusign.paypal.com", "paypal.com", "/"), Some(("DocuSign".to_string(), BrandPlace::Host)));
+        assert_eq!(brand_in_link("www.paypal.com", "paypal.com", "/paypal"), None);
+        // Path segments shorter than five letters and common-word brands do not count.
+        assert_eq!(brand_in_link("shop.example", "example", "/apple/ups"), None);
+    }
+
 }

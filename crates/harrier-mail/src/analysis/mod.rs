@@ -399,6 +399,10 @@ fn recipient_in_body(message: &MailMessage) -> Option<String> {
 fn is_obfuscated(text: &str) -> bool {
     use unicode_security::MixedScript;
 
+    // Every styled letter is outside ASCII, and an ASCII word is Latin with digits, a single script.
+    if text.is_ascii() {
+        return false;
+    }
     let styled = |character: char| {
         matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF | 0x2070..=0x209F | 0xFF21..=0xFF5A)
     };

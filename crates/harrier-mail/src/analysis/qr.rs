@@ -37,8 +37,9 @@ pub fn decode(content: &[u8]) -> Vec<String> {
     // The image comes from the sender, so a panic inside the third-party detector is caught and treated
     // as an image without a readable code.
     std::panic::catch_unwind(move || {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| grey.get_pixel(x as u32, y as u32).0[0]);
+        // The buffer contains one byte per pixel, row by row.
+        let pixels = grey.as_raw();
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
         prepared.detect_grids().into_iter().filter_map(|grid| grid.decode().ok().map(|(_, content)| content)).collect()
     })
     .unwrap_or_default()
