@@ -123,7 +123,7 @@ fn first_time_sender_with_credential_link_raises_breach() {
         time: day(41),
     });
     write(dir.path(), &mails);
-    let (breaches, db, _data) = run(dir.path());
+    let (breaches, db, data) = run(dir.path());
 
     let new_contact = of_model(&breaches, "mail.new_contact_suspicious_link");
     assert_eq!(new_contact.len(), 1, "{breaches:#?}");
@@ -132,6 +132,8 @@ fn first_time_sender_with_credential_link_raises_breach() {
     assert!(new_contact[0].score >= 50.0, "{:?}", new_contact[0]);
     assert!(new_contact[0].evidence.iter().any(|evidence| evidence.name == "link"), "{:?}", new_contact[0].evidence);
     assert_eq!(of_model(&breaches, "mail.credential_harvest_link").len(), 1, "{breaches:#?}");
+    assert_eq!(verdicts(data.path())["Password expiry notice"].0, "credential_phishing");
+    assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "credential harvest covers it: {breaches:#?}");
 
     let incidents = db.incidents().unwrap();
     let bob = incidents.iter().find(|incident| incident.user.as_deref() == Some("bob@contoso.com")).expect("an incident for bob");
@@ -210,4 +212,216 @@ fn outbound_burst_to_new_recipients_raises_breach() {
     assert_eq!(bursts.len(), 1, "raised once for the day: {breaches:#?}");
     assert_eq!(bursts[0].user.as_deref(), Some("bob@contoso.com"));
     assert_eq!(bursts[0].technique_id, "T1534");
+}
+
+/// Returns the verdict class and score the replay stored for each message, by subject.
+fn verdicts(data: &Path) -> std::collections::BTreeMap<String, (String, u32)> {
+    let store = Store::open(data).unwrap();
+    let mut verdicts = std::collections::BTreeMap::new();
+    for tenant in store.tenants().unwrap() {
+        store
+            .for_each_event(&tenant, |event| {
+                if let harrier_model::Activity::Email(email) = &event.activity {
+                    let subject = email.subject.clone().unwrap_or_default();
+                    verdicts.insert(subject, (email.verdict.class.clone(), email.verdict.score));
+                }
+                true
+            })
+            .unwrap();
+    }
+    verdicts
+}
+
+/// Writes `mails` as `.eml` files with list headers added to the message at `bulk_index`.
+fn write_with_bulk(dir: &Path, mails: &[Mail<'_>], bulk_index: usize) {
+    write(dir, mails);
+    let path = dir.join(format!("{bulk_index:05}.eml"));
+    let rendered = std::fs::read_to_string(&path).unwrap();
+    let listed = rendered.replacen(
+        "\r\nSubject:",
+        "\r\nList-Unsubscribe: <https://news.lottery-digest.example/unsubscribe>\r\nList-Id: <weekly.lottery-digest.example>\r\nSubject:",
+        1,
+    );
+    std::fs::write(path, listed).unwrap();
+}
+
+const ADVANCE_FEE_SUBJECT: &str = "Unclaimed inheritance of my late client";
+
+const ADVANCE_FEE: &str = "<p>Dear friend, I am the lawyer of my late client, who died with no next of kin. You are \
+    the beneficiary of an unclaimed inheritance of 4.5 million dollars.</p><p>For confidentiality write to me at \
+    james.okafor.private@gmail.com with your full name and phone number.</p>";
+
+fn advance_fee(from: &'static str, name: &'static str, relay_ip: &'static str) -> Mail<'static> {
+    Mail { from, name, to: &["bob@contoso.com"], subject: ADVANCE_FEE_SUBJECT, body: ADVANCE_FEE, relay_ip, time: day(41) }
+}
+
+#[test]
+fn advance_fee_scam_raises_fraud_lure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    mails.push(advance_fee("barrister.okafor@chambers-intl.example", "Barrister James Okafor", "45.62.170.237"));
+    write(dir.path(), &mails);
+    let (breaches, db, data) = run(dir.path());
+
+    assert_eq!(verdicts(data.path())[ADVANCE_FEE_SUBJECT].0, "bec_fraud");
+    let lures = of_model(&breaches, "mail.fraud_lure");
+    assert_eq!(lures.len(), 1, "{breaches:#?}");
+    let lure = lures[0];
+    assert_eq!(lure.user.as_deref(), Some("bob@contoso.com"));
+    assert_eq!(lure.technique_id, "T1657");
+    assert!(lure.summary.contains("First-time sender barrister.okafor@chambers-intl.example"), "{}", lure.summary);
+    assert!(lure.summary.contains("james.okafor.private@gmail.com"), "{}", lure.summary);
+    let factors: Vec<&str> = lure.evidence.iter().filter(|evidence| evidence.name == "factor").map(|evidence| evidence.value.as_str()).collect();
+    assert!(factors.iter().any(|factor| factor.starts_with("contact_address_in_body: ")), "{factors:?}");
+    assert!(factors.iter().any(|factor| factor.starts_with("scam_language: ") && factor.contains("inheritance")), "{factors:?}");
+    let correspondent = lure.evidence.iter().find(|evidence| evidence.name == "correspondent").expect("correspondent evidence");
+    assert_eq!(correspondent.value, "first message from this sender to the organisation");
+    assert!(lure.deviations.iter().any(|deviation| deviation.measure == "mail_correspondent"), "{:?}", lure.deviations);
+
+    let incidents = db.incidents().unwrap();
+    let bob = incidents.iter().find(|incident| incident.user.as_deref() == Some("bob@contoso.com")).expect("an incident for bob");
+    assert!(bob.models.contains("mail.fraud_lure"), "{bob:?}");
+}
+
+#[test]
+fn fraud_lure_scores_first_time_sender_higher() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    // The same scam from Ann, whom Bob has corresponded with for forty days.
+    mails.push(advance_fee("ann@supplier.example", "Ann Smith", "193.0.6.139"));
+    write(dir.path(), &mails);
+    let (known_breaches, _db, known_data) = run(dir.path());
+    let known_verdict = verdicts(known_data.path())[ADVANCE_FEE_SUBJECT].clone();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    mails.push(advance_fee("barrister.okafor@chambers-intl.example", "Barrister James Okafor", "45.62.170.237"));
+    write(dir.path(), &mails);
+    let (new_breaches, _db, new_data) = run(dir.path());
+    let new_verdict = verdicts(new_data.path())[ADVANCE_FEE_SUBJECT].clone();
+
+    let known = of_model(&known_breaches, "mail.fraud_lure");
+    let new = of_model(&new_breaches, "mail.fraud_lure");
+    assert_eq!(known.len(), 1, "a known correspondent's scam still raises a breach: {known_breaches:#?}");
+    assert_eq!(new.len(), 1, "{new_breaches:#?}");
+    assert_eq!(known_verdict.0, "bec_fraud");
+    assert_eq!(new_verdict.0, "bec_fraud");
+    // The verdict already counts a first-time sender, and the model adds the history on top of that.
+    let breach_gap = new[0].score - known[0].score;
+    let verdict_gap = new_verdict.1 as f32 - known_verdict.1 as f32;
+    assert!(breach_gap > verdict_gap, "first-time {} vs known {}, verdicts {new_verdict:?} vs {known_verdict:?}", new[0].score, known[0].score);
+    assert!(known[0].summary.starts_with("ann@supplier.example asks for replies"), "{}", known[0].summary);
+}
+
+#[test]
+fn callback_scam_raises_fraud_lure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    mails.push(Mail {
+        from: "billing.desk2291@gmail.com",
+        name: "Billing Department",
+        to: &["bob@contoso.com"],
+        subject: "Your subscription was renewed",
+        body: "<p>Your subscription has been renewed and USD 499.99 will be charged today. If you did not \
+               authorise this purchase, call our billing desk at +1 (888) 555-0147 to cancel and receive a refund.</p>",
+        relay_ip: "45.62.170.237",
+        time: day(41),
+    });
+    write(dir.path(), &mails);
+    let (breaches, _db, data) = run(dir.path());
+
+    assert_eq!(verdicts(data.path())["Your subscription was renewed"].0, "bec_fraud");
+    let lures = of_model(&breaches, "mail.fraud_lure");
+    assert_eq!(lures.len(), 1, "{breaches:#?}");
+    assert!(lures[0].summary.starts_with("Callback scam from first-time sender billing.desk2291@gmail.com"), "{}", lures[0].summary);
+    assert!(lures[0].summary.contains("+1 (888) 555-0147"), "{}", lures[0].summary);
+    assert!(lures[0].summary.contains("no link"), "{}", lures[0].summary);
+}
+
+#[test]
+fn fraud_lure_skips_clean_spam_and_graymail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    let message = |from: &'static str, subject: &'static str, body: &'static str| Mail {
+        from,
+        name: "Sender",
+        to: &["bob@contoso.com"],
+        subject,
+        body,
+        relay_ip: "45.62.170.237",
+        time: day(41),
+    };
+    mails.push(message("events@venue.example", "Conference dinner", "<p>Congratulations on the launch. See you at the dinner.</p>"));
+    mails.push(message("promo@raffle.example", "Lucky draw", "<p>Congratulations, you have won in our lucky draw.</p>"));
+    // Urgency and the recipient's address in the subject reach a threat score without evidence of any
+    // payload class, so the verdict classes the message as spam.
+    mails.push(message(
+        "notices@reminders.example",
+        "Final notice for bob@contoso.com",
+        "<p>Urgent: action required immediately. Final notice, last warning, time sensitive.</p>",
+    ));
+    mails.push(message("digest@lottery-digest.example", "Weekly lottery digest", "<p>This week's jackpot winner and the lucky draw results.</p>"));
+    let bulk_index = mails.len() - 1;
+    write_with_bulk(dir.path(), &mails, bulk_index);
+    let (breaches, _db, data) = run(dir.path());
+
+    let verdicts = verdicts(data.path());
+    assert_eq!(verdicts["Conference dinner"].0, "clean", "{verdicts:?}");
+    assert_eq!(verdicts["Lucky draw"].0, "spam", "{verdicts:?}");
+    let (class, score) = verdicts["Final notice for bob@contoso.com"].clone();
+    assert_eq!(class, "spam", "{verdicts:?}");
+    assert!(score >= 40, "spam at a threat score: {verdicts:?}");
+    assert_eq!(verdicts["Weekly lottery digest"].0, "graymail", "{verdicts:?}");
+    assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "{breaches:#?}");
+}
+
+#[test]
+fn fraud_lure_skips_list_mail_with_phrases_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    mails.push(Mail {
+        from: "digest@lottery-digest.example",
+        name: "Lottery Digest",
+        to: &["bob@contoso.com"],
+        subject: "Weekly lottery digest",
+        body: "<p>This week's jackpot winner and the lucky draw results. Congratulations to the sweepstakes winners.</p>",
+        relay_ip: "45.62.170.237",
+        time: day(41),
+    });
+    write_with_bulk(dir.path(), &mails, mails.len() - 1);
+    let (breaches, _db, data) = run(dir.path());
+
+    assert_eq!(verdicts(data.path())["Weekly lottery digest"].0, "bec_fraud");
+    assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "{breaches:#?}");
+}
+
+#[test]
+fn fraud_lure_leaves_changed_iban_to_payment_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    let invoice = |subject: &'static str, body: &'static str, offset: i64| Mail {
+        from: "billing@supplier.example",
+        name: "Supplier Billing",
+        to: &["ap@contoso.com"],
+        subject,
+        body,
+        relay_ip: "193.0.6.139",
+        time: day(offset) + 1.hours(),
+    };
+    for offset in [5, 15, 25, 35] {
+        mails.push(invoice("Invoice", "<p>Please pay invoice 1001 to IBAN DE89 3704 0044 0532 0130 00.</p>", offset));
+    }
+    mails.push(invoice(
+        "Urgent: new bank details",
+        "<p>Urgent: our bank changed. Make the payment of the overdue invoice 1002 today by wire transfer to IBAN \
+         GB82 WEST 1234 5698 7654 32 and send a copy to supplier.accounts.dept@gmail.com, not to this address.</p>",
+        41,
+    ));
+    write(dir.path(), &mails);
+    let (breaches, _db, data) = run(dir.path());
+
+    assert_eq!(verdicts(data.path())["Urgent: new bank details"].0, "bec_fraud");
+    assert_eq!(of_model(&breaches, "mail.payment_detail_change").len(), 1, "{breaches:#?}");
+    assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "{breaches:#?}");
+    assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "{breaches:#?}");
 }

@@ -357,8 +357,10 @@ fn since_never_exports_update_without_create() {
     let data = dir.path().join("data");
     let lake = dir.path().join("lake");
     let (mut db, mut state, _) = filled_db(&data);
-    // Every breach so far lies before the cut (the last at minute 189), so the first run exports nothing.
-    let cut = jiff::Timestamp::from_second(1_767_225_600 + 195 * 60).unwrap();
+    // Every breach so far lies before the cut, six minutes after the last one, so the first run exports
+    // nothing. The cut follows the model count, because each model's breach comes seven minutes later.
+    let last = breach_per_model().iter().map(|breach| breach.time).max().unwrap();
+    let cut = last + jiff::SignedDuration::from_mins(6);
     let mut options = options(Format::Jsonl);
     options.since = Some(cut);
     let mut exporter = Exporter::new(&data, Destination::Dir(lake.clone()), options.clone(), Some(intel())).unwrap();

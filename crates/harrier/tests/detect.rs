@@ -103,13 +103,17 @@ fn models_listing_names_every_model() {
     let output = Command::new(env!("CARGO_BIN_EXE_harrier")).args(["models", "--json"]).current_dir(dir.path()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let models: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(models.len(), 28, "{models:#?}");
+    assert_eq!(models.len(), 29, "{models:#?}");
     let ids: std::collections::BTreeSet<&str> = models.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), models.len(), "model ids are unique");
     let rule = models.iter().find(|m| m["id"] == "saas.new_inbox_rule").expect("the inbox rule model");
     assert_eq!(rule["technique"]["id"], "T1564.008");
     let payment = models.iter().find(|m| m["id"] == "mail.payment_detail_change").expect("the payment model");
     assert_eq!(payment["technique"]["id"], "T1657");
+    let fraud = models.iter().find(|m| m["id"] == "mail.fraud_lure").expect("the fraud lure model");
+    assert_eq!(fraud["name"], "Fraud lure");
+    assert_eq!(fraud["technique"]["id"], "T1657");
+    assert_eq!(fraud["params"][0]["name"], "min_verdict_score");
     assert!(rule["params"].as_array().unwrap().len() > 3);
     for model in &models {
         let id = model["id"].as_str().unwrap();

@@ -162,33 +162,6 @@ pub fn set_technique(breach: &mut Breach, technique: &Technique) {
     breach.tactic = technique.tactic.to_owned();
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn domains_of_addresses() {
-        assert_eq!(domain_of("smtp:Peter.Griffin@FamilyGuy.com").as_deref(), Some("familyguy.com"));
-        assert_eq!(domain_of("marge"), None);
-    }
-
-    #[test]
-    fn subdomains_are_internal() {
-        let domains = TenantDomains { domains: ["simpsons.com".to_owned()].into() };
-        assert!(domains.is_internal("bart@springfield.simpsons.com"));
-        assert!(domains.is_internal("marge"));
-        assert!(!domains.is_internal("evil@simpsons2.com"));
-        assert!(!domains.is_internal("evil@notsimpsons.com"));
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(1234567.0), "1,234,567");
-        assert_eq!(thousands(999.0), "999");
-    }
-}
-
-
 /// Times an operation must have been performed before it counts as a habit.
 pub const HABIT_COUNT: f32 = 2.0;
 
@@ -214,4 +187,30 @@ pub fn familiarity_factor(context: &Context<'_>, burst: f32) -> f64 {
         factor *= TENANT_ROUTINE_FACTOR;
     }
     factor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_of_addresses() {
+        assert_eq!(domain_of("smtp:Peter.Griffin@FamilyGuy.com").as_deref(), Some("familyguy.com"));
+        assert_eq!(domain_of("marge"), None);
+    }
+
+    #[test]
+    fn subdomains_are_internal() {
+        let domains = TenantDomains { domains: ["simpsons.com".to_owned()].into() };
+        assert!(domains.is_internal("bart@springfield.simpsons.com"));
+        assert!(domains.is_internal("marge"));
+        assert!(!domains.is_internal("evil@simpsons2.com"));
+        assert!(!domains.is_internal("evil@notsimpsons.com"));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+    }
 }

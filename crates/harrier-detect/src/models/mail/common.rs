@@ -1,8 +1,9 @@
 //! What the mail models share: the message of an event and the breach evidence every one of them gives.
 
+use harrier_learn::MailNovelty;
 use harrier_model::{Activity, EmailMessage, MailDirection};
 
-use crate::breach::{Breach, ModelInfo};
+use crate::breach::{Breach, Deviation, ModelInfo};
 use crate::model::Context;
 
 /// The factor kinds that describe a suspicious link.
@@ -66,4 +67,15 @@ pub fn breach(info: &'static ModelInfo, context: &Context<'_>, email: &EmailMess
         breach = breach.evidence("message_id", id);
     }
     breach
+}
+
+/// Describes a sender new to the organisation or to the recipients as a deviation from the mail history.
+pub fn novelty_deviation(novelty: &MailNovelty) -> Deviation {
+    let observed = if novelty.first_time_to_organisation {
+        "first message from this sender to the organisation".to_string()
+    } else {
+        format!("first message to {}", novelty.first_time_recipients.join(", "))
+    };
+    let baseline = if novelty.known_domain { "the sender's domain is a known correspondent" } else { "no earlier mail with the sender's domain" };
+    Deviation { measure: "mail_correspondent".into(), observed, baseline: baseline.into(), score: 1.0 }
 }

@@ -1,4 +1,5 @@
-//! Models of mail messages: phishing, impersonation, malware, payment fraud and outbound bursts.
+//! Models of mail messages: phishing, impersonation, malware, payment fraud, fraud lures and outbound
+//! bursts.
 //!
 //! They read [`Activity::Email`](harrier_model::Activity::Email) events, which carry the per-message
 //! verdict of harrier-mail, and the organisation's mail history learned before the message
@@ -9,6 +10,7 @@
 mod attachment;
 mod common;
 mod credential_link;
+mod fraud_lure;
 mod impersonation;
 mod lookalike;
 mod new_contact_link;
@@ -26,6 +28,7 @@ pub fn models() -> Vec<Box<dyn Model>> {
         Box::new(lookalike::LookalikeDomain),
         Box::new(attachment::MaliciousAttachment),
         Box::new(payment_change::PaymentDetailChange),
+        Box::new(fraud_lure::FraudLure),
         Box::new(outbound_burst::OutboundBurst),
     ]
 }

@@ -1,10 +1,8 @@
 //! A sender new to the recipient or the organisation whose message carries a suspicious link.
 
-use harrier_learn::MailNovelty;
-
-use crate::breach::{Breach, Deviation, ModelInfo, Stage, Technique};
+use crate::breach::{Breach, ModelInfo, Stage, Technique};
 use crate::model::{Context, Model, Param};
-use crate::models::mail::common::{LINK_FACTORS, breach, inbound, points_of};
+use crate::models::mail::common::{LINK_FACTORS, breach, inbound, novelty_deviation, points_of};
 
 pub struct NewContactSuspiciousLink;
 
@@ -71,14 +69,4 @@ impl Model for NewContactSuspiciousLink {
         }
         Some(breach)
     }
-}
-
-fn novelty_deviation(novelty: &MailNovelty) -> Deviation {
-    let observed = if novelty.first_time_to_organisation {
-        "first message from this sender to the organisation".to_string()
-    } else {
-        format!("first message to {}", novelty.first_time_recipients.join(", "))
-    };
-    let baseline = if novelty.known_domain { "the sender's domain is a known correspondent" } else { "no earlier mail with the sender's domain" };
-    Deviation { measure: "mail_correspondent".into(), observed, baseline: baseline.into(), score: 1.0 }
 }
