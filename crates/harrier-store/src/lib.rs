@@ -198,6 +198,7 @@ impl Store {
             let mut next_block: i64 =
                 transaction.query_row("SELECT coalesce(max(id), 0) + 1 FROM blocks", [], |row| row.get(0))?;
             let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
+            let mut insert_full_block_events = transaction.prepare_cached(&INSERT_FULL_BLOCK_EVENTS)?;
             let mut insert_block = transaction.prepare_cached(INSERT_BLOCK)?;
             for (block, kept) in blocks.iter().zip(&kept) {
                 let inserted = kept.iter().filter(|&&kept| kept).count();
@@ -209,10 +210,22 @@ impl Store {
                 // A row's slot counts the new rows of its block before it, because the duplicates are
                 // dropped from the block below.
                 let new_rows = block.rows.iter().zip(kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
-                for (slot, row) in new_rows.enumerate() {
-                    let seq = next_block * SLOTS_PER_BLOCK + slot as i64;
+                let values = new_rows.enumerate().map(|(slot, row)| {
                     let tenant_id = tenant_ids.get(&row.tenant).expect("every row's tenant was added above");
-                    insert_event.execute(params![tenant_id, row.time_ms, seq])?;
+                    (slot, [tenant_id, row.time_ms, next_block * SLOTS_PER_BLOCK + slot as i64])
+                });
+                if inserted == BLOCK_RECORDS {
+                    // One statement for all the rows of a full block saves SQLite starting a statement per row.
+                    for (slot, row_values) in values {
+                        for (column, value) in row_values.into_iter().enumerate() {
+                            insert_full_block_events.raw_bind_parameter(3 * slot + column + 1, value)?;
+                        }
+                    }
+                    insert_full_block_events.raw_execute()?;
+                } else {
+                    for (_, row_values) in values {
+                        insert_event.execute(row_values)?;
+                    }
                 }
                 if inserted == block.rows.len() {
                     insert_block.execute(params![next_block, block.events, block.raws])?;
@@ -666,6 +679,12 @@ COMMIT;
 
 const INSERT_EVENT: &str = "
 INSERT INTO events (tenant_id, time_ms, seq) VALUES (?1, ?2, ?3)";
+
+/// Inserts the rows of a full block: [`INSERT_EVENT`] with [`BLOCK_RECORDS`] rows of values.
+static INSERT_FULL_BLOCK_EVENTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let values = vec!["(?, ?, ?)"; BLOCK_RECORDS].join(", ");
+    format!("INSERT INTO events (tenant_id, time_ms, seq) VALUES {values}")
+});
 
 const INSERT_KEY: &str = "INSERT OR IGNORE INTO record_keys (key) VALUES (?1)";
 

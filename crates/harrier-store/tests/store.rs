@@ -47,6 +47,29 @@ fn same_id_in_two_tenants_is_two_events() {
 }
 
 #[test]
+fn full_block_keeps_row_tenants() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    // One full block, which the writer inserts in one statement, with the tenants alternating and the times
+    // falling, so that each row must keep its own tenant, time and slot.
+    let records: Vec<Record> = (0..harrier_store::BLOCK_RECORDS)
+        .map(|i| {
+            let tenant = if i % 2 == 0 { "t1" } else { "t2" };
+            record(tenant, &format!("ma:{i:03}"), &format!("2024-01-01T00:{:02}:00Z", 59 - i % 60))
+        })
+        .collect();
+    let stats = store.insert(&records).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (records.len() as u64, 0));
+
+    for tenant in ["t1", "t2"] {
+        let mut expected: Vec<Record> =
+            records.iter().filter(|record| record.event.tenant.as_str() == tenant).cloned().collect();
+        expected.sort_by_key(|record| record.event.time);
+        assert_eq!(read_records(&store, tenant), expected, "records of {tenant}");
+    }
+}
+
+#[test]
 fn events_come_back_in_time_order() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
