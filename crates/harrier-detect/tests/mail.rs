@@ -339,6 +339,28 @@ fn callback_scam_raises_fraud_lure() {
 }
 
 #[test]
+fn abused_sign_up_form_raises_fraud_lure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mails = supplier_history();
+    mails.push(Mail {
+        from: "wordpress@shop-news.example.net",
+        name: "WordPress",
+        to: &["bob@contoso.com"],
+        subject: "Login Details",
+        body: "<p>Username: www.promo.blogspot.com - BONUS 150 EURO</p><p>To set your password, visit                https://shop-news.example.net/wp-login.php?login=www.promo.blogspot.com%20-%20BONUS%20150%20EURO&amp;key=k1&amp;action=rp</p>",
+        relay_ip: "45.62.170.237",
+        time: day(41),
+    });
+    write(dir.path(), &mails);
+    let (breaches, _db, data) = run(dir.path());
+
+    assert_eq!(verdicts(data.path())["Login Details"].0, "bec_fraud");
+    let lures = of_model(&breaches, "mail.fraud_lure");
+    assert_eq!(lures.len(), 1, "{breaches:#?}");
+    assert!(lures[0].summary.contains("sign-up link's user name"), "{}", lures[0].summary);
+}
+
+#[test]
 fn fraud_lure_skips_clean_spam_and_graymail() {
     let dir = tempfile::tempdir().unwrap();
     let mut mails = supplier_history();

@@ -31,9 +31,10 @@ static PARAMS: [Param; 1] =
 
 /// The factor kinds that are evidence of fraud, with urgency, which fraud leans on, and the forwarded
 /// original, which adds no points but names the sender and subject of the message the verdict is about.
-const FRAUD_FACTORS: [&str; 12] = [
+const FRAUD_FACTORS: [&str; 13] = [
     "contact_address_in_body",
     "callback_number",
+    "web_address_as_username",
     "gift_card_request",
     "payment_request",
     "scam_language",
@@ -118,7 +119,8 @@ fn detail_of<'a>(email: &'a EmailMessage, kind: &str) -> Option<&'a str> {
 }
 
 /// Writes the summary from the strongest kind of request the factors show, in the order an analyst acts
-/// on them: an address or number to contact, gift cards, diverted replies, payment, then scam wording.
+/// on them: an address or number to contact, an abused sign-up form, gift cards, diverted replies,
+/// payment, then scam wording.
 fn summary(email: &EmailMessage, first_time: bool) -> String {
     let from = email.from.as_deref().unwrap_or("an unknown address");
     let sender = if first_time { format!("First-time sender {from}") } else { from.to_string() };
@@ -128,6 +130,9 @@ fn summary(email: &EmailMessage, first_time: bool) -> String {
     }
     if let Some(addresses) = detail_of(email, "contact_address_in_body") {
         return format!("{sender} asks for replies at a private address {addresses}");
+    }
+    if let Some(link) = detail_of(email, "web_address_as_username") {
+        return format!("{sender} carries an advertisement in a sign-up link's user name: {link}");
     }
     if let Some(phrases) = detail_of(email, "gift_card_request") {
         return format!("{sender} asks for gift cards ({phrases})");
