@@ -713,3 +713,26 @@ fn brand_domain_spoofed_when_dmarc_fails() {
     );
     assert!(!default_kinds(&other).contains(&FactorKind::BrandDomainSpoofed));
 }
+
+fn with_attachment(body: &str, file_name: &str) -> MailMessage {
+    let raw = format!(
+        "From: Billing <billing@invoices.example.net>\r\nTo: user@contoso.com\r\nSubject: Invoice\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n{body}\r\n\
+         --b1\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{file_name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b1--\r\n"
+    );
+    parse_bytes(raw.as_bytes())
+}
+
+#[test]
+fn password_for_attachment_flagged() {
+    let locked = with_attachment("Your invoice is attached. Senha: 4471", "invoice.pdf");
+    let analysis = analyze(&locked, &AnalysisOptions::default());
+    let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::AttachmentPassword);
+    assert_eq!(factor.map(|factor| factor.factor.detail.as_str()), Some("invoice.pdf with password 4471"), "{:?}", analysis.factors);
+    // No attachment that can be locked, or no password in the text.
+    let image = with_attachment("Your invoice is attached. Password: 4471", "logo.png");
+    assert!(!default_kinds(&image).contains(&FactorKind::AttachmentPassword));
+    let plain = with_attachment("Your invoice is attached.", "invoice.pdf");
+    assert!(!default_kinds(&plain).contains(&FactorKind::AttachmentPassword));
+}

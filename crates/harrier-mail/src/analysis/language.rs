@@ -53,6 +53,9 @@ static CATEGORIES: LazyLock<PhraseCategories> = LazyLock::new(|| {
 pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Factor> {
     let text = message_text(message);
     let mut factors = phrase_factors(&text);
+    if let Some(password) = attachment_password(message, &text) {
+        factors.push(Factor::new(FactorKind::AttachmentPassword, password));
+    }
     if let Some(number) = callback_number(message, &text) {
         factors.push(Factor::new(FactorKind::CallbackNumber, number));
     }
@@ -83,6 +86,29 @@ pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Fac
         }
     }
     factors
+}
+
+/// A password given in the text ("password: 1234", "senha: 000"), in English, Portuguese, Spanish, French,
+/// German and Dutch, lower-cased.
+static PASSWORD_GIVEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:password|passcode|senha|contraseña|mot de passe|passwort|kennwort|wachtwoord)\s*[:=]\s*(\S{2,32})")
+        .expect("valid regex")
+});
+
+/// Extensions of attachments that can be encrypted with a password.
+const ENCRYPTABLE_EXTENSIONS: &[&str] = &["pdf", "zip", "rar", "7z", "doc", "docx", "docm", "xls", "xlsx", "xlsm", "ppt", "pptx"];
+
+/// Returns the attachment and the password when the text gives a password and the message has an
+/// attachment that can be encrypted. Malware and lure documents are encrypted so that filters cannot open
+/// them, and the password travels in the body for the victim.
+fn attachment_password(message: &MailMessage, text: &str) -> Option<String> {
+    let attachment = message.attachments.iter().find_map(|attachment| {
+        let name = attachment.file_name.as_deref()?;
+        let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        ENCRYPTABLE_EXTENSIONS.contains(&extension.as_str()).then_some(name)
+    })?;
+    let password = PASSWORD_GIVEN.captures(text)?.get(1)?.as_str();
+    Some(format!("{attachment} with password {password}"))
 }
 
 /// Words of orders, charges and refunds, lower-cased, that callback scams pair with a phone number:

@@ -182,6 +182,9 @@ pub enum FactorKind {
     ArchiveLimitExceeded,
     /// An archive in a format this analysis cannot list (RAR, 7z and others).
     ArchiveUnreadable,
+    /// The text gives a password and the message has an attachment that can be encrypted: the file is
+    /// locked so that filters cannot read it.
+    AttachmentPassword,
 
     // Language and payment details.
     /// Urgency or pressure phrases.

@@ -150,6 +150,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::ArchiveExecutable,           45,   0,   45, Some(Mal)),
     row(K::ArchiveLimitExceeded,        20,   0,   20, Some(Mal)),
     row(K::ArchiveUnreadable,           15,   0,   15, Some(Mal)),
+    row(K::AttachmentPassword,          25,   0,   25, Some(Mal)),
 
     row(K::Urgency,                      10,   5,   25, None),
     row(K::PaymentRequest,              10,   5,   25, Some(Fraud)),
@@ -193,7 +194,7 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         K::AttachmentTypeMismatch | K::ExecutableAttachment | K::DoubleExtension | K::HtmlAttachment
         | K::HtmlCredentialForm | K::HtmlScriptRedirect | K::OfficeMacro | K::PdfActiveContent
         | K::ArchiveEncrypted | K::ArchiveNested | K::ArchiveExecutable | K::ArchiveLimitExceeded
-        | K::ArchiveUnreadable => Some("attachments"),
+        | K::ArchiveUnreadable | K::AttachmentPassword => Some("attachments"),
         K::Urgency | K::PaymentRequest | K::GiftCardRequest | K::CredentialRequest | K::AccountThreat
         | K::ScamLanguage | K::ContactAddressInBody | K::CallbackNumber | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
         K::CombinedEvidence | K::BulkMail | K::ForwardedOriginal | K::AnalysisFailed => None,
