@@ -637,7 +637,7 @@ fn callback_scam_number_flagged() {
 #[test]
 fn forwarded_original_analysed() {
     // A user forwards a lure to a report mailbox: the forward itself comes from a trusted colleague, but the
-    // original names a brand from an unrelated domain and asks for credentials.
+    // original names a brand from an unrelated domain and requests credentials.
     let body = "Is this real?\n\n________________________________\nFrom: Microsoft 365 <alerts@mailbox-renewal.example>\n\
                 Sent: Monday, 2 January 2023 10:00\nTo: Ann <ann@contoso.com>\nSubject: Your password expires today\n\n\
                 Your password is expiring. Verify your account to keep your current password.";

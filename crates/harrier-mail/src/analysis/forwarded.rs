@@ -1,8 +1,8 @@
 //! Messages forwarded inline: the header block a mail client writes above the forwarded text ("From:",
 //! "Sent:", "To:", "Subject:", in the client's language), read back into the original sender, subject and
 //! text so that the original can be analysed as well. Users forward suspicious mail to themselves, to a
-//! colleague or to a report mailbox, and the forwarder's own sender and authentication say nothing about
-//! the original's.
+//! colleague or to a report mailbox, and the forwarder's own sender and authentication describe the
+//! forwarder, not the original.
 
 use std::sync::LazyLock;
 
@@ -23,7 +23,7 @@ const SUBJECT_LABELS: &[&str] =
 const FORWARD_PREFIXES: &[&str] = &["fw", "fwd", "enc", "tr", "wg", "rv", "doorst", "vs", "vb", "i"];
 
 /// Lines that mail clients write above a forwarded header block, lower-cased. Outlook's "Original Message"
-/// line is left out: it stands above quoted originals in replies as well.
+/// line is left out, because replies also put it above the quoted original.
 const FORWARD_MARKERS: &[&str] = &[
     "forwarded message",
     "begin forwarded message",
@@ -116,7 +116,8 @@ pub fn original_message(message: &MailMessage, original: &ForwardedOriginal) -> 
     inner
 }
 
-fn has_forward_prefix(subject: &str) -> bool {
+/// Returns whether `subject` starts with a forward prefix ("FW:", "Fwd:", "ENC:" and others).
+pub(crate) fn has_forward_prefix(subject: &str) -> bool {
     let subject = subject.trim_start().to_lowercase();
     let Some((prefix, _)) = subject.split_once(':') else { return false };
     FORWARD_PREFIXES.contains(&prefix.trim_end())

@@ -233,14 +233,12 @@ const TRANSACTIONAL_WORDS: &[&str] = &[
 /// reply, a forward or bulk mail and its From domain is not the brand's. Brands send such mail from their
 /// own domains, so "Your Norton order" from another domain speaks for a brand it is not.
 fn brand_in_transactional_subject(message: &MailMessage, from_domain: &str) -> Option<&'static lists::Brand> {
-    let subject = message.subject.as_deref()?.to_lowercase();
-    let reply_or_forward = subject
-        .split_once(':')
-        .is_some_and(|(prefix, _)| ["re", "aw", "sv", "res", "rif", "fw", "fwd", "enc", "tr", "wg", "rv"].contains(&prefix.trim()));
-    let bulk = message.list_headers.iter().any(|name| name == "list-unsubscribe" || name == "list-id");
-    if message.has_reply_headers || reply_or_forward || bulk {
+    let subject = message.subject.as_deref()?;
+    let reply_or_forward = super::has_reply_prefix(subject) || super::forwarded::has_forward_prefix(subject);
+    if message.has_reply_headers || reply_or_forward || super::is_bulk(message) {
         return None;
     }
+    let subject = subject.to_lowercase();
     if !TRANSACTIONAL_WORDS.iter().any(|word| contains_word(&subject, word)) {
         return None;
     }

@@ -159,7 +159,7 @@ const ATTRIBUTION_CUES: &[&str] = &[
 
 /// Returns the free-mail addresses in lower-cased `text` that follow a request to write ("write to me at
 /// ...", "contact my lawyer: ..."), other than the message's own sender, Reply-To and recipients. Scams
-/// sent from one mailbox often request answers at another, private one.
+/// sent from one mailbox often request replies at another, private one.
 pub fn contact_addresses(message: &MailMessage, text: &str) -> Vec<String> {
     let own: Vec<String> = message
         .from

@@ -129,7 +129,7 @@ const OPEN_REDIRECTS: &[(&str, &str)] = &[
 /// Query parameters that carry an account name in sign-up and password-reset links.
 const LOGIN_PARAMETERS: &[&str] = &["login", "user", "username", "user_login", "usuario", "benutzer"];
 
-/// Returns whether a login parameter of `url` holds a web address. Spammers register accounts on sites
+/// Returns whether a login parameter of `url` contains a web address. Spammers register accounts on sites
 /// whose sign-up mail repeats the account name, with an advertisement as the name, and the site then sends
 /// the advertisement from its own, authenticated domain.
 fn has_web_address_as_login(url: &Url) -> bool {

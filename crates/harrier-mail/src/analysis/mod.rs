@@ -199,7 +199,7 @@ pub enum FactorKind {
     AccountThreat,
     /// Prize, lottery, inheritance, investment or extortion phrases.
     ScamLanguage,
-    /// The text requests answers at a free-mail address other than the sender's and the Reply-To, as
+    /// The text requests replies at a free-mail address other than the sender's and the Reply-To, as
     /// scams do that want replies at a private mailbox.
     ContactAddressInBody,
     /// A message without links writes of an order, charge or refund and gives a toll-free number to
@@ -436,9 +436,13 @@ fn brand_domain_spoofed(message: &MailMessage, factors: &[Factor]) -> Option<Fac
 }
 
 fn fake_reply(message: &MailMessage) -> bool {
-    let subject = message.subject.as_deref().unwrap_or_default().trim_start().to_lowercase();
-    let reply = ["re:", "re :", "aw:", "sv:", "res:", "rif:"].iter().any(|prefix| subject.starts_with(prefix));
-    reply && !message.has_reply_headers
+    has_reply_prefix(message.subject.as_deref().unwrap_or_default()) && !message.has_reply_headers
+}
+
+/// Returns whether `subject` starts with a reply prefix ("Re:", "AW:", "SV:" and others).
+pub(crate) fn has_reply_prefix(subject: &str) -> bool {
+    let subject = subject.trim_start().to_lowercase();
+    ["re:", "re :", "aw:", "sv:", "res:", "rif:"].iter().any(|prefix| subject.starts_with(prefix))
 }
 
 /// Returns the authentication factors: from the in-flow results when given, else from the headers of
@@ -491,7 +495,7 @@ fn authentication_factors(message: &MailMessage) -> Vec<Factor> {
     factors
 }
 
-fn is_bulk(message: &MailMessage) -> bool {
+pub(crate) fn is_bulk(message: &MailMessage) -> bool {
     message.list_headers.iter().any(|name| name == "list-unsubscribe" || name == "list-id")
 }
 

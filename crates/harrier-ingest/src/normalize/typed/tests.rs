@@ -195,7 +195,7 @@ fn other_records_are_left_to_fields() {
     let mail = samples()[2].to_string();
     let with_member = |text: &str, member: &str| format!("{{{member},{}", &text[1..]);
     let cases = [
-        // Members outside the typed shapes, which `Fields` reads or which no reader knows.
+        // Members outside the typed shapes: ones that `Fields` reads, and an unknown one.
         with_member(&sign_in, r#""operationName":"Sign-in activity""#),
         with_member(&sign_in, r#""servicePrincipalId":"5f1c0a2b""#),
         with_member(&sign_in, r#""authenticationProtocol":"deviceCode""#),
