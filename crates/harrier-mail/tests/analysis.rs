@@ -736,3 +736,75 @@ fn password_for_attachment_flagged() {
     let plain = with_attachment("Your invoice is attached.", "invoice.pdf");
     assert!(!default_kinds(&plain).contains(&FactorKind::AttachmentPassword));
 }
+
+#[test]
+fn envelope_of_system_account_or_trial_tenant_flagged() {
+    let script = text_message("Prefeitura <no-reply@notas.example.com.br>", "Return-Path: <root@localhost.vps.example.net>\r\n", "Nota fiscal", "Baixe a nota.");
+    assert!(default_kinds(&script).contains(&FactorKind::EnvelopeSystemAccount));
+    let tenant = text_message("Antivirus <realtime@protect.example.com>", "Return-Path: <x7@Trial4471.onmicrosoft.com>\r\n", "Protect", "Buy now.");
+    assert!(default_kinds(&tenant).contains(&FactorKind::EnvelopeTrialTenant));
+    // A system account of the From domain itself (cron mail) and a tenant sending as itself are not.
+    let cron = text_message("Anacron <root@example.org>", "Return-Path: <root@example.org>\r\n", "Anacron job", "Done.");
+    let own = text_message("Team <team@contoso.onmicrosoft.com>", "Return-Path: <team@contoso.onmicrosoft.com>\r\n", "Hello", "Hi.");
+    for message in [cron, own] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::EnvelopeSystemAccount) && !kinds.contains(&FactorKind::EnvelopeTrialTenant), "{kinds:?}");
+    }
+}
+
+#[test]
+fn generated_sender_address_flagged() {
+    let bulk = text_message("Casino <lina_Ricky_79748@mail.example.net>", "", "Bonus", "Play.");
+    assert!(default_kinds(&bulk).contains(&FactorKind::GeneratedSenderAddress));
+    for from in ["Ann <ann_lee@example.org>", "Build <build_bot_2@example.org>", "Ann <ann_lee_1234567@example.org>"] {
+        let kinds = default_kinds(&text_message(from, "", "Hello", "Hi."));
+        assert!(!kinds.contains(&FactorKind::GeneratedSenderAddress), "{from}: {kinds:?}");
+    }
+}
+
+#[test]
+fn reply_to_named_for_sender_flagged() {
+    let borrowed = text_message(
+        "\"Stella Michael\" <m.rossi@shop.example.it>",
+        "Reply-To: mrsstellamichael002@gmail.com\r\n",
+        "Hello",
+        "Kindly confirm that you received my mail.",
+    );
+    let analysis = analyze(&borrowed, &AnalysisOptions::default());
+    assert!(analysis.factors.iter().any(|factor| factor.factor.kind == FactorKind::ReplyToNamedSender), "{:?}", analysis.factors);
+    // The From address carries the name too, or the Reply-To is a list or an unrelated free mailbox.
+    let own = text_message("\"Stella Michael\" <smichael@example.it>", "Reply-To: stella.michael@gmail.com\r\n", "Hello", "Hi.");
+    let list = text_message("\"joyful\" <abc88@hotmail.com>", "Reply-To: OneIncomeLiving@groups.msn.com\r\n", "Hello", "Hi.");
+    for message in [own, list] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::ReplyToNamedSender), "{kinds:?}");
+    }
+}
+
+#[test]
+fn disguised_and_address_named_hosts_flagged() {
+    let styled = links::analyze_url("https://\u{1d601}\u{1d5FF}\u{1d5EE}\u{1d5FB}\u{1d600}.uk/x", None, None, &[]);
+    assert!(styled.iter().any(|factor| factor.kind == FactorKind::DisguisedHost), "{styled:?}");
+    let rented = links::analyze_url("http://188.106.205.92.host.example.net/NotaFiscal", None, None, &[]);
+    assert!(rented.iter().any(|factor| factor.kind == FactorKind::IpLiteralHost), "{rented:?}");
+    let dashed = links::analyze_url("http://abc.20-218-142-124.cloud.example/", None, None, &[]);
+    assert!(dashed.iter().any(|factor| factor.kind == FactorKind::IpLiteralHost), "{dashed:?}");
+    let bucket = links::analyze_url("https://claims.s3.us-east-1.amazonaws.com/index.html", None, None, &[]);
+    assert!(bucket.iter().any(|factor| factor.kind == FactorKind::FreeHosting), "{bucket:?}");
+    // Plain names, an internationalised domain and version-like labels are none of these.
+    for url in ["https://www.example.com/", "https://m\u{fc}ller.example/", "https://v1.2.3.example.com/", "https://s3cure.example.com/"] {
+        let factors = links::analyze_url(url, None, None, &[]);
+        assert!(
+            !factors.iter().any(|factor| matches!(factor.kind, FactorKind::DisguisedHost | FactorKind::IpLiteralHost | FactorKind::FreeHosting)),
+            "{url}: {factors:?}"
+        );
+    }
+}
+
+#[test]
+fn styled_letters_in_body_flagged() {
+    let styled = text_message("Lottery <news@example.net>", "", "Postcode", "Dear reader, \u{1d414}\u{1d430} \u{1d426}\u{1d41e}\u{1d427}\u{1d422}\u{1d427}\u{1d420} counts.");
+    assert!(default_kinds(&styled).contains(&FactorKind::ObfuscatedText));
+    let quoted = text_message("Ann <ann@example.org>", "", "Words", "The word Ελλάδα and the café are fine.");
+    assert!(!default_kinds(&quoted).contains(&FactorKind::ObfuscatedText));
+}

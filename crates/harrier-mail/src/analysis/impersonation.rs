@@ -136,8 +136,82 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         message.return_path.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
     if let Some(return_domain) = return_domain.filter(|domain| *domain != from_domain) {
         factors.push(Factor::new(FactorKind::ReturnPathMismatch, format!("{return_domain} vs {from_domain}")));
+        let return_path = message.return_path.as_deref().unwrap_or_default();
+        if is_system_envelope(return_path) {
+            factors.push(Factor::new(FactorKind::EnvelopeSystemAccount, format!("{return_path} for {from_domain}")));
+        }
+        if is_trial_tenant(&return_domain) && !is_trial_tenant(&from_domain) {
+            factors.push(Factor::new(FactorKind::EnvelopeTrialTenant, format!("{return_path} for {from_domain}")));
+        }
+    }
+    if is_generated_address(address(from)) {
+        factors.push(Factor::new(FactorKind::GeneratedSenderAddress, address(from)));
+    }
+    if let Some(reply_to) = reply_to_named_for_sender(message, display_name, address(from), &from_domain) {
+        factors.push(Factor::new(FactorKind::ReplyToNamedSender, format!("{display_name:?}: replies to {reply_to}, from {}", address(from))));
     }
     factors
+}
+
+/// Local parts of the accounts a server's operating system and web server send as.
+const SYSTEM_ACCOUNTS: &[&str] = &["root", "www-data", "apache", "nginx", "httpd", "daemon"];
+
+/// Returns whether an envelope sender is a server's system account (`root@`, `www-data@`) or is on a host
+/// named `localhost`. Such an envelope on mail for another From domain is mail sent by a script on a
+/// rented server, not by the organisation's mail system.
+fn is_system_envelope(return_path: &str) -> bool {
+    let Some((local, host)) = return_path.trim_matches(['<', '>', ' ']).rsplit_once('@') else { return false };
+    SYSTEM_ACCOUNTS.iter().any(|account| local.eq_ignore_ascii_case(account))
+        || host.split('.').any(|label| label.eq_ignore_ascii_case("localhost"))
+}
+
+/// Returns whether a domain is a Microsoft 365 tenant's default domain. A tenant sends with its verified
+/// domains, so an envelope at `*.onmicrosoft.com` for mail from another domain is a tenant that does not own
+/// the From domain, as throw-away trial tenants do.
+fn is_trial_tenant(domain: &str) -> bool {
+    lists::host_matches(domain, "onmicrosoft.com")
+}
+
+/// Returns whether a From address has the `First_Last_12345@` shape that bulk spam tools generate: two
+/// words of letters and three to six digits joined by underscores. People and mail systems do not choose
+/// such names.
+fn is_generated_address(address: &str) -> bool {
+    let Some((local, _)) = address.rsplit_once('@') else { return false };
+    let parts: Vec<&str> = local.split('_').collect();
+    matches!(parts.as_slice(), [first, last, number]
+        if first.len() >= 2 && last.len() >= 2
+            && first.chars().all(|character| character.is_ascii_alphabetic())
+            && last.chars().all(|character| character.is_ascii_alphabetic())
+            && (3..=6).contains(&number.len()) && number.chars().all(|character| character.is_ascii_digit()))
+}
+
+/// Shortest display-name word compared with addresses in [`reply_to_named_for_sender`].
+const MIN_NAME_WORD: usize = 4;
+
+/// Returns the Reply-To address when replies go to a free mailbox whose name carries a word of the display
+/// name while the From address does not, on another domain. The person named writes from someone else's
+/// account, borrowed or taken over, and wants the replies in their own mailbox, as advance-fee and
+/// business email compromise mail does.
+fn reply_to_named_for_sender(message: &MailMessage, display_name: &str, from: &str, from_domain: &str) -> Option<String> {
+    let words: Vec<String> = display_name
+        .split(|character: char| !character.is_alphabetic())
+        .filter(|word| word.chars().count() >= MIN_NAME_WORD)
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let from_local = from.rsplit_once('@').map_or(from, |(local, _)| local).to_lowercase();
+    if words.iter().any(|word| from_local.contains(word.as_str())) {
+        return None;
+    }
+    message.reply_to.iter().filter_map(|mailbox| mailbox.address.as_deref()).find_map(|reply| {
+        let (local, host) = reply.rsplit_once('@')?;
+        let domain = registrable_domain(&host.to_ascii_lowercase())?;
+        let local = local.to_lowercase();
+        (domain != from_domain && lists::FREEMAIL.contains(&domain) && words.iter().any(|word| local.contains(word.as_str())))
+            .then(|| reply.to_string())
+    })
 }
 
 /// Returns the domains a display name carries as an address (`"ceo@example.com" <x@other.net>`) or as the

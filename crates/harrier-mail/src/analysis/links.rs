@@ -92,6 +92,12 @@ fn analyze_url_with(
         }
         Host::Domain(name) => {
             let name = name.to_ascii_lowercase();
+            if unwrapped.rewriters.is_empty() && written_host(raw).is_some_and(|written| !written.is_ascii()) && !name.contains("xn--") {
+                factors.push(Factor::new(FactorKind::DisguisedHost, format!("{} -> {name}", truncate(written_host(raw).unwrap_or_default(), 60))));
+            }
+            if has_address_labels(&name) {
+                factors.push(Factor::new(FactorKind::IpLiteralHost, url_text.clone()));
+            }
             factors.extend(host_factors(&name, url, &url_text, sender, protected, lookalikes));
             registrable_domain(&name)
         }
@@ -165,7 +171,7 @@ fn host_factors(
     if let Some(entry) = lists::find_host(&lists::SHORTENERS, host) {
         factors.push(Factor::new(FactorKind::Shortener, entry));
     }
-    if lists::find_host(&lists::FREE_HOSTING, host).is_some() {
+    if lists::find_host(&lists::FREE_HOSTING, host).is_some() || is_s3_site(host) {
         factors.push(Factor::new(FactorKind::FreeHosting, url_text));
     }
     if form_service(host, url.path()) {
@@ -209,6 +215,37 @@ fn host_factors(
         }
     }
     factors
+}
+
+/// Returns the host of `raw` as written, before the URL parser maps it: the text between `://` and the
+/// next `/`, `?` or `#`, without user information and port.
+fn written_host(raw: &str) -> Option<&str> {
+    let (_, rest) = raw.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    Some(host.rsplit_once(':').map_or(host, |(host, _)| host))
+}
+
+/// Returns whether a host name carries an IPv4 address as four labels (`192.0.2.1.host.example.net`) or as
+/// one label of four dash-separated numbers (`ec2-192-0-2-1`, `192-0-2-1.cloud.example`), as hosting
+/// providers name their servers. A link to such a name goes to a bare rented server, as an IP literal does.
+fn has_address_labels(host: &str) -> bool {
+    let octet = |text: &str| !text.is_empty() && text.len() <= 3 && text.bytes().all(|byte| byte.is_ascii_digit()) && text.parse::<u16>().is_ok_and(|value| value <= 255);
+    let labels: Vec<&str> = host.split('.').collect();
+    let dotted = labels.windows(4).any(|window| window.iter().all(|label| octet(label)));
+    let dashed = labels.iter().any(|label| {
+        let parts: Vec<&str> = label.split('-').collect();
+        parts.windows(4).any(|window| window.iter().all(|part| octet(part)))
+    });
+    dotted || dashed
+}
+
+/// Returns whether a host is an Amazon S3 bucket or S3 website endpoint in any region
+/// (`bucket.s3.us-east-1.amazonaws.com`, `bucket.s3-website-eu-west-1.amazonaws.com`), where anyone can
+/// publish a page.
+fn is_s3_site(host: &str) -> bool {
+    lists::host_matches(host, "amazonaws.com")
+        && host.split('.').any(|label| label == "s3" || label.starts_with("s3-") || label.starts_with("s3website"))
 }
 
 /// Returns whether `text` contains something shaped like an email address, plain or percent-encoded.

@@ -45,8 +45,11 @@ pub enum FactorKind {
     /// A sign-up or password-reset link whose account name is a web address: a site's registration form
     /// abused to send an advertisement from the site's own domain.
     WebAddressAsUsername,
-    /// The link host is an IP address.
+    /// The link host is an IP address, or a hosting provider's name for one (`192.0.2.1.host.example.net`).
     IpLiteralHost,
+    /// The link host is written with styled or full-width letters (`𝘁𝗿𝗮𝗻𝘀𝗳𝗲𝗿.uk`) that the browser reads as
+    /// plain ones, so the text shows no domain that filters or readers recognise.
+    DisguisedHost,
     /// The link goes through a URL shortener.
     Shortener,
     /// The link host has punycode (`xn--`) labels.
@@ -115,6 +118,17 @@ pub enum FactorKind {
     /// Zero-width or other invisible characters inside words of the subject or body, which split words
     /// so that filters do not match them.
     InvisibleCharacters,
+    /// The envelope sender (Return-Path) is a server's system account (`root@`, `www-data@`) or on a host
+    /// named `localhost`, for mail from another domain: sent by a script on a rented server.
+    EnvelopeSystemAccount,
+    /// The envelope sender is at a Microsoft 365 tenant's default domain (`*.onmicrosoft.com`) while the
+    /// From address is on another domain, which that tenant has not verified as its own.
+    EnvelopeTrialTenant,
+    /// The From address has the `First_Last_12345` shape that bulk spam tools generate.
+    GeneratedSenderAddress,
+    /// Replies go to a free mailbox named after the display name, while the From address, on another
+    /// domain, is not: the person named writes from an account that is not theirs.
+    ReplyToNamedSender,
     /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
     /// blocks.
@@ -338,11 +352,11 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
     }
-    for text in [message.subject.as_deref(), message.from.as_ref().and_then(|from| from.name.as_deref())].into_iter().flatten() {
-        if is_obfuscated(text) {
-            factors.push(Factor::new(FactorKind::ObfuscatedText, text));
-            break;
-        }
+    let headers = [message.subject.as_deref(), message.from.as_ref().and_then(|from| from.name.as_deref())];
+    if let Some(text) = headers.into_iter().flatten().find(|text| is_obfuscated(text)) {
+        factors.push(Factor::new(FactorKind::ObfuscatedText, text));
+    } else if let Some(word) = styled_body_word(message) {
+        factors.push(Factor::new(FactorKind::ObfuscatedText, word));
     }
     if message.hidden_html_words >= MIN_HIDDEN_WORDS {
         factors.push(Factor::new(FactorKind::HiddenText, format!("{} words hidden by inline styles", message.hidden_html_words)));
@@ -406,12 +420,36 @@ fn is_obfuscated(text: &str) -> bool {
     if text.is_ascii() {
         return false;
     }
-    let styled = |character: char| {
-        matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF | 0x2070..=0x209F | 0xFF21..=0xFF5A)
+    words_of_three(text).any(|word| word.chars().any(is_styled) || !word.is_single_script())
+}
+
+/// Characters of the body searched for styled letters by [`styled_body_word`].
+const STYLED_BODY_CHARS: usize = 4_000;
+
+/// Returns the first word of the body's start written in styled letters. Only styled letters count here:
+/// a body may quote words of two scripts, but people rarely type mathematical bold in a letter, while spam
+/// writes its offer in it so that filters do not read the words.
+fn styled_body_word(message: &MailMessage) -> Option<String> {
+    let body = message.text_body.as_deref().or(message.html_body.as_deref())?;
+    let start = match body.char_indices().nth(STYLED_BODY_CHARS) {
+        Some((end, _)) => &body[..end],
+        None => body,
     };
-    text.split(|character: char| !character.is_alphanumeric())
-        .filter(|word| word.chars().count() >= 3)
-        .any(|word| word.chars().any(styled) || !word.is_single_script())
+    if start.is_ascii() {
+        return None;
+    }
+    words_of_three(start).find(|word| word.chars().filter(|character| is_styled(*character)).count() >= 3).map(str::to_string)
+}
+
+/// Returns the words of three characters or more.
+fn words_of_three(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|character: char| !character.is_alphanumeric()).filter(|word| word.chars().count() >= 3)
+}
+
+/// Returns whether a character is a letter from the small-capital, mathematical alphanumeric, superscript
+/// and subscript, or full-width blocks.
+fn is_styled(character: char) -> bool {
+    matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF | 0x2070..=0x209F | 0xFF21..=0xFF5A)
 }
 
 /// Returns [`FactorKind::ReplyToDiverted`] when the factors have both a Reply-To on another domain and a

@@ -86,6 +86,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::OpenRedirect,                20,   0,   20, Some(Phish)),
     row(K::WebAddressAsUsername,        40,   0,   40, Some(Fraud)),
     row(K::IpLiteralHost,               25,   0,   25, Some(Phish)),
+    row(K::DisguisedHost,               30,   0,   30, Some(Phish)),
     row(K::Shortener,                   10,   0,   10, Some(Phish)),
     row(K::PunycodeHost,                15,   0,   15, Some(Phish)),
     row(K::MixedScriptHost,             30,   0,   30, Some(Phish)),
@@ -116,6 +117,10 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::AbusedTldSender,             10,   0,   10, Some(Spoof)),
     row(K::SenderOnFreeHosting,         20,   0,   20, Some(Spoof)),
     row(K::ReplyToDiverted,             15,   0,   15, Some(Fraud)),
+    row(K::EnvelopeSystemAccount,       15,   0,   15, Some(Spoof)),
+    row(K::EnvelopeTrialTenant,         15,   0,   15, Some(Spoof)),
+    row(K::GeneratedSenderAddress,      10,   0,   10, Some(Spoof)),
+    row(K::ReplyToNamedSender,          15,   0,   15, Some(Fraud)),
     row(K::ObfuscatedText,              20,   0,   20, Some(Spoof)),
     row(K::HiddenText,                  15,   0,   15, None),
     row(K::InvisibleCharacters,         15,   0,   15, None),
@@ -188,6 +193,7 @@ const MIN_COMBINED_GROUPS: usize = 3;
 fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
     let group = |kind: FactorKind| match kind {
         K::AnchorDomainMismatch | K::AnchorBrandMismatch | K::CallToActionOffDomain | K::OpenRedirect | K::WebAddressAsUsername | K::IpLiteralHost
+        | K::DisguisedHost
         | K::Shortener | K::PunycodeHost | K::MixedScriptHost | K::FreeHosting | K::FormService
         | K::FileShareLink | K::BrandOnForeignDomain | K::BrandInLinkPath | K::LookalikeLinkDomain
         | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink | K::NewLinkDomain => Some("links"),

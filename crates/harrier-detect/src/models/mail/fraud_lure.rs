@@ -31,7 +31,7 @@ static PARAMS: [Param; 1] =
 
 /// The factor kinds that are evidence of fraud, with urgency, which fraud leans on, and the forwarded
 /// original, which adds no points but names the sender and subject of the message the verdict is about.
-const FRAUD_FACTORS: [&str; 13] = [
+const FRAUD_FACTORS: [&str; 14] = [
     "contact_address_in_body",
     "callback_number",
     "web_address_as_username",
@@ -40,6 +40,7 @@ const FRAUD_FACTORS: [&str; 13] = [
     "scam_language",
     "reply_to_freemail",
     "reply_to_diverted",
+    "reply_to_named_sender",
     "freemail_sender",
     "bank_account_details",
     "bank_details_changed",
@@ -49,8 +50,14 @@ const FRAUD_FACTORS: [&str; 13] = [
 
 /// Factor kinds that send the reader to another address, a phone number or gift cards. Phrase matches
 /// alone raise no breach on list mail, because lottery newsletters and billing lists use the same words.
-const DIRECT_FACTORS: [&str; 5] =
-    ["contact_address_in_body", "callback_number", "gift_card_request", "reply_to_freemail", "reply_to_diverted"];
+const DIRECT_FACTORS: [&str; 6] = [
+    "contact_address_in_body",
+    "callback_number",
+    "gift_card_request",
+    "reply_to_freemail",
+    "reply_to_diverted",
+    "reply_to_named_sender",
+];
 
 /// Points added for a sender that never wrote to, or had mail from, anyone in the organisation.
 const FIRST_TIME_TO_ORGANISATION_POINTS: f32 = 20.0;
