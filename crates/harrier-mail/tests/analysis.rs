@@ -486,6 +486,12 @@ fn pdf_link_analysed_as_link() {
     let kinds = default_kinds(&parse_bytes(&bytes));
     assert!(kinds.contains(&FactorKind::PdfLink), "{kinds:?}");
     assert!(kinds.contains(&FactorKind::Shortener), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::PdfLure), "{kinds:?}");
+    // A PDF that links to an ordinary site carries a link, not a lure.
+    let plain = b"%PDF-1.4\n1 0 obj << /Type /Annot /Subtype /Link /A << /S /URI /URI (https://www.example.org/terms) >> >> endobj\n%%EOF";
+    let bytes = message_with_attachment("a@example.org", "Your document.", "doc.pdf", "application/pdf", plain);
+    let kinds = default_kinds(&parse_bytes(&bytes));
+    assert!(kinds.contains(&FactorKind::PdfLink) && !kinds.contains(&FactorKind::PdfLure), "{kinds:?}");
 }
 
 #[test]

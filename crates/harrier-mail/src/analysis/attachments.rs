@@ -97,7 +97,11 @@ pub fn analyze_attachment(attachment: &Attachment, sender: Option<&str>, protect
     }
     for uri in pdf_links(content) {
         factors.push(Factor::new(FactorKind::PdfLink, format!("{file_label}: {uri}")));
-        factors.extend(links::analyze_url(&uri, None, sender, protected));
+        let link_factors = links::analyze_url(&uri, None, sender, protected);
+        if link_factors.iter().any(|factor| HIDDEN_DESTINATIONS.contains(&factor.kind)) {
+            factors.push(Factor::new(FactorKind::PdfLure, format!("{file_label}: {uri}")));
+        }
+        factors.extend(link_factors);
     }
     if matches!(attachment.detected_type.as_deref(), Some("image/png" | "image/jpeg")) {
         for decoded in qr::decode(content) {
@@ -107,6 +111,11 @@ pub fn analyze_attachment(attachment: &Attachment, sender: Option<&str>, protect
     }
     factors
 }
+
+/// Link findings that hide where a link goes or put it on a host anyone can publish on. A PDF whose link
+/// has one of them is a lure: the document only carries the link past the filters that read the body.
+const HIDDEN_DESTINATIONS: [FactorKind; 5] =
+    [FactorKind::Shortener, FactorKind::FileShareLink, FactorKind::FreeHosting, FactorKind::IpLiteralHost, FactorKind::FormService];
 
 fn is_risky(extension: &str) -> bool {
     lists::RISKY_EXTENSIONS.iter().any(|risky| risky == extension)

@@ -76,6 +76,9 @@ pub enum FactorKind {
     AbusedTldLink,
     /// A link inside a PDF attachment.
     PdfLink,
+    /// A PDF attachment's link goes through a shortener, a file share, free hosting, a form service or an
+    /// IP address: the document carries the link past the checks of the body.
+    PdfLure,
 
     // Sender identity.
     /// The display name contains an address or domain different from the From address.

@@ -99,6 +99,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::AddressInLink,               20,   0,   20, Some(Phish)),
     row(K::AbusedTldLink,               10,   0,   10, Some(Phish)),
     row(K::PdfLink,                     15,   0,   15, Some(Phish)),
+    row(K::PdfLure,                     20,   0,   20, Some(Phish)),
     row(K::BrandInLinkPath,             10,   0,   10, Some(Phish)),
 
     row(K::DisplayNameAddress,          25,   0,   25, Some(Spoof)),
@@ -196,7 +197,7 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         | K::DisguisedHost
         | K::Shortener | K::PunycodeHost | K::MixedScriptHost | K::FreeHosting | K::FormService
         | K::FileShareLink | K::BrandOnForeignDomain | K::BrandInLinkPath | K::LookalikeLinkDomain
-        | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink | K::NewLinkDomain => Some("links"),
+        | K::QrCodeLink | K::AddressInLink | K::AbusedTldLink | K::PdfLink | K::PdfLure | K::NewLinkDomain => Some("links"),
         K::AttachmentTypeMismatch | K::ExecutableAttachment | K::DoubleExtension | K::HtmlAttachment
         | K::HtmlCredentialForm | K::HtmlScriptRedirect | K::OfficeMacro | K::PdfActiveContent
         | K::ArchiveEncrypted | K::ArchiveNested | K::ArchiveExecutable | K::ArchiveLimitExceeded
