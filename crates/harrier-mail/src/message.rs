@@ -311,6 +311,9 @@ fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
         summary.hidden_html_words = summary.hidden_html_words.saturating_add(scan.hidden_words);
     }
     summary.urls = found;
+    // A blank text part stands for no text: senders that build the HTML alone add an empty text/plain
+    // part, and the HTML is then the body shown to the reader.
+    let texts: Vec<&str> = texts.into_iter().filter(|text| !text.trim().is_empty()).collect();
     summary.text_body = (!texts.is_empty()).then(|| texts.join("\n\n"));
     summary.html_body = (!htmls.is_empty()).then(|| htmls.join("\n"));
 }

@@ -814,3 +814,44 @@ fn styled_letters_in_body_flagged() {
     let quoted = text_message("Ann <ann@example.org>", "", "Words", "The word Ελλάδα and the café are fine.");
     assert!(!default_kinds(&quoted).contains(&FactorKind::ObfuscatedText));
 }
+
+#[test]
+fn brand_from_freemail_flagged() {
+    let receipt = text_message("Billing <billing.desk2291@gmail.com>", "", "Your order has shipped", "PayPal, LLC. Thank you for your purchase.");
+    assert!(default_kinds(&receipt).contains(&FactorKind::BrandFromFreemail));
+    // The brand's own domain, a reply and a brand named far into a personal letter are not.
+    let own = text_message("PayPal <service@paypal.com>", "", "Your order has shipped", "PayPal, LLC. Thank you.");
+    let reply = text_message("Ann <ann.example@gmail.com>", "", "Re: PayPal refund", "It arrived.");
+    let letter = format!("Hi Bob,\n\n{}\nI finally paid with PayPal.", "We spent the week at the lake. ".repeat(12));
+    let letter = text_message("Ann <ann.example@gmail.com>", "", "Holidays", &letter);
+    for message in [own, reply, letter] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::BrandFromFreemail), "{kinds:?}");
+    }
+}
+
+#[test]
+fn support_line_of_callback_scam_flagged() {
+    let scam = text_message(
+        "Billing <billing.desk2291@gmail.com>",
+        "",
+        "Membership renewed",
+        "Your membership will be auto-renewed. You can reach us on our support number +1 818 253 8951 to cancel.",
+    );
+    let analysis = analyze(&scam, &AnalysisOptions::default());
+    let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::CallbackNumber);
+    assert_eq!(factor.map(|factor| factor.factor.detail.as_str()), Some("+1 818 253 8951"), "{:?}", analysis.factors);
+    // A support number without order or charge words is not a callback lure.
+    let plain = text_message("Desk <desk@example.org>", "", "Office hours", "Reach us on our support number +1 818 253 8951 on weekdays.");
+    assert!(!default_kinds(&plain).contains(&FactorKind::CallbackNumber));
+}
+
+#[test]
+fn blank_text_part_leaves_html_as_body() {
+    let raw = "From: a@example.org\r\nTo: user@contoso.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+               Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html\r\n\r\n\
+               <p>Visible offer text</p>\r\n--b1\r\nContent-Type: text/plain\r\n\r\n \r\n--b1--\r\n";
+    let message = parse_bytes(raw.as_bytes());
+    assert_eq!(message.text_body, None);
+    assert!(message.html_body.as_deref().is_some_and(|html| html.contains("Visible offer text")));
+}

@@ -295,6 +295,20 @@ fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
         .map(|(key, _)| key.brand)
 }
 
+/// Returns the first brand, in list order, whose name occurs as a word in lower-cased `text`. Brands whose
+/// name is also a common word are left out.
+pub(crate) fn brand_named_in(text: &str) -> Option<&'static lists::Brand> {
+    let mut occurs = vec![false; BRAND_KEYS.len()];
+    for found in BRAND_NAME_MATCHERS.lower.find_overlapping_iter(text) {
+        occurs[found.pattern().as_usize()] = true;
+    }
+    BRAND_KEYS
+        .iter()
+        .zip(occurs)
+        .find(|(key, occurs)| *occurs && !key.brand.common_word && contains_word(text, &key.lower_name))
+        .map(|(key, _)| key.brand)
+}
+
 /// Words of a subject about an order, a payment or an account, lower-cased.
 const TRANSACTIONAL_WORDS: &[&str] = &[
     "order", "invoice", "receipt", "payment", "subscription", "renewal", "renewed", "account", "billing", "refund",

@@ -59,6 +59,9 @@ pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Fac
     if let Some(number) = callback_number(message, &text) {
         factors.push(Factor::new(FactorKind::CallbackNumber, number));
     }
+    if let Some(detail) = brand_from_freemail(message, &text) {
+        factors.push(Factor::new(FactorKind::BrandFromFreemail, detail));
+    }
     let contacts = contact_addresses(message, &text);
     if !contacts.is_empty() {
         factors.push(Factor { kind: FactorKind::ContactAddressInBody, detail: contacts.join(" "), count: contacts.len() as u32 });
@@ -126,14 +129,49 @@ static TOLL_FREE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Returns the toll-free number of a callback scam: a message without links that writes of an order,
-/// charge or refund and gives a toll-free number to call. Such messages want a phone call, where the
-/// victim is talked into paying or installing remote access, so there is no link to find.
+/// A phone number that the text offers as a support line ("our support number +1 818 ..."), in English,
+/// Portuguese, Spanish, French, German and Dutch: the cue, at most 40 other characters, and the number.
+static SUPPORT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:support number|support line|helpline|help line|call us|call our|reach us|customer care|billing department|ligue para|llame al|appelez le|rufen sie|bel ons)[^\d+\n]{0,40}(\+?\d[\d\s().\x{2013}-]{7,16}\d)",
+    )
+    .expect("valid regex")
+});
+
+/// Returns the phone number of a callback scam: a message without links that writes of an order, charge
+/// or refund and gives a toll-free number, or a number offered as a support line, to call. Such messages
+/// want a phone call, where the victim is talked into paying or installing remote access, so there is no
+/// link to find.
 fn callback_number(message: &MailMessage, text: &str) -> Option<String> {
     if !message.urls.is_empty() || !CALLBACK_CUES.iter().any(|cue| text.contains(cue)) {
         return None;
     }
-    TOLL_FREE.find(text).map(|number| number.as_str().trim().to_string())
+    if let Some(number) = TOLL_FREE.find(text) {
+        return Some(number.as_str().trim().to_string());
+    }
+    let line = SUPPORT_LINE.captures(text)?.get(1)?.as_str().trim();
+    (line.chars().filter(char::is_ascii_digit).count() >= 9).then(|| line.to_string())
+}
+
+/// Characters at the start of the subject and body searched for a brand by [`brand_from_freemail`]: the
+/// subject, the greeting and the first lines, where a message names its sender.
+const BRAND_OPENING_CHARS: usize = 300;
+
+/// Returns the brand that a message from a free mailbox names at its start, unless the message replies to
+/// or forwards another or is list mail. Banks, shops and couriers write from their own domains, so a
+/// receipt, a delivery notice or a security alert in a brand's name from a free mailbox is an imitation.
+fn brand_from_freemail(message: &MailMessage, text: &str) -> Option<String> {
+    let domain = sender_domain(message)?;
+    if !lists::FREEMAIL.contains(&domain) || message.has_reply_headers || super::is_bulk(message) {
+        return None;
+    }
+    let subject = message.subject.as_deref().unwrap_or_default();
+    if super::has_reply_prefix(subject) || super::forwarded::has_forward_prefix(subject) {
+        return None;
+    }
+    let opening = first_chars(text, BRAND_OPENING_CHARS);
+    let brand = super::impersonation::brand_named_in(opening).filter(|brand| !brand.owns(&domain))?;
+    Some(format!("{} from {domain}", brand.name))
 }
 
 /// Phrases before an address that ask the reader to write to the writer or someone the writer names,

@@ -219,9 +219,12 @@ pub enum FactorKind {
     /// The text requests replies at a free-mail address other than the sender's and the Reply-To, as
     /// scams do that want replies at a private mailbox.
     ContactAddressInBody,
-    /// A message without links writes of an order, charge or refund and gives a toll-free number to
-    /// call, as callback scams do.
+    /// A message without links writes of an order, charge or refund and gives a toll-free number, or a
+    /// number it calls a support line, to call, as callback scams do.
     CallbackNumber,
+    /// A free-mail sender names a brand in the subject or the first lines, as its receipt, delivery notice
+    /// or alert: brands do not write from free mailboxes.
+    BrandFromFreemail,
     /// A valid IBAN (mod-97 checked) or a bank account number.
     BankAccountDetails,
     /// A known sender's IBAN differs from the ones seen before.

@@ -166,6 +166,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::ScamLanguage,                  8,   6,   40, Some(Fraud)),
     row(K::ContactAddressInBody,        20,   0,   20, Some(Fraud)),
     row(K::CallbackNumber,              20,   0,   20, Some(Fraud)),
+    row(K::BrandFromFreemail,           20,   0,   20, None),
     row(K::BankAccountDetails,           8,   0,    8, Some(Fraud)),
     row(K::BankDetailsChanged,          45,   0,   45, Some(Fraud)),
 
