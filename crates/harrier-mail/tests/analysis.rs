@@ -752,7 +752,14 @@ fn envelope_of_system_account_or_trial_tenant_flagged() {
     // A system account of the From domain itself (cron mail) and a tenant sending as itself are not.
     let cron = text_message("Anacron <root@example.org>", "Return-Path: <root@example.org>\r\n", "Anacron job", "Done.");
     let own = text_message("Team <team@contoso.onmicrosoft.com>", "Return-Path: <team@contoso.onmicrosoft.com>\r\n", "Hello", "Hi.");
-    for message in [cron, own] {
+    // Exchange Online rewrites the envelope of mail that a tenant forwards with the Sender Rewriting Scheme.
+    let forwarded = text_message(
+        "Ann <ann@example.org>",
+        "Return-Path: <bounces+SRS=a1b2C=XY=example.org=ann@contoso.onmicrosoft.com>\r\n",
+        "Minutes",
+        "Attached.",
+    );
+    for message in [cron, own, forwarded] {
         let kinds = default_kinds(&message);
         assert!(!kinds.contains(&FactorKind::EnvelopeSystemAccount) && !kinds.contains(&FactorKind::EnvelopeTrialTenant), "{kinds:?}");
     }

@@ -140,7 +140,7 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         if is_system_envelope(return_path) {
             factors.push(Factor::new(FactorKind::EnvelopeSystemAccount, format!("{return_path} for {from_domain}")));
         }
-        if is_trial_tenant(&return_domain) && !is_trial_tenant(&from_domain) {
+        if is_trial_tenant(&return_domain) && !is_trial_tenant(&from_domain) && !is_rewritten_envelope(return_path) {
             factors.push(Factor::new(FactorKind::EnvelopeTrialTenant, format!("{return_path} for {from_domain}")));
         }
     }
@@ -170,6 +170,14 @@ fn is_system_envelope(return_path: &str) -> bool {
 /// the From domain, as throw-away trial tenants do.
 fn is_trial_tenant(domain: &str) -> bool {
     lists::host_matches(domain, "onmicrosoft.com")
+}
+
+/// Returns whether an envelope sender was rewritten by a forwarding system with the Sender Rewriting Scheme
+/// (`bounces+SRS=...@tenant.onmicrosoft.com` from Exchange Online, `SRS0=...` elsewhere): a forward keeps
+/// the original From and puts the forwarder's domain in the envelope.
+fn is_rewritten_envelope(return_path: &str) -> bool {
+    let local = return_path.trim_matches(['<', '>', ' ']).rsplit_once('@').map_or("", |(local, _)| local).to_ascii_lowercase();
+    local.starts_with("bounces+srs=") || local.starts_with("srs0=") || local.starts_with("srs1=")
 }
 
 /// Returns whether a From address has the `First_Last_12345@` shape that bulk spam tools generate: two
