@@ -769,7 +769,7 @@ fn envelope_of_system_account_or_trial_tenant_flagged() {
 fn generated_sender_address_flagged() {
     let bulk = text_message("Casino <lina_Ricky_79748@mail.example.net>", "", "Bonus", "Play.");
     assert!(default_kinds(&bulk).contains(&FactorKind::GeneratedSenderAddress));
-    for from in ["Ann <ann_lee@example.org>", "Build <build_bot_2@example.org>", "Ann <ann_lee_1234567@example.org>"] {
+    for from in ["Ann <ann_lee@example.org>", "Build <build_bot_2@example.org>", "Ann <ann_lee_1234567@example.org>", "Ann <ann_lee_1987@example.org>"] {
         let kinds = default_kinds(&text_message(from, "", "Hello", "Hi."));
         assert!(!kinds.contains(&FactorKind::GeneratedSenderAddress), "{from}: {kinds:?}");
     }

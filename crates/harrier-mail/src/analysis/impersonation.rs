@@ -181,16 +181,15 @@ fn is_rewritten_envelope(return_path: &str) -> bool {
 }
 
 /// Returns whether a From address has the `First_Last_12345@` shape that bulk spam tools generate: two
-/// words of letters and three to six digits joined by underscores. People and mail systems do not choose
-/// such names.
+/// words of letters and four to six digits joined by underscores. A number that reads as a year
+/// (`ann_lee_1987`) is left out, because people choose such names for their own mailboxes.
 fn is_generated_address(address: &str) -> bool {
     let Some((local, _)) = address.rsplit_once('@') else { return false };
     let parts: Vec<&str> = local.split('_').collect();
-    matches!(parts.as_slice(), [first, last, number]
-        if first.len() >= 2 && last.len() >= 2
-            && first.chars().all(|character| character.is_ascii_alphabetic())
-            && last.chars().all(|character| character.is_ascii_alphabetic())
-            && (3..=6).contains(&number.len()) && number.chars().all(|character| character.is_ascii_digit()))
+    let [first, last, number] = parts.as_slice() else { return false };
+    let letters = |word: &str| word.len() >= 2 && word.chars().all(|character| character.is_ascii_alphabetic());
+    let year = number.len() == 4 && (number.starts_with("19") || number.starts_with("20"));
+    letters(first) && letters(last) && (4..=6).contains(&number.len()) && number.chars().all(|character| character.is_ascii_digit()) && !year
 }
 
 /// Shortest display-name word compared with addresses in [`reply_to_named_for_sender`].
