@@ -862,3 +862,18 @@ fn blank_text_part_leaves_html_as_body() {
     assert_eq!(message.text_body, None);
     assert!(message.html_body.as_deref().is_some_and(|html| html.contains("Visible offer text")));
 }
+
+#[test]
+fn images_on_cloud_storage_are_not_free_hosting_links() {
+    let newsletter = html_message(
+        "Our autumn catalogue",
+        "<img src=\"https://assets.s3.eu-west-1.amazonaws.com/logo.png\"><p>New arrivals.</p>\
+         <a href=\"https://shop.example.org/autumn\">See the catalogue</a>",
+    );
+    let kinds = default_kinds(&parse_bytes(&newsletter));
+    assert!(!kinds.contains(&FactorKind::FreeHosting), "{kinds:?}");
+    // The same host as a link's destination is free hosting.
+    let lure = html_message("Invoice", "<a href=\"https://assets.s3.eu-west-1.amazonaws.com/invoice.html\">View invoice</a>");
+    let kinds = default_kinds(&parse_bytes(&lure));
+    assert!(kinds.contains(&FactorKind::FreeHosting), "{kinds:?}");
+}

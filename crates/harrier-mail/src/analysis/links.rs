@@ -47,9 +47,24 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     let mut findings: Vec<Factor> = Vec::new();
     let mut lookalikes = LookalikeCache::new();
     for found in message.urls.iter().take(MAX_URLS) {
-        findings.extend(analyze_url_with(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes));
+        let factors = analyze_url_with(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes);
+        if is_embedded_resource(found.attribute.as_deref()) {
+            findings.extend(factors.into_iter().filter(|factor| !DESTINATION_ONLY.contains(&factor.kind)));
+        } else {
+            findings.extend(factors);
+        }
     }
     merge(findings)
+}
+
+/// Findings about where a link leads. An image or a style sheet is loaded, not visited, and newsletters
+/// serve their images from cloud storage and file shares, so these findings count only for links.
+const DESTINATION_ONLY: [FactorKind; 3] = [FactorKind::FreeHosting, FactorKind::FileShareLink, FactorKind::FormService];
+
+/// Returns whether a URL came from an attribute that loads a resource into the message (`img[src]`,
+/// `link[href]`) rather than one the reader follows.
+fn is_embedded_resource(attribute: Option<&str>) -> bool {
+    matches!(attribute, Some("img[src]" | "link[href]"))
 }
 
 /// Merges factors of the same kind: the details of the first three are kept and `count` adds up.
