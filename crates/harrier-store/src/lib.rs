@@ -4,20 +4,21 @@
 //! consecutive records, each block holding the normalised events (MessagePack) and the source records
 //! compressed with zstd (see [`BLOCK_RECORDS`] and the `codec` module). Every record has a row, ordered by
 //! tenant and time, whose `seq` names its block and slot. A record seen twice (overlapping content blobs, the same export
-//! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id, the primary key of
-//! the `record_keys` table, so a duplicate insert is a cheap no-op rather than a read before every write.
+//! replayed) is stored once. The key is a 128-bit hash of the tenant and the record's id. Each block's row in
+//! `block_keys` keeps the keys of its records. A store checks new records against all stored keys, which it
+//! loads into memory on its first insert and brings up to date at the start of every insert transaction.
 //!
 //! Readers hand records over in whatever order the files hold them; [`Store::for_each_event`] returns them
 //! ordered by event time, which is the order the learning stages consume.
 
 mod codec;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use harrier_model::{Event, Record, TenantId};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 pub use codec::BLOCK_RECORDS;
@@ -26,9 +27,17 @@ use codec::{Decoder, Section, SectionBuilder};
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "harrier.sqlite";
 
-/// The schema version this build writes, kept in SQLite's `user_version`. Version 4 stores events as
-/// MessagePack, version 3 stored them as JSON in the same tables.
-const SCHEMA_VERSION: i64 = 4;
+/// The schema version this build writes, kept in SQLite's `user_version`. Version 5 keeps the deduplication
+/// keys per block in `block_keys`, version 4 kept one `record_keys` row per record, and version 3 stored
+/// events as JSON.
+const SCHEMA_VERSION: i64 = 5;
+
+/// The oldest schema version this build opens. Opening a version 4 store adds the `block_keys` table and
+/// keeps its `record_keys` rows as the keys of the records stored before.
+const OLDEST_MIGRATED_VERSION: i64 = 4;
+
+/// The length of a deduplication key, in bytes.
+const KEY_LEN: usize = 16;
 
 /// The page size of new databases, in bytes.
 const PAGE_SIZE: i64 = 8192;
@@ -57,8 +66,8 @@ pub enum StoreError {
     SchemaVersion { path: PathBuf, found: i64 },
     #[error(
         "the store in {} was written by an older harrier (schema version {found}), and this build reads only \
-         version {SCHEMA_VERSION}; replay the source logs into a new data directory, or delete {} and replay \
-         them again",
+         versions {OLDEST_MIGRATED_VERSION} to {SCHEMA_VERSION}; replay the source logs into a new data \
+         directory, or delete {} and replay them again",
         data_dir.display(),
         data_dir.display()
     )]
@@ -92,6 +101,9 @@ pub struct Store {
     path: PathBuf,
     connection: Connection,
     tenant_ids: HashMap<TenantId, i64>,
+    /// The keys of all stored records, loaded on the first insert. `None` until then, and again after a failed
+    /// insert, whose keys may be in the set without being stored.
+    keys: Option<StoredKeys>,
 }
 
 impl Store {
@@ -101,7 +113,8 @@ impl Store {
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_path_buf(), source })?;
         let path = data_dir.join(DATABASE_FILE);
         let connection = Connection::open(&path).map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
-        let mut store = Store { data_dir: data_dir.to_path_buf(), path, connection, tenant_ids: HashMap::new() };
+        let mut store =
+            Store { data_dir: data_dir.to_path_buf(), path, connection, tenant_ids: HashMap::new(), keys: None };
         store.configure().map_err(|source| store.error(source))?;
         store.migrate()?;
         Ok(store)
@@ -142,6 +155,7 @@ impl Store {
             self.connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(|e| self.error(e))?;
         match version {
             0 => self.connection.execute_batch(SCHEMA).map_err(|e| self.error(e)),
+            4 => self.connection.execute_batch(MIGRATE_4_TO_5).map_err(|e| self.error(e)),
             SCHEMA_VERSION => Ok(()),
             found if found < SCHEMA_VERSION => Err(StoreError::OlderSchema { data_dir: self.data_dir.clone(), found }),
             found => Err(StoreError::SchemaVersion { path: self.path.clone(), found }),
@@ -190,54 +204,12 @@ impl Store {
             }
         }
 
-        let transaction = self.connection.transaction()?;
-        let kept = insert_keys(&transaction, blocks)?;
-        let mut stats = InsertStats::default();
-        {
-            // The writer holds the write lock from the first insert, so no other writer takes these ids.
-            let mut next_block: i64 =
-                transaction.query_row("SELECT coalesce(max(id), 0) + 1 FROM blocks", [], |row| row.get(0))?;
-            let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
-            let mut insert_full_block_events = transaction.prepare_cached(&INSERT_FULL_BLOCK_EVENTS)?;
-            let mut insert_block = transaction.prepare_cached(INSERT_BLOCK)?;
-            for (block, kept) in blocks.iter().zip(&kept) {
-                let inserted = kept.iter().filter(|&&kept| kept).count();
-                stats.inserted += inserted as u64;
-                stats.duplicates += (block.rows.len() - inserted) as u64;
-                if inserted == 0 {
-                    continue;
-                }
-                // A row's slot counts the new rows of its block before it, because the duplicates are
-                // dropped from the block below.
-                let new_rows = block.rows.iter().zip(kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
-                let values = new_rows.enumerate().map(|(slot, row)| {
-                    let tenant_id = tenant_ids.get(&row.tenant).expect("every row's tenant was added above");
-                    (slot, [tenant_id, row.time_ms, next_block * SLOTS_PER_BLOCK + slot as i64])
-                });
-                if inserted == BLOCK_RECORDS {
-                    // One statement for all the rows of a full block saves SQLite starting a statement per row.
-                    for (slot, row_values) in values {
-                        for (column, value) in row_values.into_iter().enumerate() {
-                            insert_full_block_events.raw_bind_parameter(3 * slot + column + 1, value)?;
-                        }
-                    }
-                    insert_full_block_events.raw_execute()?;
-                } else {
-                    for (_, row_values) in values {
-                        insert_event.execute(row_values)?;
-                    }
-                }
-                if inserted == block.rows.len() {
-                    insert_block.execute(params![next_block, block.events, block.raws])?;
-                } else {
-                    let (events, raws) = block.retain(kept);
-                    insert_block.execute(params![next_block, events, raws])?;
-                }
-                next_block += 1;
-            }
+        let result = insert_in_transaction(&mut self.connection, &mut self.keys, &mut tenant_ids, blocks);
+        if result.is_err() {
+            // The failed transaction was rolled back, but its keys are in the set.
+            self.keys = None;
         }
-        transaction.commit()?;
-        Ok(stats)
+        result
     }
 
     /// Counts stored events, of one tenant or of all.
@@ -415,27 +387,135 @@ impl<'b> TenantIds<'b> {
     }
 }
 
-/// Adds the keys of every row to `record_keys`, and returns for each row of each block whether its key is
-/// new. A key that occurs twice among the blocks is new only at its first occurrence.
-///
-/// The keys are inserted in sorted order, so that consecutive inserts land on the same pages of the
-/// table's B-tree instead of on random ones.
-fn insert_keys(transaction: &rusqlite::Transaction<'_>, blocks: &[PreparedBlock]) -> rusqlite::Result<Vec<Vec<bool>>> {
-    let mut order: Vec<(u32, u32)> = Vec::new();
-    for (block_index, block) in blocks.iter().enumerate() {
-        order.extend((0..block.rows.len()).map(|row_index| (block_index as u32, row_index as u32)));
+/// Inserts the blocks' new records in one transaction and adds their keys to `keys`, loading the stored keys
+/// first when `keys` is `None`. On error `keys` may hold keys that were not stored, and the caller drops it.
+fn insert_in_transaction<'b>(
+    connection: &mut Connection,
+    keys: &mut Option<StoredKeys>,
+    tenant_ids: &mut TenantIds<'b>,
+    blocks: &'b [PreparedBlock],
+) -> rusqlite::Result<InsertStats> {
+    // The write lock is taken before the keys are brought up to date, so that no other connection stores a
+    // block between the check and the inserts.
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let keys = StoredKeys::load(keys, &transaction)?;
+    let mut stats = InsertStats::default();
+    {
+        let mut next_block: i64 =
+            transaction.query_row("SELECT coalesce(max(id), 0) + 1 FROM blocks", [], |row| row.get(0))?;
+        let mut insert_event = transaction.prepare_cached(INSERT_EVENT)?;
+        let mut insert_full_block_events = transaction.prepare_cached(&INSERT_FULL_BLOCK_EVENTS)?;
+        let mut insert_block = transaction.prepare_cached(INSERT_BLOCK)?;
+        let mut insert_block_keys = transaction.prepare_cached(INSERT_BLOCK_KEYS)?;
+        let mut kept = Vec::with_capacity(BLOCK_RECORDS);
+        let mut kept_keys = Vec::with_capacity(BLOCK_RECORDS * KEY_LEN);
+        for block in blocks {
+            // A key that occurs twice among the blocks is new only at its first occurrence.
+            kept.clear();
+            kept.extend(block.rows.iter().map(|row| keys.keys.insert(row.key)));
+            let inserted = kept.iter().filter(|&&kept| kept).count();
+            stats.inserted += inserted as u64;
+            stats.duplicates += (block.rows.len() - inserted) as u64;
+            if inserted == 0 {
+                continue;
+            }
+            // A row's slot counts the new rows of its block before it, because the duplicates are
+            // dropped from the block below.
+            let new_rows = block.rows.iter().zip(&kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
+            kept_keys.clear();
+            for row in new_rows.clone() {
+                kept_keys.extend_from_slice(&row.key);
+            }
+            let values = new_rows.enumerate().map(|(slot, row)| {
+                let tenant_id = tenant_ids.get(&row.tenant).expect("every row's tenant was added above");
+                (slot, [tenant_id, row.time_ms, next_block * SLOTS_PER_BLOCK + slot as i64])
+            });
+            if inserted == BLOCK_RECORDS {
+                // One statement for all the rows of a full block saves SQLite starting a statement per row.
+                for (slot, row_values) in values {
+                    for (column, value) in row_values.into_iter().enumerate() {
+                        insert_full_block_events.raw_bind_parameter(3 * slot + column + 1, value)?;
+                    }
+                }
+                insert_full_block_events.raw_execute()?;
+            } else {
+                for (_, row_values) in values {
+                    insert_event.execute(row_values)?;
+                }
+            }
+            if inserted == block.rows.len() {
+                insert_block.execute(params![next_block, block.events, block.raws])?;
+            } else {
+                let (events, raws) = block.retain(&kept);
+                insert_block.execute(params![next_block, events, raws])?;
+            }
+            insert_block_keys.execute(params![next_block, kept_keys])?;
+            keys.through_block = next_block;
+            next_block += 1;
+        }
     }
-    let key = |&(block, row): &(u32, u32)| &blocks[block as usize].rows[row as usize].key;
-    // A stable sort keeps the occurrences of one key in their order, so the first one is inserted first.
-    order.sort_by(|a, b| key(a).cmp(key(b)));
+    transaction.commit()?;
+    Ok(stats)
+}
 
-    let mut kept: Vec<Vec<bool>> = blocks.iter().map(|block| vec![false; block.rows.len()]).collect();
-    let mut insert_key = transaction.prepare_cached(INSERT_KEY)?;
-    for position in &order {
-        let changed = insert_key.execute([key(position).as_slice()])?;
-        kept[position.0 as usize][position.1 as usize] = changed > 0;
+/// The deduplication keys of all stored records, kept in memory so that checking a record costs one hash
+/// lookup instead of a B-tree insert.
+///
+/// NOTE: the set takes 19 to 39 bytes per stored record (17-byte hash table buckets, at most 7/8 full, in
+/// powers of two). A store of 100 million records therefore needs about 2.3 GB from its first insert on,
+/// and that insert reads every stored key.
+struct StoredKeys {
+    keys: HashSet<[u8; KEY_LEN]>,
+    /// The largest block id whose keys are in `keys`. Block ids grow with every insert and blocks are never
+    /// deleted, so the rows of `block_keys` after it are the blocks other connections stored since.
+    through_block: i64,
+}
+
+impl StoredKeys {
+    /// Loads the stored keys into `keys` when it is `None`, and adds those of blocks stored since by other
+    /// connections. Callers hold the write lock, so no block can be added between this and their inserts.
+    fn load<'k>(keys: &'k mut Option<StoredKeys>, connection: &Connection) -> rusqlite::Result<&'k mut StoredKeys> {
+        let stored_keys = match keys {
+            Some(stored_keys) => stored_keys,
+            None => {
+                let mut stored_keys = StoredKeys { keys: HashSet::new(), through_block: 0 };
+                // Rows of stores migrated from schema version 4, which kept one row per record.
+                let mut select = connection.prepare("SELECT key FROM record_keys")?;
+                let mut rows = select.query([])?;
+                while let Some(row) = rows.next()? {
+                    let key = row.get_ref(0)?.as_blob()?;
+                    stored_keys.add(key, 0)?;
+                }
+                keys.insert(stored_keys)
+            }
+        };
+        let mut select = connection.prepare_cached(SELECT_BLOCK_KEYS)?;
+        let mut rows = select.query([stored_keys.through_block])?;
+        while let Some(row) = rows.next()? {
+            let block: i64 = row.get(0)?;
+            stored_keys.add(row.get_ref(1)?.as_blob()?, block)?;
+            stored_keys.through_block = block;
+        }
+        Ok(stored_keys)
     }
-    Ok(kept)
+
+    /// Adds the keys in `bytes`, [`KEY_LEN`] bytes each, stored with `block` (0 for `record_keys`).
+    fn add(&mut self, bytes: &[u8], block: i64) -> rusqlite::Result<()> {
+        if bytes.len() % KEY_LEN != 0 {
+            let message = format!(
+                "the deduplication keys of block {block} are {} bytes long, not a multiple of {KEY_LEN}; \
+                 the database is damaged",
+                bytes.len()
+            );
+            let source = std::io::Error::new(std::io::ErrorKind::InvalidData, message);
+            return Err(rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, Box::new(source)));
+        }
+        self.keys.reserve(bytes.len() / KEY_LEN);
+        for key in bytes.chunks_exact(KEY_LEN) {
+            self.keys.insert(key.try_into().expect("chunks_exact returns KEY_LEN bytes"));
+        }
+        Ok(())
+    }
 }
 
 /// The decompressed blocks a reader keeps, evicting the least recently used.
@@ -517,7 +597,7 @@ impl StoredRow<'_> {
 #[derive(Clone, Debug)]
 pub struct PreparedRow {
     pub tenant: TenantId,
-    key: [u8; 16],
+    key: [u8; KEY_LEN],
     pub time_ms: i64,
     pub kind: &'static str,
     pub format: &'static str,
@@ -636,7 +716,7 @@ fn decode_event(bytes: &[u8]) -> Result<Event, rmp_serde::decode::Error> {
 }
 
 /// Hashes a tenant and record id into the 16-byte deduplication key.
-fn record_key(tenant: &TenantId, record_id: &str) -> [u8; 16] {
+fn record_key(tenant: &TenantId, record_id: &str) -> [u8; KEY_LEN] {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(tenant.as_str().as_bytes());
     hasher.update(&[0]);
@@ -668,12 +748,30 @@ CREATE TABLE events (
     seq INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, time_ms, seq)
 ) WITHOUT ROWID;
--- The deduplication key of every stored record. It is a table apart from events so that the writer can
--- insert the keys in sorted order and the rows in time order.
+-- The deduplication keys of the records of each block, 16 bytes each in slot order.
+CREATE TABLE block_keys (
+    block INTEGER PRIMARY KEY,
+    keys BLOB NOT NULL
+);
+-- The deduplication keys of records stored by schema version 4, which kept one row per record. New stores
+-- leave it empty.
 CREATE TABLE record_keys (
     key BLOB PRIMARY KEY
 ) WITHOUT ROWID;
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
+COMMIT;
+";
+
+/// Moves a version 4 store to version 5. Its `record_keys` rows stay, as the keys of the records stored
+/// before, and new blocks keep their keys in `block_keys`. The write lock makes a second process that opens
+/// the same store at once wait, and then find the table already there.
+const MIGRATE_4_TO_5: &str = "
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS block_keys (
+    block INTEGER PRIMARY KEY,
+    keys BLOB NOT NULL
+);
+PRAGMA user_version = 5;
 COMMIT;
 ";
 
@@ -686,7 +784,9 @@ static INSERT_FULL_BLOCK_EVENTS: std::sync::LazyLock<String> = std::sync::LazyLo
     format!("INSERT INTO events (tenant_id, time_ms, seq) VALUES {values}")
 });
 
-const INSERT_KEY: &str = "INSERT OR IGNORE INTO record_keys (key) VALUES (?1)";
+const INSERT_BLOCK_KEYS: &str = "INSERT INTO block_keys (block, keys) VALUES (?1, ?2)";
+
+const SELECT_BLOCK_KEYS: &str = "SELECT block, keys FROM block_keys WHERE block > ?1 ORDER BY block";
 
 const INSERT_BLOCK: &str = "INSERT INTO blocks (id, events, raws) VALUES (?1, ?2, ?3)";
 

@@ -251,7 +251,7 @@ fn older_schema_is_rejected() {
                 assert_eq!(found, version);
                 let message = error.to_string();
                 assert!(message.contains(&dir.path().display().to_string()), "{message}");
-                assert!(message.contains("reads only version 4"), "{message}");
+                assert!(message.contains("reads only versions 4 to 5"), "{message}");
                 assert!(message.contains("new data directory"), "{message}");
             }
             Err(other) => panic!("unexpected error for version {version}: {other}"),
@@ -333,4 +333,92 @@ fn stored_after_reads_newer_inserts() {
         })
         .unwrap();
     assert_eq!(newer, ["ma:3", "ma:4"]);
+}
+
+#[test]
+fn reopened_store_finds_stored_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = vec![record("t1", "ma:1", "2024-01-01T00:00:00Z"), record("t1", "ma:2", "2024-01-01T00:01:00Z")];
+    Store::open(dir.path()).unwrap().insert(&batch).unwrap();
+
+    let stats = Store::open(dir.path()).unwrap().insert(&batch).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (0, 2));
+}
+
+#[test]
+fn keys_of_other_connections_are_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Store::open(dir.path()).unwrap();
+    let mut second = Store::open(dir.path()).unwrap();
+    // Both stores load the keys on their first insert.
+    first.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+    second.insert(&[record("t1", "ma:2", "2024-01-01T00:01:00Z")]).unwrap();
+
+    let stats = first.insert(&[record("t1", "ma:2", "2024-01-01T00:01:00Z")]).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (0, 1), "the record the second store stored is a duplicate");
+    let stats = second.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (0, 1), "the record the first store stored is a duplicate");
+    assert_eq!(first.event_count(None).unwrap(), 2);
+}
+
+#[test]
+fn failed_insert_stores_records_on_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    let trigger = "CREATE TRIGGER reject_blocks BEFORE INSERT ON blocks BEGIN SELECT RAISE(ABORT, 'rejected'); END;";
+    connection.execute_batch(trigger).unwrap();
+
+    let batch = vec![record("t1", "ma:2", "2024-01-02T00:00:00Z"), record("t1", "ma:3", "2024-01-03T00:00:00Z")];
+    assert!(store.insert(&batch).is_err(), "the trigger rejects the block");
+    connection.execute_batch("DROP TRIGGER reject_blocks;").unwrap();
+
+    let stats = store.insert(&batch).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (2, 0), "the keys of the failed insert were not kept");
+    assert_eq!(store.event_count(None).unwrap(), 3);
+}
+
+#[test]
+fn version_4_store_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch: Vec<Record> =
+        (1..=3).map(|i| record("t1", &format!("ma:{i}"), &format!("2024-01-0{i}T00:00:00Z"))).collect();
+    Store::open(dir.path()).unwrap().insert(&batch).unwrap();
+
+    // Version 4 kept one `record_keys` row per record and had no `block_keys` table.
+    let path = dir.path().join(harrier_store::DATABASE_FILE);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let keys: Vec<u8> = connection.query_row("SELECT keys FROM block_keys", [], |row| row.get(0)).unwrap();
+    assert_eq!(keys.len(), 3 * 16);
+    for key in keys.chunks_exact(16) {
+        connection.execute("INSERT INTO record_keys (key) VALUES (?1)", [key]).unwrap();
+    }
+    connection.execute_batch("DROP TABLE block_keys; PRAGMA user_version = 4;").unwrap();
+    drop(connection);
+
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut again = batch.clone();
+    again.push(record("t1", "ma:4", "2024-01-04T00:00:00Z"));
+    let stats = store.insert(&again).unwrap();
+    assert_eq!((stats.inserted, stats.duplicates), (1, 3));
+    assert_eq!(read_records(&store, "t1"), again);
+
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
+    assert_eq!(version, 5);
+}
+
+#[test]
+fn damaged_block_keys_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(dir.path()).unwrap().insert(&[record("t1", "ma:1", "2024-01-01T00:00:00Z")]).unwrap();
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_store::DATABASE_FILE)).unwrap();
+    connection.execute("UPDATE block_keys SET keys = x'0102' WHERE block = 1", []).unwrap();
+    drop(connection);
+
+    let error = Store::open(dir.path()).unwrap().insert(&[record("t1", "ma:2", "2024-01-02T00:00:00Z")]).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("block 1"), "{message}");
+    assert!(message.contains("damaged"), "{message}");
 }

@@ -125,12 +125,27 @@ pub(crate) fn record_id(namespace: &str, id: Option<&str>, record: Fields<'_>) -
 /// Returns the record id prefixed with its namespace, or `None` when the record has no id.
 pub(crate) fn prefixed_id(namespace: &str, id: Option<&str>) -> Option<String> {
     let id = id.map(str::trim).filter(|id| !id.is_empty())?;
-    Some(format!("{namespace}:{}", id.to_ascii_lowercase()))
+    // One allocation of the final length, where `format!` with `to_ascii_lowercase` made two and ran the
+    // formatting machinery for every record.
+    let mut prefixed = String::with_capacity(namespace.len() + 1 + id.len());
+    prefixed.push_str(namespace);
+    prefixed.push(':');
+    prefixed.push_str(id);
+    prefixed[namespace.len() + 1..].make_ascii_lowercase();
+    Some(prefixed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixed_id_lowercases_only_the_id() {
+        assert_eq!(prefixed_id("ma", Some("  AbC-1Ä ")).as_deref(), Some("ma:abc-1Ä"));
+        assert_eq!(prefixed_id("Ns", Some("X")).as_deref(), Some("Ns:x"));
+        assert_eq!(prefixed_id("ma", Some("  ")), None);
+        assert_eq!(prefixed_id("ma", None), None);
+    }
 
     #[test]
     fn ports_are_stripped() {
