@@ -747,6 +747,8 @@ fn password_for_attachment_flagged() {
 fn envelope_of_system_account_or_trial_tenant_flagged() {
     let script = text_message("Prefeitura <no-reply@notas.example.com.br>", "Return-Path: <root@localhost.vps.example.net>\r\n", "Nota fiscal", "Baixe a nota.");
     assert!(default_kinds(&script).contains(&FactorKind::EnvelopeSystemAccount));
+    let bare = text_message("Prefeitura <no-reply@notas.example.com.br>", "Return-Path: <root@localhost>\r\n", "Nota fiscal", "Baixe a nota.");
+    assert!(default_kinds(&bare).contains(&FactorKind::EnvelopeSystemAccount));
     let tenant = text_message("Antivirus <realtime@protect.example.com>", "Return-Path: <x7@Trial4471.onmicrosoft.com>\r\n", "Protect", "Buy now.");
     assert!(default_kinds(&tenant).contains(&FactorKind::EnvelopeTrialTenant));
     // A system account of the From domain itself (cron mail) and a tenant sending as itself are not.
@@ -759,7 +761,8 @@ fn envelope_of_system_account_or_trial_tenant_flagged() {
         "Minutes",
         "Attached.",
     );
-    for message in [cron, own, forwarded] {
+    let bounce = text_message("Shop <news@shop.example.org>", "Return-Path: <bounce-4471@bounces.esp.example>\r\n", "News", "Hi.");
+    for message in [cron, own, forwarded, bounce] {
         let kinds = default_kinds(&message);
         assert!(!kinds.contains(&FactorKind::EnvelopeSystemAccount) && !kinds.contains(&FactorKind::EnvelopeTrialTenant), "{kinds:?}");
     }
@@ -785,10 +788,13 @@ fn reply_to_named_for_sender_flagged() {
     );
     let analysis = analyze(&borrowed, &AnalysisOptions::default());
     assert!(analysis.factors.iter().any(|factor| factor.factor.kind == FactorKind::ReplyToNamedSender), "{:?}", analysis.factors);
-    // The From address carries the name too, or the Reply-To is a list or an unrelated free mailbox.
+    // The From address carries the name too, the Reply-To is an unrelated free mailbox, or a list or a
+    // contact form sends on the person's behalf.
     let own = text_message("\"Stella Michael\" <smichael@example.it>", "Reply-To: stella.michael@gmail.com\r\n", "Hello", "Hi.");
-    let list = text_message("\"joyful\" <abc88@hotmail.com>", "Reply-To: OneIncomeLiving@groups.msn.com\r\n", "Hello", "Hi.");
-    for message in [own, list] {
+    let unrelated = text_message("\"joyful\" <abc88@hotmail.com>", "Reply-To: OneIncomeLiving@groups.msn.com\r\n", "Hello", "Hi.");
+    let munged = text_message("\"Jane Doe via Users\" <users@lists.example.org>", "Reply-To: jane.doe@gmail.com\r\n", "Question", "Hi.");
+    let form = text_message("\"Jane Doe\" <wordpress@shop.example.org>", "Reply-To: jane.doe@gmail.com\r\n", "Contact form", "Hi.");
+    for message in [own, unrelated, munged, form] {
         let kinds = default_kinds(&message);
         assert!(!kinds.contains(&FactorKind::ReplyToNamedSender), "{kinds:?}");
     }
@@ -804,8 +810,18 @@ fn disguised_and_address_named_hosts_flagged() {
     assert!(dashed.iter().any(|factor| factor.kind == FactorKind::IpLiteralHost), "{dashed:?}");
     let bucket = links::analyze_url("https://claims.s3.us-east-1.amazonaws.com/index.html", None, None, &[]);
     assert!(bucket.iter().any(|factor| factor.kind == FactorKind::FreeHosting), "{bucket:?}");
-    // Plain names, an internationalised domain and version-like labels are none of these.
-    for url in ["https://www.example.com/", "https://m\u{fc}ller.example/", "https://v1.2.3.example.com/", "https://s3cure.example.com/"] {
+    // A real internationalised label next to a styled one does not hide it.
+    let mixed = links::analyze_url("https://\u{1d601}\u{1d5FF}\u{1d5EE}.m\u{fc}ller.example/", None, None, &[]);
+    assert!(mixed.iter().any(|factor| factor.kind == FactorKind::DisguisedHost), "{mixed:?}");
+    // Plain names, an internationalised domain, a Japanese full stop after the host, three numeric labels
+    // and an S3-like label outside the S3 endpoints are none of these.
+    for url in [
+        "https://www.example.com/",
+        "https://m\u{fc}ller.example/",
+        "https://example.com\u{3002}",
+        "https://1.2.3.example.com/",
+        "https://s3cure-files.amazonaws.com/",
+    ] {
         let factors = links::analyze_url(url, None, None, &[]);
         assert!(
             !factors.iter().any(|factor| matches!(factor.kind, FactorKind::DisguisedHost | FactorKind::IpLiteralHost | FactorKind::FreeHosting)),
@@ -820,6 +836,8 @@ fn styled_letters_in_body_flagged() {
     assert!(default_kinds(&styled).contains(&FactorKind::ObfuscatedText));
     let quoted = text_message("Ann <ann@example.org>", "", "Words", "The word Ελλάδα and the café are fine.");
     assert!(!default_kinds(&quoted).contains(&FactorKind::ObfuscatedText));
+    let japanese = text_message("Sato <sato@example.co.jp>", "", "Meeting", "よろしくお願いします。\nＴＥＬ：03-1234-5678\nＦＡＸ：03-1234-5679");
+    assert!(!default_kinds(&japanese).contains(&FactorKind::ObfuscatedText));
 }
 
 #[test]
@@ -831,7 +849,8 @@ fn brand_from_freemail_flagged() {
     let reply = text_message("Ann <ann.example@gmail.com>", "", "Re: PayPal refund", "It arrived.");
     let letter = format!("Hi Bob,\n\n{}\nI finally paid with PayPal.", "We spent the week at the lake. ".repeat(12));
     let letter = text_message("Ann <ann.example@gmail.com>", "", "Holidays", &letter);
-    for message in [own, reply, letter] {
+    let hyphenated = text_message("Ann <ann.example@gmail.com>", "", "Order follow-ups", "The follow-ups for the order are done.");
+    for message in [own, reply, letter, hyphenated] {
         let kinds = default_kinds(&message);
         assert!(!kinds.contains(&FactorKind::BrandFromFreemail), "{kinds:?}");
     }
@@ -848,9 +867,16 @@ fn support_line_of_callback_scam_flagged() {
     let analysis = analyze(&scam, &AnalysisOptions::default());
     let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::CallbackNumber);
     assert_eq!(factor.map(|factor| factor.factor.detail.as_str()), Some("+1 818 253 8951"), "{:?}", analysis.factors);
-    // A support number without order or charge words is not a callback lure.
-    let plain = text_message("Desk <desk@example.org>", "", "Office hours", "Reach us on our support number +1 818 253 8951 on weekdays.");
-    assert!(!default_kinds(&plain).contains(&FactorKind::CallbackNumber));
+    // A support number without order or charge words, a company's signature, a reply, and a date are not
+    // callback lures.
+    let plain = text_message("Desk <desk.example@gmail.com>", "", "Office hours", "Reach us on our support number +1 818 253 8951 on weekdays.");
+    let signature = text_message("Shop <orders@shop.example.org>", "", "Your order", "Thank you for your order.\n-- \nCall us: +44 20 7946 0958");
+    let reply = text_message("Ann <ann.example@gmail.com>", "", "Re: order", "Call us: +44 20 7946 0958 about the order.");
+    let date = text_message("Ann <ann.example@gmail.com>", "", "Order", "To cancel, call us before 15.03.2025 12:00.");
+    for message in [plain, signature, reply, date] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::CallbackNumber), "{kinds:?}");
+    }
 }
 
 #[test]

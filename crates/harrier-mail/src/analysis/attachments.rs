@@ -112,10 +112,18 @@ pub fn analyze_attachment(attachment: &Attachment, sender: Option<&str>, protect
     factors
 }
 
-/// Link findings that hide where a link goes or put it on a host anyone can publish on. A PDF whose link
-/// has one of them is a lure: the document only carries the link past the filters that read the body.
-const HIDDEN_DESTINATIONS: [FactorKind; 5] =
-    [FactorKind::Shortener, FactorKind::FileShareLink, FactorKind::FreeHosting, FactorKind::IpLiteralHost, FactorKind::FormService];
+/// Link findings that hide where a link goes or put it on a host anyone can publish on. A PDF link with
+/// one of them counts as a lure. File shares and forms are left out: proposals and flyers link to them.
+const HIDDEN_DESTINATIONS: [FactorKind; 8] = [
+    FactorKind::Shortener,
+    FactorKind::FreeHosting,
+    FactorKind::IpLiteralHost,
+    FactorKind::OpenRedirect,
+    FactorKind::DisguisedHost,
+    FactorKind::PunycodeHost,
+    FactorKind::MixedScriptHost,
+    FactorKind::LookalikeLinkDomain,
+];
 
 fn is_risky(extension: &str) -> bool {
     lists::RISKY_EXTENSIONS.iter().any(|risky| risky == extension)

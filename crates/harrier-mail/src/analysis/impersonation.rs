@@ -134,15 +134,18 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     }
     let return_domain =
         message.return_path.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
-    if let Some(return_domain) = return_domain.filter(|domain| *domain != from_domain) {
+    let return_path = message.return_path.as_deref().unwrap_or_default();
+    if let Some(return_domain) = return_domain.as_ref().filter(|domain| **domain != from_domain) {
         factors.push(Factor::new(FactorKind::ReturnPathMismatch, format!("{return_domain} vs {from_domain}")));
-        let return_path = message.return_path.as_deref().unwrap_or_default();
-        if is_system_envelope(return_path) {
-            factors.push(Factor::new(FactorKind::EnvelopeSystemAccount, format!("{return_path} for {from_domain}")));
-        }
-        if is_trial_tenant(&return_domain) && !is_trial_tenant(&from_domain) && !is_rewritten_envelope(return_path) {
+        // `onmicrosoft.com` is not a public suffix, so a tenant sending as itself has the same registrable
+        // domain in both and never gets here.
+        if is_trial_tenant(return_domain) && !is_rewritten_envelope(return_path, &from_domain) {
             factors.push(Factor::new(FactorKind::EnvelopeTrialTenant, format!("{return_path} for {from_domain}")));
         }
+    }
+    // An envelope on a bare host name (`root@localhost`, `www-data@vps123`) has no registrable domain.
+    if return_domain.as_ref().is_none_or(|domain| *domain != from_domain) && is_system_envelope(return_path) {
+        factors.push(Factor::new(FactorKind::EnvelopeSystemAccount, format!("{return_path} for {from_domain}")));
     }
     if is_generated_address(address(from)) {
         factors.push(Factor::new(FactorKind::GeneratedSenderAddress, address(from)));
@@ -172,12 +175,17 @@ fn is_trial_tenant(domain: &str) -> bool {
     lists::host_matches(domain, "onmicrosoft.com")
 }
 
-/// Returns whether an envelope sender was rewritten by a forwarding system with the Sender Rewriting Scheme
-/// (`bounces+SRS=...@tenant.onmicrosoft.com` from Exchange Online, `SRS0=...` elsewhere): a forward keeps
-/// the original From and puts the forwarder's domain in the envelope.
-fn is_rewritten_envelope(return_path: &str) -> bool {
+/// Returns whether an envelope sender was rewritten for the From domain by a forwarding system with the
+/// Sender Rewriting Scheme (`bounces+SRS=hash=time=example.org=ann@tenant.onmicrosoft.com` from Exchange
+/// Online, `SRS0=hash=time=example.org=ann@...` elsewhere): a forward keeps the original From and puts the
+/// forwarder's domain in the envelope, and names the original sender's domain in the local part.
+fn is_rewritten_envelope(return_path: &str, from_domain: &str) -> bool {
     let local = return_path.trim_matches(['<', '>', ' ']).rsplit_once('@').map_or("", |(local, _)| local).to_ascii_lowercase();
-    local.starts_with("bounces+srs=") || local.starts_with("srs0=") || local.starts_with("srs1=")
+    let Some(rest) = ["bounces+srs=", "srs0=", "srs1="].iter().find_map(|prefix| local.strip_prefix(prefix)) else {
+        return false;
+    };
+    // hash=time=domain=local: the third field is the original sender's domain.
+    rest.split('=').nth(2).and_then(registrable_domain).is_some_and(|domain| domain == from_domain)
 }
 
 /// Returns whether a From address has the `First_Last_12345@` shape that bulk spam tools generate: two
@@ -189,8 +197,15 @@ fn is_generated_address(address: &str) -> bool {
     let [first, last, number] = parts.as_slice() else { return false };
     let letters = |word: &str| word.len() >= 2 && word.chars().all(|character| character.is_ascii_alphabetic());
     let year = number.len() == 4 && (number.starts_with("19") || number.starts_with("20"));
-    letters(first) && letters(last) && (4..=6).contains(&number.len()) && number.chars().all(|character| character.is_ascii_digit()) && !year
+    let role = |word: &str| ROLE_MAILBOXES.iter().any(|role| word.eq_ignore_ascii_case(role)) || word.eq_ignore_ascii_case("no");
+    !role(first) && !role(last) && letters(first) && letters(last) && (4..=6).contains(&number.len()) && number.chars().all(|character| character.is_ascii_digit()) && !year
 }
+
+/// Parts of the local parts of role and system mailboxes, lower-cased, that send for someone else.
+const ROLE_MAILBOXES: &[&str] = &[
+    "noreply", "no-reply", "no_reply", "donotreply", "wordpress", "notification", "forms", "mailer", "bounce",
+    "support", "ticket", "alert", "info", "contact", "admin", "billing", "service", "team",
+];
 
 /// Shortest display-name word compared with addresses in [`reply_to_named_for_sender`].
 const MIN_NAME_WORD: usize = 4;
@@ -200,6 +215,18 @@ const MIN_NAME_WORD: usize = 4;
 /// account, borrowed or taken over, and wants the replies in their own mailbox, as advance-fee and
 /// business email compromise mail does.
 fn reply_to_named_for_sender(message: &MailMessage, display_name: &str, from: &str, from_domain: &str) -> Option<String> {
+    // Lists, contact forms and sharing services send as themselves on a person's behalf and put that
+    // person in Reply-To: a Sender header, "via" or "on behalf of" in the name, a role mailbox as From.
+    let lower_name = display_name.to_lowercase();
+    let from_local = from.rsplit_once('@').map_or(from, |(local, _)| local).to_lowercase();
+    if super::is_bulk(message)
+        || message.sender.is_some()
+        || contains_word(&lower_name, "via")
+        || lower_name.contains("on behalf of")
+        || ROLE_MAILBOXES.iter().any(|role| from_local.contains(role))
+    {
+        return None;
+    }
     let words: Vec<String> = display_name
         .split(|character: char| !character.is_alphabetic())
         .filter(|word| word.chars().count() >= MIN_NAME_WORD)
@@ -208,7 +235,6 @@ fn reply_to_named_for_sender(message: &MailMessage, display_name: &str, from: &s
     if words.is_empty() {
         return None;
     }
-    let from_local = from.rsplit_once('@').map_or(from, |(local, _)| local).to_lowercase();
     if words.iter().any(|word| from_local.contains(word.as_str())) {
         return None;
     }
@@ -312,14 +338,30 @@ pub(crate) fn brand_named_in(text: &str) -> Option<&'static lists::Brand> {
     BRAND_KEYS
         .iter()
         .zip(occurs)
-        .find(|(key, occurs)| *occurs && !key.brand.common_word && contains_word(text, &key.lower_name))
+        .find(|(key, occurs)| *occurs && !key.brand.common_word && contains_word_not_hyphenated(text, &key.lower_name))
         .map(|(key, _)| key.brand)
+}
+
+/// Returns whether lower-cased `text` has one of the [`TRANSACTIONAL_WORDS`].
+pub(crate) fn names_transaction(text: &str) -> bool {
+    TRANSACTIONAL_WORDS.iter().any(|word| contains_word(text, word))
+}
+
+/// Returns whether `needle` occurs in `haystack` as a word that is not part of a hyphenated one, so that
+/// `ups` is not found in "follow-ups".
+fn contains_word_not_hyphenated(haystack: &str, needle: &str) -> bool {
+    haystack.match_indices(needle).any(|(start, matched)| {
+        let before = haystack[..start].chars().next_back();
+        let after = haystack[start + matched.len()..].chars().next();
+        let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric() && character != '-');
+        boundary(before) && boundary(after)
+    })
 }
 
 /// Words of a subject about an order, a payment or an account, lower-cased.
 const TRANSACTIONAL_WORDS: &[&str] = &[
     "order", "invoice", "receipt", "payment", "subscription", "renewal", "renewed", "account", "billing", "refund",
-    "transaction", "purchase", "pedido", "fatura", "pagamento", "conta", "compra", "factura", "pago", "cuenta",
+    "transaction", "purchase", "delivery", "pedido", "fatura", "pagamento", "conta", "compra", "factura", "pago", "cuenta",
     "commande", "facture", "paiement", "compte", "bestellung", "rechnung", "zahlung", "konto", "abonnement",
     "bestelling", "factuur", "betaling", "rekening",
 ];

@@ -149,16 +149,26 @@ fn callback_number(message: &MailMessage, text: &str) -> Option<String> {
     if let Some(number) = TOLL_FREE.find(text) {
         return Some(number.as_str().trim().to_string());
     }
+    // Companies give their support numbers in signatures and replies, so an ordinary number counts only
+    // in a first message from a free mailbox, which no company's support desk writes from.
+    let subject = message.subject.as_deref().unwrap_or_default();
+    let freemail = sender_domain(message).is_some_and(|domain| lists::FREEMAIL.contains(&domain));
+    if !freemail || message.has_reply_headers || super::has_reply_prefix(subject) {
+        return None;
+    }
     let line = SUPPORT_LINE.captures(text)?.get(1)?.as_str().trim();
-    (line.chars().filter(char::is_ascii_digit).count() >= 9).then(|| line.to_string())
+    let digits = line.chars().filter(char::is_ascii_digit).count();
+    // A date and time ("15.03.2025 12") is not a number to call.
+    let date_like = line.matches('.').count() >= 2 || line.contains(':');
+    (digits >= 9 && !date_like).then(|| line.to_string())
 }
 
 /// Characters at the start of the subject and body searched for a brand by [`brand_from_freemail`]: the
 /// subject, the greeting and the first lines, where a message names its sender.
 const BRAND_OPENING_CHARS: usize = 300;
 
-/// Returns the brand that a message from a free mailbox names at its start, unless the message replies to
-/// or forwards another or is list mail. Banks, shops and couriers write from their own domains, so a
+/// Returns the brand that a message from a free mailbox names at its start next to an order, payment or
+/// account word, unless the message replies to or forwards another or is list mail. Banks, shops and couriers write from their own domains, so a
 /// receipt, a delivery notice or a security alert in a brand's name from a free mailbox is an imitation.
 fn brand_from_freemail(message: &MailMessage, text: &str) -> Option<String> {
     let domain = sender_domain(message)?;
@@ -170,6 +180,9 @@ fn brand_from_freemail(message: &MailMessage, text: &str) -> Option<String> {
         return None;
     }
     let opening = first_chars(text, BRAND_OPENING_CHARS);
+    if !super::impersonation::names_transaction(opening) {
+        return None;
+    }
     let brand = super::impersonation::brand_named_in(opening).filter(|brand| !brand.owns(&domain))?;
     Some(format!("{} from {domain}", brand.name))
 }

@@ -107,8 +107,10 @@ fn analyze_url_with(
         }
         Host::Domain(name) => {
             let name = name.to_ascii_lowercase();
-            if unwrapped.rewriters.is_empty() && written_host(raw).is_some_and(|written| !written.is_ascii()) && !name.contains("xn--") {
-                factors.push(Factor::new(FactorKind::DisguisedHost, format!("{} -> {name}", truncate(written_host(raw).unwrap_or_default(), 60))));
+            // NOTE: behind a rewriter (Safe Links) the host as written is inside the wrapper's query and is
+            // not read here.
+            if let Some(written) = written_host(raw).filter(|written| unwrapped.rewriters.is_empty() && written.chars().any(super::is_styled)) {
+                factors.push(Factor::new(FactorKind::DisguisedHost, format!("{} -> {name}", truncate(written, 60))));
             }
             if has_address_labels(&name) {
                 factors.push(Factor::new(FactorKind::IpLiteralHost, url_text.clone()));
@@ -260,7 +262,7 @@ fn has_address_labels(host: &str) -> bool {
 /// publish a page.
 fn is_s3_site(host: &str) -> bool {
     lists::host_matches(host, "amazonaws.com")
-        && host.split('.').any(|label| label == "s3" || label.starts_with("s3-") || label.starts_with("s3website"))
+        && host.split('.').any(|label| label == "s3" || label.starts_with("s3-"))
 }
 
 /// Returns whether `text` contains something shaped like an email address, plain or percent-encoded.

@@ -76,8 +76,8 @@ pub enum FactorKind {
     AbusedTldLink,
     /// A link inside a PDF attachment.
     PdfLink,
-    /// A PDF attachment's link goes through a shortener, a file share, free hosting, a form service or an
-    /// IP address: the document carries the link past the checks of the body.
+    /// A PDF attachment's link goes through a shortener, an open redirect, free hosting or an IP address,
+    /// or its host is disguised or looks like a brand's.
     PdfLure,
 
     // Sender identity.
@@ -134,7 +134,7 @@ pub enum FactorKind {
     ReplyToNamedSender,
     /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
-    /// blocks.
+    /// blocks. In the body, a word of mathematical or small-capital letters counts.
     ObfuscatedText,
 
     // Authentication, from the receiving host's Authentication-Results.
@@ -436,15 +436,27 @@ const STYLED_BODY_CHARS: usize = 4_000;
 /// a body may quote words of two scripts, but people rarely type mathematical bold in a letter, while spam
 /// writes its offer in it so that filters do not read the words.
 fn styled_body_word(message: &MailMessage) -> Option<String> {
-    let body = message.text_body.as_deref().or(message.html_body.as_deref())?;
-    let start = match body.char_indices().nth(STYLED_BODY_CHARS) {
+    // The HTML source starts with its head and style sheet, so more of it is read.
+    let (body, limit) = match (message.text_body.as_deref(), message.html_body.as_deref()) {
+        (Some(text), _) => (text, STYLED_BODY_CHARS),
+        (None, Some(html)) => (html, 4 * STYLED_BODY_CHARS),
+        (None, None) => return None,
+    };
+    let start = match body.char_indices().nth(limit) {
         Some((end, _)) => &body[..end],
         None => body,
     };
     if start.is_ascii() {
         return None;
     }
-    words_of_three(start).find(|word| word.chars().filter(|character| is_styled(*character)).count() >= 3).map(str::to_string)
+    words_of_three(start).find(|word| word.chars().filter(|character| is_math_styled(*character)).count() >= 3).map(str::to_string)
+}
+
+/// Returns whether a character is from the small-capital and phonetic or the mathematical alphanumeric
+/// blocks. Full-width Latin is left out of the body check, because Chinese and Japanese text writes
+/// `ＴＥＬ` and `ＦＡＸ` that way.
+fn is_math_styled(character: char) -> bool {
+    matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF)
 }
 
 /// Returns the words of three characters or more.
@@ -452,9 +464,9 @@ fn words_of_three(text: &str) -> impl Iterator<Item = &str> {
     text.split(|character: char| !character.is_alphanumeric()).filter(|word| word.chars().count() >= 3)
 }
 
-/// Returns whether a character is a letter from the small-capital, mathematical alphanumeric, superscript
-/// and subscript, or full-width blocks.
-fn is_styled(character: char) -> bool {
+/// Returns whether a character is from the small-capital and phonetic, mathematical alphanumeric,
+/// superscript and subscript, or full-width Latin letter blocks.
+pub(crate) fn is_styled(character: char) -> bool {
     matches!(u32::from(character), 0x1D00..=0x1D7F | 0x1D400..=0x1D7FF | 0x2070..=0x209F | 0xFF21..=0xFF5A)
 }
 

@@ -15,8 +15,9 @@ static INFO: ModelInfo = ModelInfo {
     version: 1,
     description: "An inbound message that the analysis classed as fraud (bec_fraud) and whose bank details the \
                   payment-detail change model does not already cover: advance-fee, prize and investment scams, \
-                  requests to reply at a private free-mail address, callback scams with a toll-free number and \
-                  no link, gift-card and payment requests, replies diverted to another domain. The message asks \
+                  requests to reply at a private free-mail address, callback scams with a phone number and no \
+                  link, gift-card and payment requests, replies diverted to another domain or to a mailbox named \
+                  after the sender. The message asks \
                   for money or goods, not for credentials or code, so the technique is Financial Theft. A \
                   sender new to the recipient or the organisation scores higher.",
     technique: Technique { id: "T1657", name: "Financial Theft", tactic: "impact" },
