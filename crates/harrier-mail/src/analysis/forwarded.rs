@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 
 use crate::message::{MailMessage, Mailbox};
@@ -55,8 +55,14 @@ pub struct ForwardedOriginal {
     pub text: String,
 }
 
+/// The forward markers, matched ASCII case-insensitively. A DFA, because every message body is searched in
+/// full, and the markers' first letters are too common for a prefilter to skip much of the text.
 static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder().ascii_case_insensitive(true).build(FORWARD_MARKERS).expect("forward markers build an automaton")
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(FORWARD_MARKERS)
+        .expect("forward markers build an automaton")
 });
 
 /// Returns whether `message` may be an inline forward: its subject starts with a forward prefix, or its
@@ -113,6 +119,7 @@ pub fn original_message(message: &MailMessage, original: &ForwardedOriginal) -> 
     inner.list_headers.clear();
     inner.text_body = Some(original.text.clone());
     inner.html_body = None;
+    inner.html_text = None;
     inner
 }
 
