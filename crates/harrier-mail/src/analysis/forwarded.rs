@@ -65,11 +65,12 @@ static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("forward markers build an automaton")
 });
 
-/// Returns whether `message` may be an inline forward: its subject starts with a forward prefix, or its
-/// body has a forward marker. This is cheap, so the body text is only built for the messages that pass.
+/// Returns whether `message` may be an inline forward: its subject starts with a forward prefix, or the
+/// body that [`find`] reads has a forward marker. That is the text part, or else the HTML part's visible
+/// text, or else its HTML. This is cheap, so the body text is only built for the messages that pass.
 pub fn may_be_forward(message: &MailMessage) -> bool {
-    let body = |text: &Option<String>| text.as_deref().is_some_and(|text| MARKERS.is_match(text));
-    has_forward_prefix(message.subject.as_deref().unwrap_or_default()) || body(&message.text_body) || body(&message.html_body)
+    let body = message.text_body.as_deref().or(message.html_text.as_deref()).or(message.html_body.as_deref());
+    has_forward_prefix(message.subject.as_deref().unwrap_or_default()) || body.is_some_and(|body| MARKERS.is_match(body))
 }
 
 /// Returns the original of an inline forward, read from `body`, the message's body text. The subject
