@@ -111,6 +111,11 @@ pub struct MailMessage {
     pub text_body: Option<String>,
     /// The text/html body parts, decoded and joined by a newline.
     pub html_body: Option<String>,
+    /// The visible text of the text/html body parts (see `urls::visible_text`), joined by a line end, when
+    /// the message has no text/plain body part. It is read from the tree that the URL scan builds, and left
+    /// out of serialized summaries, which carry `html_body`.
+    #[serde(skip)]
+    pub html_text: Option<String>,
     /// URLs found in the text and HTML bodies.
     pub urls: Vec<FoundUrl>,
     /// Words of HTML body text inside elements hidden by an inline style or the `hidden` attribute.
@@ -202,6 +207,7 @@ fn empty_summary(raw: &RawMessage) -> MailMessage {
         list_headers: Vec::new(),
         text_body: None,
         html_body: None,
+        html_text: None,
         urls: Vec::new(),
         hidden_html_words: 0,
         attachments: Vec::new(),
@@ -287,12 +293,15 @@ fn received_hop(header: &mail_parser::Header<'_>, message: &[u8]) -> Option<Rece
 }
 
 fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
+    // A blank text part stands for no text: senders that build the HTML alone add an empty text/plain
+    // part, and the HTML is then the body shown to the reader.
     let texts: Vec<&str> = message
         .text_bodies()
         .filter_map(|part| match &part.body {
             PartType::Text(text) => Some(text.as_ref()),
             _ => None,
         })
+        .filter(|text| !text.trim().is_empty())
         .collect();
     let htmls: Vec<&str> = message
         .html_bodies()
@@ -305,15 +314,20 @@ fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
     for text in &texts {
         found.extend(urls::urls_in_text(text, UrlSource::Text));
     }
+    let mut html_texts = Vec::new();
     for html in &htmls {
-        let scan = urls::scan_html(html);
+        let scan = if texts.is_empty() {
+            let (scan, text) = urls::scan_html_with_text(html);
+            html_texts.push(text);
+            scan
+        } else {
+            urls::scan_html(html)
+        };
         found.extend(scan.urls);
         summary.hidden_html_words = summary.hidden_html_words.saturating_add(scan.hidden_words);
     }
     summary.urls = found;
-    // A blank text part stands for no text: senders that build the HTML alone add an empty text/plain
-    // part, and the HTML is then the body shown to the reader.
-    let texts: Vec<&str> = texts.into_iter().filter(|text| !text.trim().is_empty()).collect();
+    summary.html_text = (!html_texts.is_empty()).then(|| html_texts.join("\n"));
     summary.text_body = (!texts.is_empty()).then(|| texts.join("\n\n"));
     summary.html_body = (!htmls.is_empty()).then(|| htmls.join("\n"));
 }

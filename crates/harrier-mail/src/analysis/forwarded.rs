@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 
 use crate::message::{MailMessage, Mailbox};
@@ -55,15 +55,22 @@ pub struct ForwardedOriginal {
     pub text: String,
 }
 
+/// The forward markers, matched ASCII case-insensitively. A DFA, because every message body is searched in
+/// full, and the markers' first letters are too common for a prefilter to skip much of the text.
 static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder().ascii_case_insensitive(true).build(FORWARD_MARKERS).expect("forward markers build an automaton")
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(FORWARD_MARKERS)
+        .expect("forward markers build an automaton")
 });
 
-/// Returns whether `message` may be an inline forward: its subject starts with a forward prefix, or its
-/// body has a forward marker. This is cheap, so the body text is only built for the messages that pass.
+/// Returns whether `message` may be an inline forward: its subject starts with a forward prefix, or the
+/// body that [`find`] reads has a forward marker. That is the text part, or else the HTML part's visible
+/// text, or else its HTML. This is cheap, so the body text is only built for the messages that pass.
 pub fn may_be_forward(message: &MailMessage) -> bool {
-    let body = |text: &Option<String>| text.as_deref().is_some_and(|text| MARKERS.is_match(text));
-    has_forward_prefix(message.subject.as_deref().unwrap_or_default()) || body(&message.text_body) || body(&message.html_body)
+    let body = message.text_body.as_deref().or(message.html_text.as_deref()).or(message.html_body.as_deref());
+    has_forward_prefix(message.subject.as_deref().unwrap_or_default()) || body.is_some_and(|body| MARKERS.is_match(body))
 }
 
 /// Returns the original of an inline forward, read from `body`, the message's body text. The subject
@@ -113,6 +120,7 @@ pub fn original_message(message: &MailMessage, original: &ForwardedOriginal) -> 
     inner.list_headers.clear();
     inner.text_body = Some(original.text.clone());
     inner.html_body = None;
+    inner.html_text = None;
     inner
 }
 

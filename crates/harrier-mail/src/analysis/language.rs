@@ -296,12 +296,14 @@ pub fn message_text(message: &MailMessage) -> String {
     text.to_lowercase()
 }
 
-/// Returns the body text as written: the text part, or the HTML part converted to text.
+/// Returns the body text as written: the text part, or the HTML part's visible text. A summary built
+/// without that text has its HTML part converted with mail-parser.
 pub fn body_text(message: &MailMessage) -> String {
-    match (&message.text_body, &message.html_body) {
-        (Some(body), _) => first_chars(body, MAX_TEXT_CHARS).to_string(),
-        (None, Some(html)) => mail_parser::decoders::html::html_to_text(first_chars(html, MAX_TEXT_CHARS * 2)),
-        (None, None) => String::new(),
+    match (&message.text_body, &message.html_text, &message.html_body) {
+        (Some(body), _, _) => first_chars(body, MAX_TEXT_CHARS).to_string(),
+        (None, Some(text), _) => first_chars(text, MAX_TEXT_CHARS).to_string(),
+        (None, None, Some(html)) => mail_parser::decoders::html::html_to_text(first_chars(html, MAX_TEXT_CHARS * 2)),
+        (None, None, None) => String::new(),
     }
 }
 

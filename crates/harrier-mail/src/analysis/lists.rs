@@ -77,7 +77,8 @@ pub static PRIZE: LazyLock<Vec<String>> = LazyLock::new(|| entries(include_str!(
 
 /// Returns whether `host` is `entry` or a subdomain of it.
 pub fn host_matches(host: &str, entry: &str) -> bool {
-    host == entry || (host.len() > entry.len() && host.ends_with(entry) && host.as_bytes()[host.len() - entry.len() - 1] == b'.')
+    // The dot before the suffix is tested first, because it rules out most entries without comparing them.
+    host == entry || (host.len() > entry.len() && host.as_bytes()[host.len() - entry.len() - 1] == b'.' && host.ends_with(entry))
 }
 
 /// Returns whether `domain` ends with a dot and an entry of [`ABUSED_TLDS`].

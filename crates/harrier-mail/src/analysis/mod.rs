@@ -437,7 +437,7 @@ const STYLED_BODY_CHARS: usize = 4_000;
 /// writes its offer in it so that filters do not read the words.
 fn styled_body_word(message: &MailMessage) -> Option<String> {
     // The HTML source starts with its head and style sheet, so more of it is read.
-    let (body, limit) = match (message.text_body.as_deref(), message.html_body.as_deref()) {
+    let (body, limit) = match (message.text_body.as_deref().or(message.html_text.as_deref()), message.html_body.as_deref()) {
         (Some(text), _) => (text, STYLED_BODY_CHARS),
         (None, Some(html)) => (html, 4 * STYLED_BODY_CHARS),
         (None, None) => return None,
