@@ -24,6 +24,8 @@ pub struct Inspection {
 #[derive(Clone, Debug, Default)]
 pub struct Envelope {
     pub queue_id: String,
+    /// The MAIL FROM address without angle brackets; empty for the null sender of bounces.
+    pub mail_from: String,
     pub recipients: Vec<String>,
 }
 
@@ -41,7 +43,9 @@ pub fn inspect(
     };
     let raw = RawMessage {
         origin,
-        envelope_from: None,
+        // The Return-Path header is written at delivery, after the milter's reply, so the envelope
+        // sender comes from MAIL FROM.
+        envelope_from: Some(envelope.mail_from.clone()).filter(|from| !from.is_empty()),
         bytes,
     };
     let message = harrier_mail::parse_message(&raw);

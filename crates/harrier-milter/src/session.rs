@@ -49,6 +49,7 @@ pub enum SessionError {
 pub struct Session {
     shared: Arc<Shared>,
     queue_id: String,
+    mail_from: String,
     recipients: Vec<String>,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -61,6 +62,7 @@ impl Session {
         Session {
             shared,
             queue_id: String::new(),
+            mail_from: String::new(),
             recipients: Vec::new(),
             headers: Vec::new(),
             body: Vec::new(),
@@ -70,6 +72,7 @@ impl Session {
 
     fn reset(&mut self) {
         self.queue_id.clear();
+        self.mail_from.clear();
         self.recipients.clear();
         self.headers.clear();
         self.body.clear();
@@ -95,6 +98,7 @@ impl Session {
         let raw = self.raw_message();
         let envelope = Envelope {
             queue_id: self.queue_id.clone(),
+            mail_from: self.mail_from.clone(),
             recipients: self.recipients.clone(),
         };
         let headers = std::mem::take(&mut self.headers);
@@ -165,10 +169,11 @@ impl Milter for Session {
         Ok(())
     }
 
-    async fn mail(&mut self, _mail: Mail) -> Result<Action, Self::Error> {
+    async fn mail(&mut self, mail: Mail) -> Result<Action, Self::Error> {
         let queue_id = std::mem::take(&mut self.queue_id);
         self.reset();
         self.queue_id = queue_id;
+        self.mail_from = mail.sender().trim().trim_start_matches('<').trim_end_matches('>').to_owned();
         self.mail_started = Some(Instant::now());
         Ok(Continue.into())
     }
@@ -718,5 +723,25 @@ Message-ID: <p1@sender.example>\r\nX-Harrier-Verdict: clean\r\nContent-Type: tex
         let mut session = Session::new(shared);
         let response = feed(&mut session, PHISH).await;
         assert!(matches!(response.final_action(), Action::Tempfail(_)));
+    }
+
+    #[tokio::test]
+    async fn mail_from_reaches_the_envelope_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared(dir.path(), Policy::builtin(), OnError::Accept, Duration::from_secs(10));
+        let mut session = Session::new(Arc::clone(&shared));
+        session.mail(Mail::from(b"<root@localhost>".as_slice())).await.expect("MAIL FROM accepted");
+        assert_eq!(session.mail_from, "root@localhost");
+
+        let envelope = crate::inspect::Envelope {
+            queue_id: "4QTEST".to_owned(),
+            mail_from: session.mail_from.clone(),
+            recipients: vec!["bob@recipient.example".to_owned()],
+        };
+        let options = harrier_mail::AnalysisOptions::default();
+        let message = "From: Notas <no-reply@notas.example.com.br>\r\nTo: bob@recipient.example\r\nSubject: Nota fiscal\r\n\r\nBaixe a nota.\r\n";
+        let inspection = crate::inspect::inspect(message.as_bytes().to_vec(), &envelope, "test", &options);
+        let kinds: Vec<_> = inspection.analysis.factors.iter().map(|factor| factor.factor.kind).collect();
+        assert!(kinds.contains(&harrier_mail::FactorKind::EnvelopeSystemAccount), "{kinds:?}");
     }
 }
