@@ -1,6 +1,6 @@
 //! The parsed message summary.
 
-use mail_parser::{Address, Host, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Address, HeaderName, Host, Message, MessageParser, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::attachment::{self, Attachment};
@@ -222,7 +222,14 @@ fn fill_headers(summary: &mut MailMessage, message: &Message<'_>) {
     summary.from = message.from().and_then(|from| mailboxes(Some(from)).into_iter().next());
     summary.sender = message.sender().and_then(|sender| mailboxes(Some(sender)).into_iter().next());
     summary.reply_to = mailboxes(message.reply_to());
-    summary.return_path = message.return_address().map(str::to_string);
+    // The Return-Path header when there is one. Without it (in the mail flow, where the header is written
+    // only at delivery), the envelope sender the caller gave, then the From address as mail-parser does.
+    let envelope = summary.envelope_from.as_deref().filter(|sender| !sender.is_empty() && sender.contains('@'));
+    summary.return_path = match message.header(HeaderName::ReturnPath) {
+        Some(_) => message.return_address(),
+        None => envelope.or(message.return_address()),
+    }
+    .map(str::to_string);
     summary.has_reply_headers = !message.in_reply_to().is_empty() || !message.references().is_empty();
     summary.to = mailboxes(message.to());
     summary.cc = mailboxes(message.cc());

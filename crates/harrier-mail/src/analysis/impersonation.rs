@@ -132,10 +132,9 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
             format!("{} in {:?} from {from_domain}", brand.name, message.subject.as_deref().unwrap_or_default()),
         ));
     }
-    // In the mail flow the envelope sender is MAIL FROM, before any Return-Path header exists.
-    let envelope_sender = message.envelope_from.as_deref().filter(|sender| !sender.is_empty()).or(message.return_path.as_deref());
-    let return_domain = envelope_sender.and_then(address_domain).and_then(|host| registrable_domain(&host));
-    let return_path = envelope_sender.unwrap_or_default();
+    let return_domain =
+        message.return_path.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
+    let return_path = message.return_path.as_deref().unwrap_or_default();
     if let Some(return_domain) = return_domain.as_ref().filter(|domain| **domain != from_domain) {
         factors.push(Factor::new(FactorKind::ReturnPathMismatch, format!("{return_domain} vs {from_domain}")));
         // `onmicrosoft.com` is not a public suffix, so a tenant sending as itself has the same registrable
