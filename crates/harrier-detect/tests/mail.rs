@@ -447,3 +447,29 @@ fn fraud_lure_leaves_changed_iban_to_payment_change() {
     assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "{breaches:#?}");
     assert!(of_model(&breaches, "mail.fraud_lure").is_empty(), "{breaches:#?}");
 }
+
+#[test]
+fn reply_to_named_after_sender_raises_fraud_lure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mails = supplier_history();
+    write(dir.path(), &mails);
+    let borrowed = Mail {
+        from: "m.rossi@shop-news.example.net",
+        name: "Stella Michael",
+        to: &["bob@contoso.com"],
+        subject: "Hello",
+        body: "<p>Good day, my name is Stella Michael. I have an urgent business proposal for you. Kindly confirm \
+               that you received my mail.</p>",
+        relay_ip: "45.62.170.237",
+        time: day(41),
+    };
+    // The Reply-To is a free mailbox named after the writer, on another domain than the borrowed account.
+    let rendered = borrowed.render(mails.len()).replacen("\r\nTo: ", "\r\nReply-To: mrsstellamichael002@gmail.com\r\nTo: ", 1);
+    std::fs::write(dir.path().join(format!("{:05}.eml", mails.len())), rendered).unwrap();
+    let (breaches, _db, data) = run(dir.path());
+
+    assert_eq!(verdicts(data.path())["Hello"].0, "bec_fraud");
+    let lures = of_model(&breaches, "mail.fraud_lure");
+    assert_eq!(lures.len(), 1, "{breaches:#?}");
+    assert!(lures[0].summary.contains("diverts replies to mrsstellamichael002@gmail.com"), "{}", lures[0].summary);
+}

@@ -134,7 +134,7 @@ fn summary(email: &EmailMessage, first_time: bool) -> String {
     let sender = if first_time { format!("First-time sender {from}") } else { from.to_string() };
     if let Some(number) = detail_of(email, "callback_number") {
         let sender = if first_time { format!("first-time sender {from}") } else { from.to_string() };
-        return format!("Callback scam from {sender}: toll-free number {number}, no link");
+        return format!("Callback scam from {sender}: phone number {number}, no link");
     }
     if let Some(addresses) = detail_of(email, "contact_address_in_body") {
         return format!("{sender} asks for replies at a private address {addresses}");
@@ -145,7 +145,7 @@ fn summary(email: &EmailMessage, first_time: bool) -> String {
     if let Some(phrases) = detail_of(email, "gift_card_request") {
         return format!("{sender} asks for gift cards ({phrases})");
     }
-    if email.verdict.has("reply_to_freemail") || email.verdict.has("reply_to_diverted") {
+    if ["reply_to_freemail", "reply_to_diverted", "reply_to_named_sender"].iter().any(|kind| email.verdict.has(kind)) {
         let reply_to = if email.reply_to.is_empty() { "another domain".to_string() } else { email.reply_to.join(", ") };
         return format!("{sender} diverts replies to {reply_to}");
     }
