@@ -762,7 +762,14 @@ fn envelope_of_system_account_or_trial_tenant_flagged() {
         "Attached.",
     );
     let bounce = text_message("Shop <news@shop.example.org>", "Return-Path: <bounce-4471@bounces.esp.example>\r\n", "News", "Hi.");
-    for message in [cron, own, forwarded, bounce] {
+    // The organisation's own web server, whose mail passes DMARC for the From domain.
+    let website = text_message(
+        "Shop <noreply@shop.example.org>",
+        "Return-Path: <www-data@web1.hoster.example.net>\r\nAuthentication-Results: mx.example.net; spf=none; dkim=pass header.d=shop.example.org; dmarc=pass header.from=shop.example.org\r\n",
+        "Your order",
+        "Thank you.",
+    );
+    for message in [cron, own, forwarded, bounce, website] {
         let kinds = default_kinds(&message);
         assert!(!kinds.contains(&FactorKind::EnvelopeSystemAccount) && !kinds.contains(&FactorKind::EnvelopeTrialTenant), "{kinds:?}");
     }

@@ -352,6 +352,11 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     if let Some(diverted) = reply_to_diverted(&factors) {
         factors.push(diverted);
     }
+    // A CMS on a rented server sends the organisation's own mail as `www-data@` its host; mail that passes
+    // DMARC for its From domain is the domain owner's, whatever the envelope.
+    if factors.iter().any(|factor| factor.kind == FactorKind::EnvelopeSystemAccount) && dmarc_passed(message, options) {
+        factors.retain(|factor| factor.kind != FactorKind::EnvelopeSystemAccount);
+    }
     if let Some(spoofed) = brand_domain_spoofed(message, &factors) {
         factors.push(spoofed);
     }
@@ -515,6 +520,23 @@ fn authentication(message: &MailMessage, options: &AnalysisOptions) -> Vec<Facto
     // NOTE: without configured trusted hops the topmost header is read, whoever wrote it, as before
     // trusted hops existed. Configure them wherever the receiving hosts are known.
     authentication_factors(message)
+}
+
+/// Returns whether DMARC passed, read from the same source as [`authentication`].
+fn dmarc_passed(message: &MailMessage, options: &AnalysisOptions) -> bool {
+    let outcome_passed = |outcome: &AuthOutcome| outcome.dmarc.as_ref().is_some_and(|dmarc| dmarc.status == crate::verify::Status::Pass);
+    if let Some(outcome) = &options.authentication {
+        return outcome_passed(outcome);
+    }
+    if !options.trusted_hops.is_empty() {
+        return from_trusted_headers(message, &options.trusted_hops).is_some_and(|outcome| outcome_passed(&outcome));
+    }
+    let methods = ["spf", "dkim", "dmarc", "compauth"];
+    message
+        .authentication_results
+        .iter()
+        .find(|header| header.results.iter().any(|result| methods.contains(&result.method.as_str())))
+        .is_some_and(|header| header.result_of("dmarc") == Some("pass"))
 }
 
 /// Reads SPF, DKIM, DMARC and compauth results from the topmost Authentication-Results header that has
