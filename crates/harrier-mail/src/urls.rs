@@ -121,7 +121,7 @@ const INVISIBLE_ELEMENTS: [&str; 4] = ["head", "style", "script", "template"];
 /// checks read the text they read before.
 // NOTE: two known differences remain. html5ever moves a style element that comes before the body into
 // the head, so its text is left out even with attributes. And spam stuffs word salad into
-// `<style type=...>` elements that no reader sees: leaving those out too changed phrase factors in 4
+// `<style type=...>` elements that mail clients do not show: leaving those out too changed phrase factors in 4
 // messages of the test corpus (one from bec_fraud to credential_phishing), a detection change to decide
 // on its own.
 fn is_invisible(element: &Element) -> bool {

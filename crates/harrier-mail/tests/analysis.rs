@@ -491,7 +491,8 @@ fn pdf_link_analysed_as_link() {
     let plain = b"%PDF-1.4\n1 0 obj << /Type /Annot /Subtype /Link /A << /S /URI /URI (https://www.example.org/terms) >> >> endobj\n%%EOF";
     let bytes = message_with_attachment("a@example.org", "Your document.", "doc.pdf", "application/pdf", plain);
     let kinds = default_kinds(&parse_bytes(&bytes));
-    assert!(kinds.contains(&FactorKind::PdfLink) && !kinds.contains(&FactorKind::PdfLure), "{kinds:?}");
+    assert!(kinds.contains(&FactorKind::PdfLink), "{kinds:?}");
+    assert!(!kinds.contains(&FactorKind::PdfLure), "{kinds:?}");
 }
 
 #[test]
@@ -771,7 +772,8 @@ fn envelope_of_system_account_or_trial_tenant_flagged() {
     );
     for message in [cron, own, forwarded, bounce, website] {
         let kinds = default_kinds(&message);
-        assert!(!kinds.contains(&FactorKind::EnvelopeSystemAccount) && !kinds.contains(&FactorKind::EnvelopeTrialTenant), "{kinds:?}");
+        assert!(!kinds.contains(&FactorKind::EnvelopeSystemAccount), "{kinds:?}");
+        assert!(!kinds.contains(&FactorKind::EnvelopeTrialTenant), "{kinds:?}");
     }
 }
 
@@ -820,8 +822,8 @@ fn disguised_and_address_named_hosts_flagged() {
     // A real internationalised label next to a styled one does not hide it.
     let mixed = links::analyze_url("https://\u{1d601}\u{1d5FF}\u{1d5EE}.m\u{fc}ller.example/", None, None, &[]);
     assert!(mixed.iter().any(|factor| factor.kind == FactorKind::DisguisedHost), "{mixed:?}");
-    // Plain names, an internationalised domain, a Japanese full stop after the host, three numeric labels
-    // and an S3-like label outside the S3 endpoints are none of these.
+    // None of these fire for plain names, an internationalised domain, a Japanese full stop after the host,
+    // three numeric labels, or an S3-like label outside the S3 endpoints.
     for url in [
         "https://www.example.com/",
         "https://m\u{fc}ller.example/",
@@ -897,7 +899,7 @@ fn blank_text_part_leaves_html_as_body() {
 }
 
 #[test]
-fn images_on_cloud_storage_are_not_free_hosting_links() {
+fn cloud_storage_image_not_free_hosting() {
     let newsletter = html_message(
         "Our autumn catalogue",
         "<img src=\"https://assets.s3.eu-west-1.amazonaws.com/logo.png\"><p>New arrivals.</p>\

@@ -407,13 +407,13 @@ fn insert_in_transaction<'b>(
         let mut insert_full_block_events = transaction.prepare_cached(&INSERT_FULL_BLOCK_EVENTS)?;
         let mut insert_block = transaction.prepare_cached(INSERT_BLOCK)?;
         let mut insert_block_keys = transaction.prepare_cached(INSERT_BLOCK_KEYS)?;
-        let mut kept = Vec::with_capacity(BLOCK_RECORDS);
-        let mut kept_keys = Vec::with_capacity(BLOCK_RECORDS * KEY_LEN);
+        let mut is_new = Vec::with_capacity(BLOCK_RECORDS);
+        let mut new_keys = Vec::with_capacity(BLOCK_RECORDS * KEY_LEN);
         for block in blocks {
             // A key that occurs twice among the blocks is new only at its first occurrence.
-            kept.clear();
-            kept.extend(block.rows.iter().map(|row| keys.keys.insert(row.key)));
-            let inserted = kept.iter().filter(|&&kept| kept).count();
+            is_new.clear();
+            is_new.extend(block.rows.iter().map(|row| keys.keys.insert(row.key)));
+            let inserted = is_new.iter().filter(|&&new| new).count();
             stats.inserted += inserted as u64;
             stats.duplicates += (block.rows.len() - inserted) as u64;
             if inserted == 0 {
@@ -421,10 +421,10 @@ fn insert_in_transaction<'b>(
             }
             // A row's slot counts the new rows of its block before it, because the duplicates are
             // dropped from the block below.
-            let new_rows = block.rows.iter().zip(&kept).filter(|(_, kept)| **kept).map(|(row, _)| row);
-            kept_keys.clear();
+            let new_rows = block.rows.iter().zip(&is_new).filter(|(_, new)| **new).map(|(row, _)| row);
+            new_keys.clear();
             for row in new_rows.clone() {
-                kept_keys.extend_from_slice(&row.key);
+                new_keys.extend_from_slice(&row.key);
             }
             let values = new_rows.enumerate().map(|(slot, row)| {
                 let tenant_id = tenant_ids.get(&row.tenant).expect("every row's tenant was added above");
@@ -446,10 +446,10 @@ fn insert_in_transaction<'b>(
             if inserted == block.rows.len() {
                 insert_block.execute(params![next_block, block.events, block.raws])?;
             } else {
-                let (events, raws) = block.retain(&kept);
+                let (events, raws) = block.retain(&is_new);
                 insert_block.execute(params![next_block, events, raws])?;
             }
-            insert_block_keys.execute(params![next_block, kept_keys])?;
+            insert_block_keys.execute(params![next_block, new_keys])?;
             keys.through_block = next_block;
             next_block += 1;
         }

@@ -175,10 +175,9 @@ fn is_trial_tenant(domain: &str) -> bool {
     lists::host_matches(domain, "onmicrosoft.com")
 }
 
-/// Returns whether an envelope sender was rewritten for the From domain by a forwarding system with the
-/// Sender Rewriting Scheme (`bounces+SRS=hash=time=example.org=ann@tenant.onmicrosoft.com` from Exchange
-/// Online, `SRS0=hash=time=example.org=ann@...` elsewhere): a forward keeps the original From and puts the
-/// forwarder's domain in the envelope, and names the original sender's domain in the local part.
+/// Returns whether a forwarder rewrote the envelope sender for the From domain with the Sender Rewriting
+/// Scheme. Exchange Online writes `bounces+SRS=hash=time=example.org=ann@tenant.onmicrosoft.com` and other
+/// forwarders `SRS0=hash=time=example.org=ann@...`. The local part names the original sender's domain.
 fn is_rewritten_envelope(return_path: &str, from_domain: &str) -> bool {
     let local = return_path.trim_matches(['<', '>', ' ']).rsplit_once('@').map_or("", |(local, _)| local).to_ascii_lowercase();
     let Some(rest) = ["bounces+srs=", "srs0=", "srs1="].iter().find_map(|prefix| local.strip_prefix(prefix)) else {
@@ -293,13 +292,19 @@ fn fold(text: &str) -> String {
 
 /// Returns whether `needle` occurs in `haystack` with no letter or digit on either side.
 fn contains_word(haystack: &str, needle: &str) -> bool {
+    contains_bounded(haystack, needle, |character| !character.is_alphanumeric())
+}
+
+/// Returns whether `needle` occurs in `haystack` with a character on each side, if any, that passes
+/// `is_boundary`.
+fn contains_bounded(haystack: &str, needle: &str, is_boundary: impl Fn(char) -> bool) -> bool {
     if needle.is_empty() {
         return false;
     }
     haystack.match_indices(needle).any(|(start, matched)| {
         let before = haystack[..start].chars().next_back();
         let after = haystack[start + matched.len()..].chars().next();
-        before.is_none_or(|character| !character.is_alphanumeric()) && after.is_none_or(|character| !character.is_alphanumeric())
+        before.is_none_or(&is_boundary) && after.is_none_or(&is_boundary)
     })
 }
 
@@ -350,12 +355,7 @@ pub(crate) fn names_transaction(text: &str) -> bool {
 /// Returns whether `needle` occurs in `haystack` as a word that is not part of a hyphenated one, so that
 /// `ups` is not found in "follow-ups".
 fn contains_word_not_hyphenated(haystack: &str, needle: &str) -> bool {
-    haystack.match_indices(needle).any(|(start, matched)| {
-        let before = haystack[..start].chars().next_back();
-        let after = haystack[start + matched.len()..].chars().next();
-        let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric() && character != '-');
-        boundary(before) && boundary(after)
-    })
+    contains_bounded(haystack, needle, |character| !character.is_alphanumeric() && character != '-')
 }
 
 /// Words of a subject about an order, a payment or an account, lower-cased.

@@ -352,8 +352,8 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     if let Some(diverted) = reply_to_diverted(&factors) {
         factors.push(diverted);
     }
-    // A CMS on a rented server sends the organisation's own mail as `www-data@` its host; mail that passes
-    // DMARC for its From domain is the domain owner's, whatever the envelope.
+    // A CMS on a rented server sends the organisation's own mail from `www-data@` its host. Mail that
+    // passes DMARC for its From domain comes from the domain owner, whatever the envelope.
     if factors.iter().any(|factor| factor.kind == FactorKind::EnvelopeSystemAccount) && dmarc_passed(message, options) {
         factors.retain(|factor| factor.kind != FactorKind::EnvelopeSystemAccount);
     }
@@ -531,24 +531,23 @@ fn dmarc_passed(message: &MailMessage, options: &AnalysisOptions) -> bool {
     if !options.trusted_hops.is_empty() {
         return from_trusted_headers(message, &options.trusted_hops).is_some_and(|outcome| outcome_passed(&outcome));
     }
+    topmost_auth_header(message).is_some_and(|header| header.result_of("dmarc") == Some("pass"))
+}
+
+/// Returns the topmost Authentication-Results header with an SPF, DKIM, DMARC or compauth result.
+fn topmost_auth_header(message: &MailMessage) -> Option<&crate::auth::AuthenticationResults> {
     let methods = ["spf", "dkim", "dmarc", "compauth"];
     message
         .authentication_results
         .iter()
         .find(|header| header.results.iter().any(|result| methods.contains(&result.method.as_str())))
-        .is_some_and(|header| header.result_of("dmarc") == Some("pass"))
 }
 
 /// Reads SPF, DKIM, DMARC and compauth results from the topmost Authentication-Results header that has
 /// any of them. That header was written by the receiving host. Lower ones travelled with the message, so a
 /// sender could have forged them.
 fn authentication_factors(message: &MailMessage) -> Vec<Factor> {
-    let methods = ["spf", "dkim", "dmarc", "compauth"];
-    let Some(header) = message
-        .authentication_results
-        .iter()
-        .find(|header| header.results.iter().any(|result| methods.contains(&result.method.as_str())))
-    else {
+    let Some(header) = topmost_auth_header(message) else {
         return Vec::new();
     };
     let mut factors = Vec::new();
