@@ -94,6 +94,9 @@ fn analyze_url_with(
 ) -> Vec<Factor> {
     let Some(unwrapped) = unwrap(raw) else { return Vec::new() };
     let url = &unwrapped.url;
+    if url.scheme() == "mailto" {
+        return mailto_factors(url, anchor_text, sender);
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Vec::new();
     }
@@ -349,6 +352,21 @@ fn anchor_factors(anchor: &str, domain: Option<&str>, sender: Option<&str>, prot
     factors
 }
 
+/// Returns [`FactorKind::CallToActionOffDomain`] for a `mailto:` link whose text asks the reader to act
+/// ("Report the user", "Verify") and whose address is on a domain unrelated to the sender. Scams that
+/// imitate a security notice collect replies this way, with no web page to block.
+fn mailto_factors(url: &Url, anchor_text: Option<&str>, sender: Option<&str>) -> Vec<Factor> {
+    let Some(anchor) = anchor_text.filter(|anchor| is_call_to_action(anchor)) else { return Vec::new() };
+    let address = url.path().split(',').next().unwrap_or_default();
+    let Some(domain) = address.rsplit_once('@').and_then(|(_, host)| registrable_domain(&host.to_ascii_lowercase())) else {
+        return Vec::new();
+    };
+    if sender.is_some_and(|sender| related(sender, &domain)) {
+        return Vec::new();
+    }
+    vec![Factor::new(FactorKind::CallToActionOffDomain, format!("{:?} -> mailto:{}", truncate(anchor, 60), truncate(address, 80)))]
+}
+
 fn named_domain_like(text: &str) -> bool {
     !text.contains(char::is_whitespace) && !domains_in_text(text).is_empty()
 }
@@ -571,7 +589,20 @@ mod tests {
     #[test]
     fn unparsable_urls_ignored() {
         assert!(analyze_url("not a url", Some("Sign in"), None, &[]).is_empty());
-        assert!(analyze_url("mailto:someone@example.org", Some("Sign in"), None, &[]).is_empty());
+        assert!(analyze_url("mailto:someone@example.org", Some("Contact us"), None, &[]).is_empty());
+    }
+
+    #[test]
+    fn mailto_action_off_domain() {
+        let link = "mailto:alerts@report-desk.net?subject=Report";
+        let factors = kinds(&analyze_url(link, Some("Report The User"), Some("example.org"), &[]));
+        assert_eq!(factors, vec![FactorKind::CallToActionOffDomain]);
+    }
+
+    #[test]
+    fn mailto_action_on_sender_domain() {
+        let link = "mailto:support@example.org";
+        assert!(analyze_url(link, Some("Verify"), Some("example.org"), &[]).is_empty());
     }
 
     #[test]
