@@ -889,6 +889,41 @@ fn support_line_of_callback_scam_flagged() {
 }
 
 #[test]
+fn brand_order_callback_flagged() {
+    // An order in a brand's name from a domain the brand does not own, with a number to call.
+    let body = "Your Norton plan is now active. Total paid: $299.00.\nFor any questions, please contact Norton Billing at +1 856-342-1241.";
+    let scam = text_message("E-Payment <billing@unrelated-shop.net>", "", "Your Norton order confirmation", body);
+    let factor = analyze(&scam, &AnalysisOptions::default()).factors.into_iter().find(|factor| factor.factor.kind == FactorKind::CallbackNumber);
+    assert_eq!(factor.map(|factor| factor.factor.detail), Some("+1 856-342-1241".to_string()));
+    // The brand's own domain gives its own number.
+    let own = text_message("Norton <billing@norton.com>", "", "Your Norton order confirmation", body);
+    assert!(!default_kinds(&own).contains(&FactorKind::CallbackNumber));
+}
+
+#[test]
+fn advance_fee_sum_flagged() {
+    let body = "I left a cheque of $ 150.500,00 for you with the reverend of my church. Write to him.";
+    let letter = text_message("Jack <jack.example@gmail.com>", "", "HELLO", body);
+    let factor = analyze(&letter, &AnalysisOptions::default()).factors.into_iter().find(|factor| factor.factor.kind == FactorKind::AdvanceFeeSum);
+    assert_eq!(factor.map(|factor| factor.factor.detail), Some("$ 150.500,00".to_string()));
+    let free_reply_to = text_message("Ann <ann@example.org>", "Reply-To: ann.example@yahoo.com\r\n", "Donation", "A gift of 2,500,000 euros awaits you.");
+    assert!(default_kinds(&free_reply_to).contains(&FactorKind::AdvanceFeeSum));
+}
+
+#[test]
+fn ordinary_sums_not_advance_fee() {
+    // A company mailbox, a web link, a reply and a small sum.
+    let company = text_message("Ann <ann@example.org>", "", "Budget", "The budget is $250,000 this year.");
+    let linked = text_message("Ann <ann.example@gmail.com>", "", "House", "We sold it for $350,000: https://homes.example.org/1");
+    let reply = text_message("Ann <ann.example@gmail.com>", "", "Re: house", "We sold it for $350,000.");
+    let small = text_message("Ann <ann.example@gmail.com>", "", "Rent", "The rent is $1,500 a month.");
+    for message in [company, linked, reply, small] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::AdvanceFeeSum), "{kinds:?}");
+    }
+}
+
+#[test]
 fn blank_text_part_leaves_html_as_body() {
     let raw = "From: a@example.org\r\nTo: user@contoso.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
                Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html\r\n\r\n\

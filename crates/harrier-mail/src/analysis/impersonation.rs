@@ -369,7 +369,7 @@ const TRANSACTIONAL_WORDS: &[&str] = &[
 /// Returns the brand that a subject about an order, payment or account names, when the message is not a
 /// reply, a forward or bulk mail and its From domain is not the brand's. Brands send such mail from their
 /// own domains, so "Your Norton order" from another domain speaks for a brand it is not.
-fn brand_in_transactional_subject(message: &MailMessage, from_domain: &str) -> Option<&'static lists::Brand> {
+pub(crate) fn brand_in_transactional_subject(message: &MailMessage, from_domain: &str) -> Option<&'static lists::Brand> {
     let subject = message.subject.as_deref()?;
     let reply_or_forward = super::has_reply_prefix(subject) || super::forwarded::has_forward_prefix(subject);
     if message.has_reply_headers || reply_or_forward || super::is_bulk(message) {

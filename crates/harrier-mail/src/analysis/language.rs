@@ -59,6 +59,9 @@ pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Fac
     if let Some(number) = callback_number(message, &text) {
         factors.push(Factor::new(FactorKind::CallbackNumber, number));
     }
+    if let Some(sum) = advance_fee_sum(message, &text) {
+        factors.push(Factor::new(FactorKind::AdvanceFeeSum, sum));
+    }
     if let Some(detail) = brand_from_freemail(message, &text) {
         factors.push(Factor::new(FactorKind::BrandFromFreemail, detail));
     }
@@ -133,7 +136,7 @@ static TOLL_FREE: LazyLock<Regex> = LazyLock::new(|| {
 /// Portuguese, Spanish, French, German and Dutch: the cue, at most 40 other characters, and the number.
 static SUPPORT_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:support number|support line|helpline|help line|call us|call our|reach us|customer care|billing department|ligue para|llame al|appelez le|rufen sie|bel ons)[^\d+\n]{0,40}(\+?\d[\d\s().\x{2013}-]{7,16}\d)",
+        r"(?:support number|support line|helpline|help line|call us|call our|reach us|please contact|contact us|customer care|billing department|ligue para|llame al|appelez le|rufen sie|bel ons)[^\d+\n]{0,40}(\+?\d[\d\s().\x{2013}-]{7,16}\d)",
     )
     .expect("valid regex")
 });
@@ -150,10 +153,13 @@ fn callback_number(message: &MailMessage, text: &str) -> Option<String> {
         return Some(number.as_str().trim().to_string());
     }
     // Companies give their support numbers in signatures and replies, so an ordinary number counts only
-    // in a first message from a free mailbox, which no company's support desk writes from.
+    // in a first message from a free mailbox, which no company's support desk writes from, or in one whose
+    // subject puts an order or payment in the name of a brand that does not own the sender's domain.
     let subject = message.subject.as_deref().unwrap_or_default();
-    let freemail = sender_domain(message).is_some_and(|domain| lists::FREEMAIL.contains(&domain));
-    if !freemail || message.has_reply_headers || super::has_reply_prefix(subject) {
+    let domain = sender_domain(message)?;
+    let freemail = lists::FREEMAIL.contains(&domain);
+    let imitated = || super::impersonation::brand_in_transactional_subject(message, &domain).is_some();
+    if message.has_reply_headers || super::has_reply_prefix(subject) || !(freemail || imitated()) {
         return None;
     }
     let line = SUPPORT_LINE.captures(text)?.get(1)?.as_str().trim();
@@ -161,6 +167,39 @@ fn callback_number(message: &MailMessage, text: &str) -> Option<String> {
     // A date and time ("15.03.2025 12") is not a number to call.
     let date_like = line.matches('.').count() >= 2 || line.contains(':');
     (digits >= 9 && !date_like).then(|| line.to_string())
+}
+
+/// A sum of 100,000 or more with its currency, in lower-cased text: `$550.000`, `$ 150.500,00`,
+/// `2,500,000 euros`, `us$4.5 million`, `10 millones de dólares`.
+static LARGE_SUM: LazyLock<Regex> = LazyLock::new(|| {
+    let amount = r"(?:\d{3}[.,\x{a0} ]\d{3}|\d{1,3}(?:[.,\x{a0} ]\d{3}){2,})(?:[.,]\d{2})?";
+    let million = r"\d+(?:[.,]\d+)?\s?(?:million|millions|milhões|milhão|millones|millón|millionen|miljoen)";
+    let symbol = r"(?:us\$|r\$|\$|€|£|usd|eur|gbp)";
+    let word = r"(?:usd|eur|gbp|dollars?|dólares|euros?|pounds|libras)";
+    Regex::new(&format!(
+        r"{symbol}\s?{amount}\b|\b{amount}\s?(?:de\s)?{word}\b|{symbol}\s?{million}|\b{million}\s(?:of\s|de\s)?{word}\b"
+    ))
+    .expect("valid regex")
+});
+
+/// Returns the sum named by an advance-fee letter: a first message, not list mail, without web links, whose
+/// sender or Reply-To is a free mailbox, that names a sum of 100,000 or more. Such letters promise an
+/// inheritance, a donation or a share of a fund, paid once the victim pays fees. Companies that write of
+/// such sums do so from their own domains.
+fn advance_fee_sum(message: &MailMessage, text: &str) -> Option<String> {
+    let subject = message.subject.as_deref().unwrap_or_default();
+    let web_links = message.urls.iter().any(|found| !found.url.trim_start().get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("mailto:")));
+    if web_links || message.has_reply_headers || super::has_reply_prefix(subject) || super::is_bulk(message) {
+        return None;
+    }
+    let freemail = |address: Option<&str>| {
+        address.and_then(|address| address.rsplit_once('@')).is_some_and(|(_, domain)| lists::FREEMAIL.iter().any(|free| domain.eq_ignore_ascii_case(free)))
+    };
+    let from = message.from.as_ref().and_then(|mailbox| mailbox.address.as_deref());
+    if !freemail(from) && !message.reply_to.iter().any(|mailbox| freemail(mailbox.address.as_deref())) {
+        return None;
+    }
+    LARGE_SUM.find(text).map(|found| found.as_str().trim().to_string())
 }
 
 /// Characters at the start of the subject and body searched for a brand by [`brand_from_freemail`]: the

@@ -352,7 +352,7 @@ fn anchor_factors(anchor: &str, domain: Option<&str>, sender: Option<&str>, prot
     factors
 }
 
-/// Returns [`FactorKind::CallToActionOffDomain`] for a `mailto:` link whose text asks the reader to act
+/// Returns [`FactorKind::CallToActionOffDomain`] for a `mailto:` link whose text is a call to action
 /// ("Report the user", "Verify") and whose address is on a domain unrelated to the sender. Scams that
 /// imitate a security notice collect replies this way, with no web page to block.
 fn mailto_factors(url: &Url, anchor_text: Option<&str>, sender: Option<&str>) -> Vec<Factor> {
@@ -593,14 +593,14 @@ mod tests {
     }
 
     #[test]
-    fn mailto_action_off_domain() {
+    fn mailto_off_domain_flagged() {
         let link = "mailto:alerts@report-desk.net?subject=Report";
         let factors = kinds(&analyze_url(link, Some("Report The User"), Some("example.org"), &[]));
         assert_eq!(factors, vec![FactorKind::CallToActionOffDomain]);
     }
 
     #[test]
-    fn mailto_action_on_sender_domain() {
+    fn mailto_sender_domain_ignored() {
         let link = "mailto:support@example.org";
         assert!(analyze_url(link, Some("Verify"), Some("example.org"), &[]).is_empty());
     }

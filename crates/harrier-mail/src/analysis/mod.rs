@@ -222,6 +222,9 @@ pub enum FactorKind {
     /// A message without links writes of an order, charge or refund and gives a toll-free number, or a
     /// number it calls a support line, to call, as callback scams do.
     CallbackNumber,
+    /// A first, personal message without links, from a free mailbox or with a free-mail Reply-To, names a
+    /// sum of 100,000 or more, as advance-fee letters do with the fortune they promise.
+    AdvanceFeeSum,
     /// A free-mail sender names a brand in the subject or the first lines, as its receipt, delivery notice
     /// or alert: brands do not write from free mailboxes.
     BrandFromFreemail,
