@@ -259,8 +259,16 @@ fn fill_raw_headers(summary: &mut MailMessage, message: &Message<'_>) {
     }
 }
 
+/// Returns `value` with each run of whitespace turned into one space and none at either end.
 fn unfold(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut unfolded = String::with_capacity(value.len());
+    for word in value.split_whitespace() {
+        if !unfolded.is_empty() {
+            unfolded.push(' ');
+        }
+        unfolded.push_str(word);
+    }
+    unfolded
 }
 
 fn mailboxes(address: Option<&Address<'_>>) -> Vec<Mailbox> {

@@ -107,7 +107,7 @@ fn scan_document(document: &Html) -> HtmlScan {
         hidden.visit(element);
     }
     let mut found: Vec<FoundUrl> = by_attribute.into_iter().flatten().collect();
-    let text: String = document.root_element().text().collect::<Vec<_>>().join(" ");
+    let text = joined_text(document.root_element());
     found.extend(urls_in_text(&text, UrlSource::Html));
     HtmlScan { urls: deduplicate(found), hidden_words: hidden.words }
 }
@@ -204,8 +204,33 @@ fn is_hidden(element: &Element) -> bool {
         return true;
     }
     let Some(style) = plain_attribute(element, "style") else { return false };
-    let style: String = style.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect();
-    HIDING_STYLE.is_match(&style)
+    HIDING_STYLE.is_match(&compact_style(style))
+}
+
+/// Returns `style` without whitespace and with ASCII letters lower-cased. An ASCII style is filtered byte
+/// by byte, because on ASCII `char::is_whitespace` is true for exactly the six bytes filtered here.
+fn compact_style(style: &str) -> String {
+    if !style.is_ascii() {
+        return style.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect();
+    }
+    let bytes: Vec<u8> = style
+        .bytes()
+        .filter(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+        .map(|byte| byte.to_ascii_lowercase())
+        .collect();
+    String::from_utf8(bytes).expect("ASCII bytes are UTF-8")
+}
+
+/// Returns the text nodes of `element` joined by one space, as `join(" ")` on them would.
+fn joined_text(element: ElementRef<'_>) -> String {
+    let mut text = String::new();
+    for (index, chunk) in element.text().enumerate() {
+        if index > 0 {
+            text.push(' ');
+        }
+        text.push_str(chunk);
+    }
+    text
 }
 
 /// The number of words inside hidden elements, with nested hidden elements counted once. A word is a run
@@ -228,7 +253,7 @@ impl HiddenElements {
         if inside_hidden || matches!(value.name(), "style" | "script" | "head" | "title") {
             return;
         }
-        let text = element.text().collect::<Vec<_>>().join(" ");
+        let text = joined_text(element);
         let count = text.split(|c: char| !c.is_alphanumeric()).filter(|word| word.chars().count() >= 2).count();
         self.words = self.words.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
     }
@@ -243,7 +268,7 @@ fn attribute_url(element: ElementRef<'_>, element_name: &str, attribute: &str) -
 /// Returns the link's visible text. A link without text gets the `alt` text of the first image inside it,
 /// or else its own `alt` or `title` attribute.
 fn anchor_text(element: ElementRef<'_>) -> String {
-    let text = element.text().collect::<Vec<_>>().join(" ");
+    let text = joined_text(element);
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if !collapsed.is_empty() {
         return collapsed;
@@ -331,6 +356,15 @@ mod tests {
                     <p style=\"Font-Size: 0PX\">one two x</p><p style=\"font-size:12px\">seen words</p>\
                     <style style=\"display:none\">p { color: red }</style>";
         assert_eq!(scan_html(html).hidden_words, 6);
+    }
+
+    #[test]
+    fn compact_style_matches_char_filter() {
+        let styles = ["Display : None", "font-size:\t0PX;\x0B\x0C", "\u{A0}Opacity:\u{3000}0", "color: Red"];
+        for style in styles {
+            let expected: String = style.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect();
+            assert_eq!(compact_style(style), expected, "{style:?}");
+        }
     }
 
     #[test]

@@ -539,7 +539,7 @@ fn label_imitates(
     };
     // The edit distance is at least the difference in length, so labels further apart than `allowed` skip
     // the computation.
-    if allowed > 0 && label_chars.abs_diff(target_chars) <= allowed {
+    if allowed > 0 && label_chars.abs_diff(target_chars) <= allowed && !counts_differ_beyond(label, target_label, allowed) {
         let distance = strsim::damerau_levenshtein(label, target_label);
         if (1..=allowed).contains(&distance) {
             return Some("edit distance of");
@@ -550,6 +550,25 @@ fn label_imitates(
         return Some("contains the name of");
     }
     None
+}
+
+/// Returns whether the character counts of two ASCII strings differ by more than `max_edits` edits can
+/// account for, which puts their Damerau-Levenshtein distance above `max_edits`. An insertion or a
+/// deletion changes one count by one, a substitution two counts by one and a transposition none, so the
+/// distance is at least half the summed count differences. Returns false for non-ASCII strings.
+fn counts_differ_beyond(first: &str, second: &str, max_edits: usize) -> bool {
+    if !first.is_ascii() || !second.is_ascii() {
+        return false;
+    }
+    let mut counts = [0i32; 128];
+    for byte in first.bytes() {
+        counts[usize::from(byte)] += 1;
+    }
+    for byte in second.bytes() {
+        counts[usize::from(byte)] -= 1;
+    }
+    let difference: u32 = counts.iter().map(|count| count.unsigned_abs()).sum();
+    difference as usize > 2 * max_edits
 }
 
 #[cfg(test)]
@@ -563,6 +582,20 @@ mod tests {
         assert_eq!(lookalike("paypall.com", &[]).as_deref(), Some("edit distance of paypal.com"));
         // The digit 1 folds to the letter l, so the skeleton check finds this one first.
         assert_eq!(lookalike("paypa1.com", &[]).as_deref(), Some("confusable with paypal.com"));
+    }
+
+    #[test]
+    fn count_bound_keeps_close_labels() {
+        let pairs = [("contoso", "contsoo"), ("paypal", "paypall"), ("microsoft", "mircosotf"), ("amazon", "amazom")];
+        for (label, target) in pairs {
+            let distance = strsim::damerau_levenshtein(label, target);
+            assert!(!counts_differ_beyond(label, target, distance), "{label} {target}");
+        }
+    }
+
+    #[test]
+    fn count_bound_skips_distant_labels() {
+        assert!(counts_differ_beyond("example", "paypal", 2));
     }
 
     #[test]
