@@ -669,6 +669,12 @@ impl BlockBuilder {
     /// Adds a record. Callers finish the block once [`BlockBuilder::is_full`] returns `true`.
     pub fn push(&mut self, record: Record) {
         let Record { event, raw } = record;
+        self.push_event(event, &raw);
+    }
+
+    /// Adds an event and its raw record, like [`BlockBuilder::push`] without a [`Record`] to own the raw
+    /// record.
+    pub fn push_event(&mut self, event: Event, raw: &str) {
         encode_event(&event, self.events.data());
         self.events.end_value();
         self.raws.push(raw.as_bytes());
