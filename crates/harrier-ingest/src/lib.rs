@@ -14,4 +14,6 @@ pub mod reader;
 pub mod time;
 
 pub use error::{FileError, Skip, SkipReason};
-pub use reader::{Container, FileInfo, Item, ReadOptions, collect_paths, read_bytes, read_file};
+pub use reader::{
+    BorrowedItem, Container, FileInfo, Item, ReadOptions, collect_paths, read_bytes, read_file, read_file_borrowed,
+};

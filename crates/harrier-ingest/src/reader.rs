@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
-use harrier_model::{Record, SourceFormat, TenantId};
+use harrier_model::{Event, Record, SourceFormat, TenantId};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -69,6 +69,23 @@ pub enum Item {
     Skipped(Skip),
 }
 
+/// One record read from a file by [`read_file_borrowed`], with the raw record borrowed from the reader's
+/// buffer. A caller that copies the raw record elsewhere, such as into a store block, saves one copy.
+#[derive(Debug)]
+pub enum BorrowedItem<'a> {
+    Record { event: Event, raw: &'a str },
+    Skipped(Skip),
+}
+
+impl BorrowedItem<'_> {
+    fn into_owned(self) -> Item {
+        match self {
+            BorrowedItem::Record { event, raw } => Item::Record(Box::new(Record { event, raw: raw.to_owned() })),
+            BorrowedItem::Skipped(skip) => Item::Skipped(skip),
+        }
+    }
+}
+
 /// Facts about one file, for the summary.
 #[derive(Clone, Debug)]
 pub struct FileInfo {
@@ -78,6 +95,16 @@ pub struct FileInfo {
 
 /// Reads every record of one file, passing each normalised record or skip to `out`.
 pub fn read_file(path: &Path, options: &ReadOptions, out: &mut dyn FnMut(Item)) -> Result<FileInfo, FileError> {
+    read_file_borrowed(path, options, &mut |item| out(item.into_owned()))
+}
+
+/// Reads every record of one file like [`read_file`], lending each raw record to `out` instead of
+/// copying it.
+pub fn read_file_borrowed(
+    path: &Path,
+    options: &ReadOptions,
+    out: &mut dyn FnMut(BorrowedItem<'_>),
+) -> Result<FileInfo, FileError> {
     let file = File::open(path).map_err(|source| FileError::Io { path: path.to_path_buf(), source })?;
     let file = CountingReader { inner: file, counter: options.bytes_read.clone() };
     read_input(path, Box::new(BufReader::with_capacity(256 * 1024, file)), options, out)
@@ -90,11 +117,16 @@ pub fn read_bytes(bytes: &[u8], source: &Path, options: &ReadOptions, out: &mut 
     if let Some(counter) = &options.bytes_read {
         counter.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     }
-    read_input(source, Box::new(bytes), options, out)
+    read_input(source, Box::new(bytes), options, &mut |item| out(item.into_owned()))
 }
 
 /// Reads records from `input`, which `path` names in skips and errors.
-fn read_input(path: &Path, mut input: Box<dyn BufRead + '_>, options: &ReadOptions, out: &mut dyn FnMut(Item)) -> Result<FileInfo, FileError> {
+fn read_input(
+    path: &Path,
+    mut input: Box<dyn BufRead + '_>,
+    options: &ReadOptions,
+    out: &mut dyn FnMut(BorrowedItem<'_>),
+) -> Result<FileInfo, FileError> {
     let io_error = |source| FileError::Io { path: path.to_path_buf(), source };
 
     let compressed = input.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
@@ -160,12 +192,12 @@ fn sniff_container(head: &[u8]) -> Option<Container> {
 struct Emitter<'a> {
     path: &'a Path,
     options: &'a ReadOptions,
-    out: &'a mut dyn FnMut(Item),
+    out: &'a mut dyn FnMut(BorrowedItem<'_>),
 }
 
 impl Emitter<'_> {
     fn skip(&mut self, line: u64, reason: SkipReason) {
-        (self.out)(Item::Skipped(Skip { path: self.path.to_path_buf(), line, reason }));
+        (self.out)(BorrowedItem::Skipped(Skip { path: self.path.to_path_buf(), line, reason }));
     }
 
     /// Emits a top-level JSON text, parsing `text` and keeping `raw` as the raw record. A record of a typed
@@ -175,12 +207,12 @@ impl Emitter<'_> {
         if self.options.format.is_none() {
             let context = Context { tenant: self.options.tenant.as_ref() };
             if let Some(event) = normalize::normalize_typed(text, &context) {
-                (self.out)(Item::Record(Box::new(Record { event, raw: raw.to_owned() })));
+                (self.out)(BorrowedItem::Record { event, raw });
                 return Ok(());
             }
         }
         if let Some(object) = LazyObject::parse(text) {
-            self.record(line, Fields::lazy(&object), raw.to_owned());
+            self.record(line, Fields::lazy(&object), raw);
             return Ok(());
         }
         let value = serde_json::from_str::<Value>(text)?;
@@ -207,18 +239,18 @@ impl Emitter<'_> {
             self.value(line, log.clone(), &raw);
             return;
         }
-        self.record(line, Fields::new(&map), raw.to_owned());
+        self.record(line, Fields::new(&map), raw);
     }
 
     /// Normalises one record object.
-    fn record(&mut self, line: u64, fields: Fields<'_>, raw: String) {
+    fn record(&mut self, line: u64, fields: Fields<'_>, raw: &str) {
         let Some(format) = self.options.format.or_else(|| detect(fields)) else {
             self.skip(line, SkipReason::Unrecognised(describe_unknown(fields)));
             return;
         };
         let context = Context { tenant: self.options.tenant.as_ref() };
         match normalize::normalize(format, fields, &context) {
-            Ok(event) => (self.out)(Item::Record(Box::new(Record { event, raw }))),
+            Ok(event) => (self.out)(BorrowedItem::Record { event, raw }),
             Err(reason) => self.skip(line, reason),
         }
     }
@@ -402,7 +434,7 @@ fn read_csv(input: Box<dyn BufRead + '_>, emitter: &mut Emitter<'_>) -> Result<(
             None => {
                 let map = row_object(&columns, &row);
                 let raw = serde_json::to_string(&map).expect("a map of strings serialises to JSON");
-                emitter.record(line, Fields::new(&map), raw);
+                emitter.record(line, Fields::new(&map), &raw);
             }
         }
     }
@@ -575,6 +607,36 @@ mod tests {
         assert_eq!(ids[2_999], "ma:r2999");
         // Odd records are followed by a blank line, so the unrecognised last record is on line 4,501.
         assert_eq!(skipped_lines, vec![4_501]);
+    }
+
+    #[test]
+    fn borrowed_items_match_owned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.jsonl");
+        let lines = [
+            r#"{"CreationTime":"2026-01-05T00:00:00","Id":"a","Operation":"FileAccessed","Workload":"SharePoint"}"#,
+            "not json",
+            r#"  {"CreationTime":"2026-01-05T00:00:01","Id":"b","Operation":"FileDeleted","Workload":"SharePoint"}"#,
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let options = ReadOptions::default();
+
+        let mut owned = Vec::new();
+        read_file(&path, &options, &mut |item| match item {
+            Item::Record(record) => owned.push(Ok((record.event, record.raw))),
+            Item::Skipped(skip) => owned.push(Err(skip.line)),
+        })
+        .unwrap();
+        let mut borrowed = Vec::new();
+        read_file_borrowed(&path, &options, &mut |item| match item {
+            BorrowedItem::Record { event, raw } => borrowed.push(Ok((event, raw.to_owned()))),
+            BorrowedItem::Skipped(skip) => borrowed.push(Err(skip.line)),
+        })
+        .unwrap();
+
+        assert_eq!(owned.len(), 3);
+        assert_eq!(borrowed, owned);
+        assert_eq!(borrowed[2].as_ref().map(|(_, raw)| raw.as_str()), Ok(lines[2].trim()));
     }
 
     #[test]

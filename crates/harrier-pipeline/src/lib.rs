@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 
 use harrier_enrich::IpIntel;
-use harrier_ingest::{FileError, Item, ReadOptions, Skip, read_file};
-use harrier_model::Record;
+use harrier_ingest::{BorrowedItem, FileError, Item, ReadOptions, Skip, read_file_borrowed};
+use harrier_model::{Event, Record};
 use harrier_store::{BlockBuilder, PreparedBlock, Store, StoreError};
 
 pub use mail::{MailOptions, email_message, is_mail_file, mail_record};
@@ -199,13 +199,13 @@ impl Reader<'_> {
         }
         let mut records = 0u64;
         let mut skips = Vec::new();
-        let result = read_file(path, self.options, &mut |item| match item {
-            Item::Record(mut record) => {
-                enrich(&mut record, self.intel);
+        let result = read_file_borrowed(path, self.options, &mut |item| match item {
+            BorrowedItem::Record { mut event, raw } => {
+                enrich_event(&mut event, self.intel);
                 records += 1;
-                batch.push(*record, sender);
+                batch.push_event(event, raw, sender);
             }
-            Item::Skipped(skip) => skips.push(skip),
+            BorrowedItem::Skipped(skip) => skips.push(skip),
         });
         let report = FileReport::new(path, result, records, skips.len() as u64);
         self.finish_file(path, skips, report, sender);
@@ -266,6 +266,16 @@ impl Batch {
     /// Adds a record, sending the blocks once a batch is full.
     fn push(&mut self, record: Record, sender: &SyncSender<Message>) {
         self.builder.push(record);
+        self.send_when_full(sender);
+    }
+
+    /// Adds an event and its raw record like [`Batch::push`].
+    fn push_event(&mut self, event: Event, raw: &str, sender: &SyncSender<Message>) {
+        self.builder.push_event(event, raw);
+        self.send_when_full(sender);
+    }
+
+    fn send_when_full(&mut self, sender: &SyncSender<Message>) {
         if self.builder.is_full() {
             self.blocks.extend(self.builder.finish());
             if self.blocks.len() == BATCH_BLOCKS {
@@ -301,8 +311,12 @@ pub fn read_buffer(bytes: &[u8], source: &str, options: &ReadOptions, intel: &Ip
 
 /// Attaches IP intelligence to a record's client address.
 pub fn enrich(record: &mut Record, intel: &IpIntel) {
-    if let Some(ip) = record.event.client.ip {
-        record.event.ip_info = Some(intel.lookup(ip));
+    enrich_event(&mut record.event, intel);
+}
+
+fn enrich_event(event: &mut Event, intel: &IpIntel) {
+    if let Some(ip) = event.client.ip {
+        event.ip_info = Some(intel.lookup(ip));
     }
 }
 

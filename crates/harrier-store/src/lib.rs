@@ -366,7 +366,7 @@ impl Store {
 /// always share a tenant, and comparing with the last one costs less than hashing the name.
 #[derive(Default)]
 struct TenantIds<'b> {
-    ids: HashMap<&'b TenantId, i64>,
+    ids: HashMap<&'b TenantId, i64, foldhash::fast::RandomState>,
     last: Option<(&'b TenantId, i64)>,
 }
 
@@ -465,7 +465,9 @@ fn insert_in_transaction<'b>(
 /// powers of two). A store of 100 million records therefore needs about 2.3 GB from its first insert on,
 /// and that insert reads every stored key.
 struct StoredKeys {
-    keys: HashSet<[u8; KEY_LEN]>,
+    /// Hashed with foldhash, which costs less than SipHash per insert. The keys are already xxh3 hashes of
+    /// the record ids, so they need no keyed hash to spread them.
+    keys: HashSet<[u8; KEY_LEN], foldhash::fast::RandomState>,
     /// The largest block id whose keys are in `keys`. Block ids grow with every insert and blocks are never
     /// deleted, so the rows of `block_keys` after it are the blocks other connections stored since.
     through_block: i64,
@@ -478,7 +480,7 @@ impl StoredKeys {
         let stored_keys = match keys {
             Some(stored_keys) => stored_keys,
             None => {
-                let mut stored_keys = StoredKeys { keys: HashSet::new(), through_block: 0 };
+                let mut stored_keys = StoredKeys { keys: HashSet::default(), through_block: 0 };
                 // Rows of stores migrated from schema version 4, which kept one row per record.
                 let mut select = connection.prepare("SELECT key FROM record_keys")?;
                 let mut rows = select.query([])?;
@@ -667,6 +669,12 @@ impl BlockBuilder {
     /// Adds a record. Callers finish the block once [`BlockBuilder::is_full`] returns `true`.
     pub fn push(&mut self, record: Record) {
         let Record { event, raw } = record;
+        self.push_event(event, &raw);
+    }
+
+    /// Adds an event and its raw record, like [`BlockBuilder::push`] without a [`Record`] to own the raw
+    /// record.
+    pub fn push_event(&mut self, event: Event, raw: &str) {
         encode_event(&event, self.events.data());
         self.events.end_value();
         self.raws.push(raw.as_bytes());

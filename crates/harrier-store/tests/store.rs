@@ -1,5 +1,5 @@
 use harrier_model::{Activity, Actor, Client, Event, Other, Outcome, Record, SourceFormat, TenantId};
-use harrier_store::{Store, StoreError};
+use harrier_store::{BlockBuilder, Store, StoreError};
 use jiff::Timestamp;
 
 fn record(tenant: &str, id: &str, time: &str) -> Record {
@@ -421,4 +421,19 @@ fn damaged_block_keys_are_an_error() {
     let message = error.to_string();
     assert!(message.contains("block 1"), "{message}");
     assert!(message.contains("damaged"), "{message}");
+}
+
+#[test]
+fn pushed_events_match_pushed_records() {
+    let records = vec![record("t1", "a", "2026-01-05T00:00:00Z"), record("t1", "b", "2026-01-05T00:00:01Z")];
+    let mut from_records = BlockBuilder::new();
+    let mut from_events = BlockBuilder::new();
+    for record in &records {
+        from_records.push(record.clone());
+        from_events.push_event(record.event.clone(), &record.raw);
+    }
+
+    let from_records = format!("{:?}", from_records.finish());
+    let from_events = format!("{:?}", from_events.finish());
+    assert_eq!(from_events, from_records);
 }

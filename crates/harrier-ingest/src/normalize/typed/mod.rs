@@ -27,6 +27,16 @@ pub(crate) fn normalize(text: &str, context: &Context<'_>) -> Option<Event> {
     if crate::lazy::has_unicode_escape(text) {
         return None;
     }
+    // A failed parse costs a serde error, which formats its message, so a text that contains Graph's
+    // `createdDateTime` member name tries the sign-in shape first. `sign_in::normalize` returns an event
+    // only for a record with that member, which the audit shape rejects, so the result is the same as
+    // with the audit shape first.
+    if CREATED_DATE_TIME.find(text.as_bytes()).is_some()
+        && let Ok(record) = serde_json::from_str::<sign_in::SignInRecord<'_>>(text)
+        && let Some(event) = sign_in::normalize(&record, context)
+    {
+        return Some(event);
+    }
     if let Ok(record) = serde_json::from_str::<activity::AuditRecord<'_>>(text) {
         return activity::normalize(&record, context);
     }
@@ -35,6 +45,10 @@ pub(crate) fn normalize(text: &str, context: &Context<'_>) -> Option<Event> {
     }
     None
 }
+
+/// Finds the member name that Graph sign-in objects carry and audit records do not.
+static CREATED_DATE_TIME: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"createdDateTime\""));
 
 #[cfg(test)]
 mod tests;
