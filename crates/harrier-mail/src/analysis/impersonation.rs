@@ -308,9 +308,11 @@ fn contains_bounded(haystack: &str, needle: &str, is_boundary: impl Fn(char) -> 
     })
 }
 
-/// Returns the brand that a display name names, comparing confusable skeletons word by word.
+/// Returns the brand that a display name names, comparing confusable skeletons word by word. Underscores
+/// separate words as spaces do (`Liberty_Mutual_Team`).
 fn brand_in_display_name(display_name: &str) -> Option<&'static lists::Brand> {
-    let joined = join_spaced_letters(display_name);
+    let spaced = display_name.replace('_', " ");
+    let joined = join_spaced_letters(&spaced);
     let display_name = joined.as_str();
     let folded = fold(display_name);
     let lower = display_name.to_lowercase();
@@ -639,6 +641,11 @@ mod tests {
             assert_eq!(lookalike_memoized("contosso.com", &[]), None);
             assert_eq!(lookalike_memoized("paypall.com", &[]).as_deref(), Some("edit distance of paypal.com"));
         }
+    }
+
+    #[test]
+    fn display_name_brand_across_underscores() {
+        assert_eq!(brand_in_display_name("Liberty_Mutual_Team").map(|brand| brand.name.as_str()), Some("Liberty Mutual"));
     }
 
     #[test]
