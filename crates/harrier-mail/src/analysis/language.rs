@@ -152,9 +152,8 @@ fn callback_number(message: &MailMessage, text: &str) -> Option<String> {
     if let Some(number) = TOLL_FREE.find(text) {
         return Some(number.as_str().trim().to_string());
     }
-    // Companies give their support numbers in signatures and replies, so an ordinary number counts only
-    // in a first message from a free mailbox, which no company's support desk writes from, or in one whose
-    // subject puts an order or payment in the name of a brand that does not own the sender's domain.
+    // Companies give their support numbers in signatures and replies. So an ordinary number counts only in
+    // a first message from a free mailbox, or one whose subject is an order in another domain's brand name.
     let subject = message.subject.as_deref().unwrap_or_default();
     let domain = sender_domain(message)?;
     let freemail = lists::FREEMAIL.contains(&domain);

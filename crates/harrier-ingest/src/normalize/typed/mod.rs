@@ -27,10 +27,8 @@ pub(crate) fn normalize(text: &str, context: &Context<'_>) -> Option<Event> {
     if crate::lazy::has_unicode_escape(text) {
         return None;
     }
-    // A failed parse costs a serde error, which formats its message, so a text that contains Graph's
-    // `createdDateTime` member name tries the sign-in shape first. `sign_in::normalize` returns an event
-    // only for a record with that member, which the audit shape rejects, so the result is the same as
-    // with the audit shape first.
+    // A failed parse formats a serde error, so text with Graph's `createdDateTime` member tries the sign-in
+    // shape first. The audit shape rejects records with that member, so the order does not change results.
     if CREATED_DATE_TIME.find(text.as_bytes()).is_some()
         && let Ok(record) = serde_json::from_str::<sign_in::SignInRecord<'_>>(text)
         && let Some(event) = sign_in::normalize(&record, context)
