@@ -132,6 +132,16 @@ impl Store {
         self.connection.pragma_update(None, "synchronous", "FULL").map_err(|e| self.error(e))
     }
 
+    /// Sets this connection's page cache to `mebibytes` MiB, in place of the 256 MiB set on opening.
+    ///
+    /// A connection that only appends can use a small cache: the pages it writes are blob pages that it
+    /// never reads again, and the large cache would keep them all in memory until it is full.
+    pub fn set_cache_mebibytes(&self, mebibytes: u32) -> Result<(), StoreError> {
+        // A negative cache size is in KiB.
+        let kibibytes = -i64::from(mebibytes) * 1024;
+        self.connection.pragma_update(None, "cache_size", kibibytes).map_err(|e| self.error(e))
+    }
+
     fn error(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite { path: self.path.clone(), source }
     }

@@ -14,6 +14,11 @@ use indicatif::ProgressBar;
 
 use crate::cli::{EXIT_FAILURE, ReplayArgs};
 
+/// SQLite page cache of the replay's store connection, in MiB. The pages replay writes are not read again,
+/// so a larger cache only holds them in memory: 256 MiB raised the peak RSS of a 1,000,000-record replay
+/// by about 200 MiB and saved no CPU time.
+const REPLAY_CACHE_MEBIBYTES: u32 = 16;
+
 /// How many skipped records are printed to standard error before the rest are only counted.
 const PRINTED_SKIPS: usize = 20;
 
@@ -21,6 +26,8 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let intel = crate::intel::load(&args.ip_data)?;
     let engine = if args.no_analyse { None } else { Some(crate::detect::engine(&args.detection)?) };
     let mut store = Store::open(&args.data_dir).context("cannot open the store")?;
+    // Replay only appends, and analysis reads through a connection of its own.
+    store.set_cache_mebibytes(REPLAY_CACHE_MEBIBYTES).context("cannot configure the store")?;
 
     let (files, list_errors) = harrier_pipeline::collect_files(&args.paths);
     if files.is_empty() && list_errors.is_empty() {
