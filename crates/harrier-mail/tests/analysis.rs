@@ -683,6 +683,24 @@ fn web_address_as_username_flagged() {
 }
 
 #[test]
+fn web_address_in_recipient_name_flagged() {
+    let message = |to: &str| {
+        parse_bytes(
+            format!(
+                "From: Sign <service@esign.example>\r\nTo: {to}\r\nSubject: Please sign\r\nMessage-ID: <s1@esign.example>\r\n\r\nReview and sign.\r\n"
+            )
+            .as_bytes(),
+        )
+    };
+    let abused = message("\"Receive $3,300 | Open //ok.example/3Bx \" <user@contoso.com>");
+    assert!(default_kinds(&abused).contains(&FactorKind::WebAddressAsUsername));
+    let scheme = message("\"Claim at https://prize.example\" <user@contoso.com>");
+    assert!(default_kinds(&scheme).contains(&FactorKind::WebAddressAsUsername));
+    let ordinary = message("\"Jane Doe (contoso.com)\" <user@contoso.com>");
+    assert!(!default_kinds(&ordinary).contains(&FactorKind::WebAddressAsUsername));
+}
+
+#[test]
 fn brand_in_transactional_subject_flagged() {
     let order = text_message("E-Payment <billing@unrelated-shop.example.net>", "", "Your Norton Order Confirmation #NP0012", "Thank you.");
     assert!(default_kinds(&order).contains(&FactorKind::BrandInSubject));
@@ -908,6 +926,28 @@ fn advance_fee_sum_flagged() {
     assert_eq!(factor.map(|factor| factor.factor.detail), Some("$ 150.500,00".to_string()));
     let free_reply_to = text_message("Ann <ann@example.org>", "Reply-To: ann.example@yahoo.com\r\n", "Donation", "A gift of 2,500,000 euros awaits you.");
     assert!(default_kinds(&free_reply_to).contains(&FactorKind::AdvanceFeeSum));
+}
+
+#[test]
+fn bec_opener_flagged() {
+    let opener = text_message("Jean Dupont <jean.dupont@example.be>", "", "Urgent: Help needed", "Can you help me out with this? Please let me know if you have a moment.");
+    let analysis = analyze(&opener, &AnalysisOptions::default());
+    let factor = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::BecOpener);
+    assert_eq!(factor.map(|factor| factor.factor.detail.as_str()), Some("if you have a moment"));
+    assert_eq!(analysis.verdict.class, Class::BecFraud);
+}
+
+#[test]
+fn ordinary_requests_not_bec_opener() {
+    // A reply, a message with a link, and a long message that asks the same.
+    let reply = text_message("Ann <ann@example.org>", "", "Re: plan", "Are you available tomorrow?");
+    let linked = text_message("Ann <ann@example.org>", "", "Plan", "Are you available? The plan: https://plans.example.org/1");
+    let long = format!("Are you available for the meeting? {}", "The agenda has many items to go through. ".repeat(20));
+    let invitation = text_message("Ann <ann@example.org>", "", "Meeting", &long);
+    for message in [reply, linked, invitation] {
+        let kinds = default_kinds(&message);
+        assert!(!kinds.contains(&FactorKind::BecOpener), "{kinds:?}");
+    }
 }
 
 #[test]

@@ -62,6 +62,9 @@ pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Fac
     if let Some(sum) = advance_fee_sum(message, &text) {
         factors.push(Factor::new(FactorKind::AdvanceFeeSum, sum));
     }
+    if let Some(phrase) = bec_opener(message, &text) {
+        factors.push(Factor::new(FactorKind::BecOpener, phrase));
+    }
     if let Some(detail) = brand_from_freemail(message, &text) {
         factors.push(Factor::new(FactorKind::BrandFromFreemail, detail));
     }
@@ -199,6 +202,39 @@ fn advance_fee_sum(message: &MailMessage, text: &str) -> Option<String> {
         return None;
     }
     LARGE_SUM.find(text).map(|found| found.as_str().trim().to_string())
+}
+
+/// Longest body, in characters, that [`bec_opener`] reads as an opener. Openers are a line or two; longer
+/// mail that asks whether the reader is free is an invitation or a newsletter.
+const MAX_OPENER_CHARS: usize = 600;
+
+/// Returns the phrase of a business email compromise opener: a short first message, not a reply and not
+/// list mail, without links or attachments, that asks whether the reader is free or can do a favour. The
+/// request itself (gift cards, a payment, a phone number) follows once the reader answers, so this first
+/// message carries nothing else to find.
+fn bec_opener(message: &MailMessage, text: &str) -> Option<String> {
+    let subject = message.subject.as_deref().unwrap_or_default();
+    if !message.urls.is_empty() || !message.attachments.is_empty() || message.has_reply_headers || super::is_bulk(message) {
+        return None;
+    }
+    if super::has_reply_prefix(subject) || super::forwarded::has_forward_prefix(subject) {
+        return None;
+    }
+    // `text` is the subject, a line end and the body.
+    let body = text.split_once('\n').map_or("", |(_, body)| body).trim();
+    if body.chars().count() > MAX_OPENER_CHARS {
+        return None;
+    }
+    lists::BEC_OPENER.iter().find(|phrase| contains_words(text, phrase)).cloned()
+}
+
+/// Returns whether `phrase` occurs in `text` with no letter or digit on either side.
+fn contains_words(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(start, found)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + found.len()..].chars().next();
+        before.is_none_or(|character| !character.is_alphanumeric()) && after.is_none_or(|character| !character.is_alphanumeric())
+    })
 }
 
 /// Characters at the start of the subject and body searched for a brand by [`brand_from_freemail`]: the

@@ -67,6 +67,8 @@ pub static BRANDS: LazyLock<Vec<Brand>> = LazyLock::new(|| parse_brands(include_
 
 /// The phrase lists of the fraud-language analysis, by file.
 pub static URGENCY: LazyLock<Vec<String>> = LazyLock::new(|| entries(include_str!("../../data/urgency.txt")));
+pub static BEC_OPENER: LazyLock<Vec<String>> =
+    LazyLock::new(|| entries(include_str!("../../data/bec_opener.txt")));
 pub static PAYMENT: LazyLock<Vec<String>> = LazyLock::new(|| entries(include_str!("../../data/payment.txt")));
 pub static GIFT_CARD: LazyLock<Vec<String>> = LazyLock::new(|| entries(include_str!("../../data/gift_card.txt")));
 pub static CREDENTIAL: LazyLock<Vec<String>> =

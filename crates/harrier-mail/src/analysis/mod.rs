@@ -18,6 +18,9 @@ mod domain;
 mod html;
 mod qr;
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::Serialize;
 
 use crate::message::MailMessage;
@@ -42,8 +45,9 @@ pub enum FactorKind {
     /// A link through the redirect endpoint of a large site (Google AMP or `/url`, Bing `/ck/a`, LinkedIn
     /// `/slink` and others) from a sender that is not that site, so that the link shows a trusted domain.
     OpenRedirect,
-    /// A sign-up or password-reset link whose account name is a web address: a site's registration form
-    /// abused to send an advertisement from the site's own domain.
+    /// A sign-up or password-reset link whose account name is a web address, or a recipient display name
+    /// that contains one: a site's form (registration, document signing) abused to send an advertisement
+    /// from the site's own domain.
     WebAddressAsUsername,
     /// The link host is an IP address, or a hosting provider's name for one (`192.0.2.1.host.example.net`).
     IpLiteralHost,
@@ -225,6 +229,9 @@ pub enum FactorKind {
     /// A first, personal message without links, from a free mailbox or with a free-mail Reply-To, names a
     /// sum of 100,000 or more, as advance-fee letters do with the fortune they promise.
     AdvanceFeeSum,
+    /// A short first message without links or attachments asks whether the reader is free or can do a
+    /// favour, as business email compromise opens before it asks for gift cards or a payment.
+    BecOpener,
     /// A free-mail sender names a brand in the subject or the first lines, as its receipt, delivery notice
     /// or alert: brands do not write from free mailboxes.
     BrandFromFreemail,
@@ -363,6 +370,9 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     if let Some(spoofed) = brand_domain_spoofed(message, &factors) {
         factors.push(spoofed);
     }
+    if let Some(name) = web_address_in_recipient_name(message) {
+        factors.push(Factor::new(FactorKind::WebAddressAsUsername, name));
+    }
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
     }
@@ -386,6 +396,25 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     }
     let has_payload = !message.urls.is_empty() || !message.attachments.is_empty();
     verdict::decide(factors, has_payload)
+}
+
+/// A web address in a display name: a scheme, `www.`, or a host and a path (`//ok.example/x`,
+/// `example.com/offer`).
+static WEB_ADDRESS_IN_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)https?:|\bwww\.|(?:^|[\s/])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S").expect("valid regex")
+});
+
+/// Returns the display name of a To or Cc recipient that contains a web address. Senders do not write web
+/// addresses into their recipients' names. Services that let anyone type a recipient's name (e-signature
+/// requests, invitations, sign-ups) do, with text a spammer typed, from their own authenticated domain.
+fn web_address_in_recipient_name(message: &MailMessage) -> Option<String> {
+    message
+        .to
+        .iter()
+        .chain(&message.cc)
+        .filter_map(|mailbox| mailbox.name.as_deref())
+        .find(|name| WEB_ADDRESS_IN_NAME.is_match(name))
+        .map(str::to_string)
 }
 
 fn recipient_in_subject(message: &MailMessage) -> Option<String> {

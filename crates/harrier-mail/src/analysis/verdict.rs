@@ -167,6 +167,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::ContactAddressInBody,        20,   0,   20, Some(Fraud)),
     row(K::CallbackNumber,              20,   0,   20, Some(Fraud)),
     row(K::AdvanceFeeSum,               15,   0,   15, Some(Fraud)),
+    row(K::BecOpener,                   30,   0,   30, Some(Fraud)),
     row(K::BrandFromFreemail,           20,   0,   20, None),
     row(K::BankAccountDetails,           8,   0,    8, Some(Fraud)),
     row(K::BankDetailsChanged,          45,   0,   45, Some(Fraud)),
@@ -205,7 +206,7 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         | K::ArchiveEncrypted | K::ArchiveNested | K::ArchiveExecutable | K::ArchiveLimitExceeded
         | K::ArchiveUnreadable | K::AttachmentPassword => Some("attachments"),
         K::Urgency | K::PaymentRequest | K::GiftCardRequest | K::CredentialRequest | K::AccountThreat
-        | K::ScamLanguage | K::ContactAddressInBody | K::CallbackNumber | K::AdvanceFeeSum | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
+        | K::ScamLanguage | K::ContactAddressInBody | K::CallbackNumber | K::AdvanceFeeSum | K::BecOpener | K::BankAccountDetails | K::BankDetailsChanged => Some("language"),
         K::CombinedEvidence | K::BulkMail | K::ForwardedOriginal | K::AnalysisFailed => None,
         // Sender identity, authentication and the other header checks. A Return-Path on another domain
         // is too common in bulk mail to count as a group of its own.
