@@ -868,6 +868,42 @@ fn styled_letters_in_body_flagged() {
 }
 
 #[test]
+fn digit_for_letter_in_name_flagged() {
+    for name in ["Storage CL0UD", "Micr0soft Support", "G00gle Team"] {
+        let message = text_message(&format!("{name} <notice@example.net>"), "", "Notice", "Your storage is full.");
+        assert!(default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
+    }
+}
+
+#[test]
+fn product_digits_in_name_not_flagged() {
+    // Digits that name a product or version, and digits in a subject, are not look-alike letters.
+    for name in ["Fax2Mail", "Win10Pro Support", "Room 101", "B2B Sales", "K10X Team", "MP3 Store"] {
+        let message = text_message(&format!("{name} <desk@example.org>"), "", "Notice", "The report is attached.");
+        assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
+    }
+    let patch = text_message("Dev <dev@example.org>", "", "[PATCH 0/7] au1xmmc updates", "Seven patches follow.");
+    assert!(!default_kinds(&patch).contains(&FactorKind::ObfuscatedText));
+}
+
+#[test]
+fn swapped_i_and_l_flagged() {
+    let name = text_message("Gifts from rituaIs <news@example.net>", "", "Gift", "A gift card for you.");
+    assert!(default_kinds(&name).contains(&FactorKind::ObfuscatedText));
+    let subject = text_message("Team <news@example.net>", "", "WlN a gift card", "A gift card for you.");
+    assert!(default_kinds(&subject).contains(&FactorKind::ObfuscatedText));
+}
+
+#[test]
+fn ordinary_capitals_not_flagged() {
+    // Names with an inner capital, acronyms and brands written in camel case are ordinary words.
+    for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo")] {
+        let message = text_message(&format!("{name} <desk@example.org>"), "", subject, "See you then.");
+        assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}: {subject}");
+    }
+}
+
+#[test]
 fn brand_from_freemail_flagged() {
     let receipt = text_message("Billing <billing.desk2291@gmail.com>", "", "Your order has shipped", "PayPal, LLC. Thank you for your purchase.");
     assert!(default_kinds(&receipt).contains(&FactorKind::BrandFromFreemail));
