@@ -904,6 +904,31 @@ fn ordinary_capitals_not_flagged() {
 }
 
 #[test]
+fn document_declared_as_picture_flagged() {
+    let bytes = message_with_attachment("a@example.org", "Invoice.", "invoice.pdf", "image/jpeg", b"not a picture");
+    let factors = attachments::analyze(&parse_bytes(&bytes), &[]);
+    let factor = factors.iter().find(|factor| factor.kind == FactorKind::AttachmentTypeMismatch);
+    assert_eq!(factor.map(|factor| factor.detail.as_str()), Some("invoice.pdf declared as image/jpeg"));
+}
+
+#[test]
+fn matching_declared_types_not_flagged() {
+    // A picture declared as one, a document declared as a document or as generic bytes, and an SVG drawing.
+    let cases = [
+        ("photo.jpg", "image/jpeg"),
+        ("invoice.pdf", "application/pdf"),
+        ("invoice.pdf", "application/octet-stream"),
+        ("logo.svg", "image/svg+xml"),
+        ("notes.txt", "image/png"),
+    ];
+    for (file_name, content_type) in cases {
+        let bytes = message_with_attachment("a@example.org", "Files.", file_name, content_type, b"plain bytes");
+        let factors = attachments::analyze(&parse_bytes(&bytes), &[]);
+        assert!(!factors.iter().any(|factor| factor.kind == FactorKind::AttachmentTypeMismatch), "{file_name} as {content_type}");
+    }
+}
+
+#[test]
 fn brand_from_freemail_flagged() {
     let receipt = text_message("Billing <billing.desk2291@gmail.com>", "", "Your order has shipped", "PayPal, LLC. Thank you for your purchase.");
     assert!(default_kinds(&receipt).contains(&FactorKind::BrandFromFreemail));
