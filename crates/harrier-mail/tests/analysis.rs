@@ -895,6 +895,19 @@ fn swapped_i_and_l_flagged() {
 }
 
 #[test]
+fn swapped_l_subject_matches_phrases() {
+    let lure = text_message("Team <news@example.net>", "", "Your chance to WlN today", "Open the page.");
+    assert!(default_kinds(&lure).contains(&FactorKind::ScamLanguage));
+}
+
+#[test]
+fn unswapped_subject_phrases_unchanged() {
+    // A capital L is not a look-alike, so no phrase is read into the subject.
+    let plain = text_message("Team <news@example.net>", "", "Your chance to WLN today", "Open the page.");
+    assert!(!default_kinds(&plain).contains(&FactorKind::ScamLanguage));
+}
+
+#[test]
 fn ordinary_capitals_not_flagged() {
     // Names with an inner capital, acronyms and brands written in camel case are ordinary words.
     for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo")] {
@@ -913,7 +926,8 @@ fn document_declared_as_picture_flagged() {
 
 #[test]
 fn matching_declared_types_not_flagged() {
-    // A picture declared as one, a document declared as a document or as generic bytes, and an SVG drawing.
+    // A picture declared as one, a document declared as a document or as generic bytes, an SVG drawing, and
+    // a `.txt` name, which is not among the document extensions.
     let cases = [
         ("photo.jpg", "image/jpeg"),
         ("invoice.pdf", "application/pdf"),

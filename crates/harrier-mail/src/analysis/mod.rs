@@ -500,6 +500,31 @@ fn has_swapped_i_l(word: &str) -> bool {
     lower_around_i || upper_around_l
 }
 
+/// Returns `text` with each lower-case `l` inside a capitalised word written as `I` (`WlN` to `WIN`), or
+/// `None` when it has no such word. A capital `I` inside a lower-case word needs no such step, because
+/// phrase matching lower-cases the text.
+pub(crate) fn restore_swapped_l(text: &str) -> Option<String> {
+    let mut restored = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(start) = rest.find(|character: char| character.is_ascii_alphanumeric()) {
+        restored.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after.find(|character: char| !character.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let word = &after[..end];
+        let upper_around_l = has_swapped_i_l(word) && !word.contains('I');
+        if upper_around_l {
+            restored.push_str(&word.replace('l', "I"));
+            changed = true;
+        } else {
+            restored.push_str(word);
+        }
+        rest = &after[end..];
+    }
+    restored.push_str(rest);
+    changed.then_some(restored)
+}
+
 /// Returns whether `word` has a run of `0` or `1` (for O, I or l) with letters on both sides, four letters
 /// or more, and one case throughout or a capital followed by lower case. Product names that mix cases
 /// around their digits (`Win10Pro`) or use other digits (`Fax2Mail`) do not match.
