@@ -869,7 +869,7 @@ fn styled_letters_in_body_flagged() {
 
 #[test]
 fn digit_for_letter_in_name_flagged() {
-    for name in ["Storage CL0UD", "Micr0soft Support", "G00gle Team"] {
+    for name in ["MAILB0X Admin", "Micr0soft Support", "G00gle Team"] {
         let message = text_message(&format!("{name} <notice@example.net>"), "", "Notice", "Your storage is full.");
         assert!(default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
     }
@@ -888,7 +888,7 @@ fn product_digits_in_name_not_flagged() {
 
 #[test]
 fn swapped_i_and_l_flagged() {
-    let name = text_message("Gifts from rituaIs <news@example.net>", "", "Gift", "A gift card for you.");
+    let name = text_message("Your walIet <news@example.net>", "", "Gift", "A gift card for you.");
     assert!(default_kinds(&name).contains(&FactorKind::ObfuscatedText));
     let subject = text_message("Team <news@example.net>", "", "WlN a gift card", "A gift card for you.");
     assert!(default_kinds(&subject).contains(&FactorKind::ObfuscatedText));

@@ -140,7 +140,7 @@ pub enum FactorKind {
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
     /// blocks. In the body, a word of mathematical or small-capital letters counts. `I` and `l` swapped
     /// inside a word of the display name or subject count too, and so does `0` or `1` for a letter inside a
-    /// word of the display name (`CL0UD`).
+    /// word of the display name (`MAILB0X`).
     ObfuscatedText,
 
     // Authentication, from the receiving host's Authentication-Results.
@@ -472,8 +472,8 @@ fn is_obfuscated(text: &str) -> bool {
 
 /// Returns the first word of the display name or subject that writes a letter with a look-alike ASCII
 /// character, which the reader reads as the word but a filter does not match. Such a word is a capital `I`
-/// inside a lower-case word (`rituaIs`) or a lower-case `l` inside a capitalised one (`WlN`). In the display
-/// name, a `0` or `1` between letters of one case (`CL0UD`, `Micr0soft`) counts too. Subjects are left out
+/// inside a lower-case word (`walIet`) or a lower-case `l` inside a capitalised one (`WlN`). In the display
+/// name, a `0` or `1` between letters of one case (`MAILB0X`, `Micr0soft`) counts too. Subjects are left out
 /// of the digit check, because they name drivers and parts such as `au1xmmc`.
 fn lookalike_ascii_header_word(message: &MailMessage) -> Option<String> {
     let display_name = message.from.as_ref().and_then(|from| from.name.as_deref()).unwrap_or_default();
