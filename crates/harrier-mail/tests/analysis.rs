@@ -868,6 +868,81 @@ fn styled_letters_in_body_flagged() {
 }
 
 #[test]
+fn digit_for_letter_in_name_flagged() {
+    for name in ["MAILB0X Admin", "Micr0soft Support", "G00gle Team"] {
+        let message = text_message(&format!("{name} <notice@example.net>"), "", "Notice", "Your storage is full.");
+        assert!(default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
+    }
+}
+
+#[test]
+fn product_digits_in_name_not_flagged() {
+    // Digits that name a product or version, and digits in a subject, are not look-alike letters.
+    for name in ["Fax2Mail", "Win10Pro Support", "Room 101", "B2B Sales", "K10X Team", "MP3 Store"] {
+        let message = text_message(&format!("{name} <desk@example.org>"), "", "Notice", "The report is attached.");
+        assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
+    }
+    let patch = text_message("Dev <dev@example.org>", "", "[PATCH 0/7] au1xmmc updates", "Seven patches follow.");
+    assert!(!default_kinds(&patch).contains(&FactorKind::ObfuscatedText));
+}
+
+#[test]
+fn swapped_i_and_l_flagged() {
+    let name = text_message("Your walIet <news@example.net>", "", "Gift", "A gift card for you.");
+    assert!(default_kinds(&name).contains(&FactorKind::ObfuscatedText));
+    let subject = text_message("Team <news@example.net>", "", "WlN a gift card", "A gift card for you.");
+    assert!(default_kinds(&subject).contains(&FactorKind::ObfuscatedText));
+}
+
+#[test]
+fn swapped_l_subject_matches_phrases() {
+    let lure = text_message("Team <news@example.net>", "", "Your chance to WlN today", "Open the page.");
+    assert!(default_kinds(&lure).contains(&FactorKind::ScamLanguage));
+}
+
+#[test]
+fn unswapped_subject_phrases_unchanged() {
+    // A capital L is not a look-alike, so no phrase is read into the subject.
+    let plain = text_message("Team <news@example.net>", "", "Your chance to WLN today", "Open the page.");
+    assert!(!default_kinds(&plain).contains(&FactorKind::ScamLanguage));
+}
+
+#[test]
+fn ordinary_capitals_not_flagged() {
+    // Names with an inner capital, acronyms and brands written in camel case are ordinary words.
+    for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo")] {
+        let message = text_message(&format!("{name} <desk@example.org>"), "", subject, "See you then.");
+        assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}: {subject}");
+    }
+}
+
+#[test]
+fn document_declared_as_picture_flagged() {
+    let bytes = message_with_attachment("a@example.org", "Invoice.", "invoice.pdf", "image/jpeg", b"not a picture");
+    let factors = attachments::analyze(&parse_bytes(&bytes), &[]);
+    let factor = factors.iter().find(|factor| factor.kind == FactorKind::AttachmentTypeMismatch);
+    assert_eq!(factor.map(|factor| factor.detail.as_str()), Some("invoice.pdf declared as image/jpeg"));
+}
+
+#[test]
+fn matching_declared_types_not_flagged() {
+    // A picture declared as one, a document declared as a document or as generic bytes, an SVG drawing, and
+    // a `.txt` name, which is not among the document extensions.
+    let cases = [
+        ("photo.jpg", "image/jpeg"),
+        ("invoice.pdf", "application/pdf"),
+        ("invoice.pdf", "application/octet-stream"),
+        ("logo.svg", "image/svg+xml"),
+        ("notes.txt", "image/png"),
+    ];
+    for (file_name, content_type) in cases {
+        let bytes = message_with_attachment("a@example.org", "Files.", file_name, content_type, b"plain bytes");
+        let factors = attachments::analyze(&parse_bytes(&bytes), &[]);
+        assert!(!factors.iter().any(|factor| factor.kind == FactorKind::AttachmentTypeMismatch), "{file_name} as {content_type}");
+    }
+}
+
+#[test]
 fn brand_from_freemail_flagged() {
     let receipt = text_message("Billing <billing.desk2291@gmail.com>", "", "Your order has shipped", "PayPal, LLC. Thank you for your purchase.");
     assert!(default_kinds(&receipt).contains(&FactorKind::BrandFromFreemail));

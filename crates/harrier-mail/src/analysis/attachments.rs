@@ -57,6 +57,8 @@ pub fn analyze_attachment(attachment: &Attachment, sender: Option<&str>, protect
     if attachment.extension_mismatch {
         let real = attachment.detected_extension.as_deref().unwrap_or("?");
         factors.push(Factor::new(FactorKind::AttachmentTypeMismatch, format!("{file_label} is {real}")));
+    } else if let Some(declared) = media_type_for_document(attachment, extension.as_deref()) {
+        factors.push(Factor::new(FactorKind::AttachmentTypeMismatch, format!("{file_label} declared as {declared}")));
     }
     let executable_content = matches!(
         attachment.detected_type.as_deref(),
@@ -124,6 +126,27 @@ const HIDDEN_DESTINATIONS: [FactorKind; 8] = [
     FactorKind::MixedScriptHost,
     FactorKind::LookalikeLinkDomain,
 ];
+
+/// Extensions of documents and web pages. Mail programs label them with an `application/` or `text/` type,
+/// not as a picture, sound or video.
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "docm", "xls", "xlsx", "xlsm", "ppt", "pptx", "pptm", "odt", "ods", "odp", "rtf", "html",
+    "htm", "shtml", "xhtml",
+];
+
+/// Returns the declared Content-Type of an attachment named as a document, web page, archive or program
+/// while its Content-Type is `image/*`, `audio/*` or `video/*`. A mail program takes both from the same
+/// file, so they disagree when a sender sets the type by hand. That shows a picture's icon and preview for
+/// a file that is not one, and passes filters that trust the declared type. SVG is left out, because it is
+/// both a risky type and a picture (`image/svg+xml`).
+fn media_type_for_document<'a>(attachment: &'a Attachment, extension: Option<&str>) -> Option<&'a str> {
+    let extension = extension.filter(|extension| *extension != "svg")?;
+    let declared = attachment.declared_type.as_deref()?;
+    let named_as_document =
+        DOCUMENT_EXTENSIONS.contains(&extension) || ARCHIVE_EXTENSIONS.contains(&extension) || is_risky(extension);
+    let media = ["image/", "audio/", "video/"].iter().any(|prefix| declared.starts_with(prefix));
+    (named_as_document && media).then_some(declared)
+}
 
 fn is_risky(extension: &str) -> bool {
     lists::RISKY_EXTENSIONS.iter().any(|risky| risky == extension)

@@ -1,6 +1,7 @@
 //! Fraud language and payment details: phrase lists, IBAN and account-number extraction, and a memory of
 //! the IBANs each sender domain used before.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -9,7 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::lists;
-use super::{Factor, FactorKind, sender_domain};
+use super::{Factor, FactorKind, restore_swapped_l, sender_domain};
 use crate::message::MailMessage;
 
 /// Characters of body text read; the rest of a longer body is ignored.
@@ -52,7 +53,7 @@ static CATEGORIES: LazyLock<PhraseCategories> = LazyLock::new(|| {
 /// sender domain used before is flagged.
 pub fn analyze(message: &MailMessage, memory: Option<&PaymentMemory>) -> Vec<Factor> {
     let text = message_text(message);
-    let mut factors = phrase_factors(&text);
+    let mut factors = phrase_factors(&with_restored_subject(message, &text));
     if let Some(password) = attachment_password(message, &text) {
         factors.push(Factor::new(FactorKind::AttachmentPassword, password));
     }
@@ -360,6 +361,16 @@ fn invisible_inside_words(text: &str) -> u32 {
         after_letter = letter;
     }
     runs
+}
+
+/// Returns `text` followed by the subject with look-alike letters put back ([`restore_swapped_l`]), so
+/// that the phrase lists match the words the reader sees (`WlN a prize`). Returns `text` alone when the
+/// subject has no such letters.
+fn with_restored_subject<'a>(message: &MailMessage, text: &'a str) -> Cow<'a, str> {
+    match message.subject.as_deref().and_then(restore_swapped_l) {
+        Some(restored) => Cow::Owned(format!("{text}\n{}", restored.to_lowercase())),
+        None => Cow::Borrowed(text),
+    }
 }
 
 /// Returns the subject and the body text, lower-cased. An HTML-only message is converted to text.

@@ -138,7 +138,9 @@ pub enum FactorKind {
     ReplyToNamedSender,
     /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
-    /// blocks. In the body, a word of mathematical or small-capital letters counts.
+    /// blocks. In the body, a word of mathematical or small-capital letters counts. `I` and `l` swapped
+    /// inside a word of the display name or subject count too, and so does `0` or `1` for a letter inside a
+    /// word of the display name (`MAILB0X`).
     ObfuscatedText,
 
     // Authentication, from the receiving host's Authentication-Results.
@@ -381,6 +383,8 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
         factors.push(Factor::new(FactorKind::ObfuscatedText, text));
     } else if let Some(word) = styled_body_word(message) {
         factors.push(Factor::new(FactorKind::ObfuscatedText, word));
+    } else if let Some(word) = lookalike_ascii_header_word(message) {
+        factors.push(Factor::new(FactorKind::ObfuscatedText, word));
     }
     if message.hidden_html_words >= MIN_HIDDEN_WORDS {
         factors.push(Factor::new(FactorKind::HiddenText, format!("{} words hidden by inline styles", message.hidden_html_words)));
@@ -464,6 +468,78 @@ fn is_obfuscated(text: &str) -> bool {
         return false;
     }
     words_of_three(text).any(|word| word.chars().any(is_styled) || !word.is_single_script())
+}
+
+/// Returns the first word of the display name or subject that writes a letter with a look-alike ASCII
+/// character, which the reader reads as the word but a filter does not match. Such a word is a capital `I`
+/// inside a lower-case word (`walIet`) or a lower-case `l` inside a capitalised one (`WlN`). In the display
+/// name, a `0` or `1` between letters of one case (`MAILB0X`, `Micr0soft`) counts too. Subjects are left out
+/// of the digit check, because they name drivers and parts such as `au1xmmc`.
+fn lookalike_ascii_header_word(message: &MailMessage) -> Option<String> {
+    let display_name = message.from.as_ref().and_then(|from| from.name.as_deref()).unwrap_or_default();
+    let subject = message.subject.as_deref().unwrap_or_default();
+    let in_name = ascii_words(display_name).find(|word| has_swapped_i_l(word) || has_digit_for_letter(word));
+    in_name.or_else(|| ascii_words(subject).find(|word| has_swapped_i_l(word))).map(str::to_string)
+}
+
+/// Returns the runs of ASCII letters and digits in `text`.
+fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|character: char| !character.is_ascii_alphanumeric()).filter(|word| !word.is_empty())
+}
+
+/// Returns whether `word` is lower-case letters around one capital `I`, or capitals around one
+/// lower-case `l`. Words that start with a capital are left out, because names (`McIntyre`) and joined
+/// words (`WordInfo`) put a capital `I` there.
+fn has_swapped_i_l(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let surrounded = |position: usize, outer: fn(&u8) -> bool| {
+        position > 0 && position + 1 < bytes.len() && bytes.iter().enumerate().all(|(index, byte)| index == position || outer(byte))
+    };
+    let lower_around_i = word.find('I').is_some_and(|position| surrounded(position, u8::is_ascii_lowercase));
+    let upper_around_l = word.find('l').is_some_and(|position| surrounded(position, u8::is_ascii_uppercase));
+    lower_around_i || upper_around_l
+}
+
+/// Returns `text` with each lower-case `l` inside a capitalised word written as `I` (`WlN` to `WIN`), or
+/// `None` when it has no such word. A capital `I` inside a lower-case word needs no such step, because
+/// phrase matching lower-cases the text.
+pub(crate) fn restore_swapped_l(text: &str) -> Option<String> {
+    let mut restored = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(start) = rest.find(|character: char| character.is_ascii_alphanumeric()) {
+        restored.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after.find(|character: char| !character.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let word = &after[..end];
+        let upper_around_l = has_swapped_i_l(word) && !word.contains('I');
+        if upper_around_l {
+            restored.push_str(&word.replace('l', "I"));
+            changed = true;
+        } else {
+            restored.push_str(word);
+        }
+        rest = &after[end..];
+    }
+    restored.push_str(rest);
+    changed.then_some(restored)
+}
+
+/// Returns whether `word` has a run of `0` or `1` (for O, I or l) with letters on both sides, four letters
+/// or more, and one case throughout or a capital followed by lower case. Product names that mix cases
+/// around their digits (`Win10Pro`) or use other digits (`Fax2Mail`) do not match.
+fn has_digit_for_letter(word: &str) -> bool {
+    let letters: String = word.chars().filter(char::is_ascii_alphabetic).collect();
+    let digits: Vec<(usize, char)> = word.char_indices().filter(|(_, character)| character.is_ascii_digit()).collect();
+    let (Some(&(first, _)), Some(&(last, _))) = (digits.first(), digits.last()) else {
+        return false;
+    };
+    let one_run = last - first + 1 == digits.len() && digits.len() <= 2;
+    let look_alike = digits.iter().all(|(_, digit)| matches!(digit, '0' | '1'));
+    let inside = first > 0 && last + 1 < word.len();
+    let one_case = letters.chars().all(|character| character.is_ascii_uppercase())
+        || letters.chars().skip(1).all(|character| character.is_ascii_lowercase());
+    one_run && look_alike && inside && letters.len() >= 4 && one_case
 }
 
 /// Characters of the body searched for styled letters by [`styled_body_word`].
