@@ -910,7 +910,7 @@ fn unswapped_subject_phrases_unchanged() {
 #[test]
 fn ordinary_capitals_not_flagged() {
     // Names with an inner capital, acronyms and brands written in camel case are ordinary words.
-    for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo")] {
+    for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo"), ("Dev", "getId returns null")] {
         let message = text_message(&format!("{name} <desk@example.org>"), "", subject, "See you then.");
         assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}: {subject}");
     }

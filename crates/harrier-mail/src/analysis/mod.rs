@@ -138,9 +138,9 @@ pub enum FactorKind {
     ReplyToNamedSender,
     /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
-    /// blocks. In the body, a word of mathematical or small-capital letters counts. `I` and `l` swapped
-    /// inside a word of the display name or subject count too, and so does `0` or `1` for a letter inside a
-    /// word of the display name (`MAILB0X`).
+    /// blocks. In the body, a word of mathematical or small-capital letters counts. A lower-case `l` inside
+    /// an all-capital word of the display name or subject counts too, and in the display name so do a
+    /// capital `I` inside a lower-case word and `0` or `1` for a letter (`MAILB0X`).
     ObfuscatedText,
 
     // Authentication, from the receiving host's Authentication-Results.
@@ -232,7 +232,7 @@ pub enum FactorKind {
     /// sum of 100,000 or more, as advance-fee letters do with the fortune they promise.
     AdvanceFeeSum,
     /// A short first message without links or attachments asks whether the reader is free or can do a
-    /// favour, as business email compromise opens before it asks for gift cards or a payment.
+    /// favour, as business email compromise does before it requests gift cards or a payment.
     BecOpener,
     /// A free-mail sender names a brand in the subject or the first lines, as its receipt, delivery notice
     /// or alert: brands do not write from free mailboxes.
@@ -471,15 +471,16 @@ fn is_obfuscated(text: &str) -> bool {
 }
 
 /// Returns the first word of the display name or subject that writes a letter with a look-alike ASCII
-/// character, which the reader reads as the word but a filter does not match. Such a word is a capital `I`
-/// inside a lower-case word (`walIet`) or a lower-case `l` inside a capitalised one (`WlN`). In the display
-/// name, a `0` or `1` between letters of one case (`MAILB0X`, `Micr0soft`) counts too. Subjects are left out
-/// of the digit check, because they name drivers and parts such as `au1xmmc`.
+/// character, which the reader reads as the word but a filter does not match: a lower-case `l` inside an
+/// all-capital word (`WlN`). In the display name, a capital `I` inside a lower-case word (`walIet`) and a
+/// `0` or `1` between letters of one case (`MAILB0X`, `Micr0soft`) count too. Subjects are left out of
+/// those two checks, because they name code and parts such as `getId` and `au1xmmc`.
 fn lookalike_ascii_header_word(message: &MailMessage) -> Option<String> {
     let display_name = message.from.as_ref().and_then(|from| from.name.as_deref()).unwrap_or_default();
     let subject = message.subject.as_deref().unwrap_or_default();
-    let in_name = ascii_words(display_name).find(|word| has_swapped_i_l(word) || has_digit_for_letter(word));
-    in_name.or_else(|| ascii_words(subject).find(|word| has_swapped_i_l(word))).map(str::to_string)
+    let in_name = ascii_words(display_name)
+        .find(|word| has_l_for_capital_i(word) || has_capital_i_for_l(word) || has_digit_for_letter(word));
+    in_name.or_else(|| ascii_words(subject).find(|word| has_l_for_capital_i(word))).map(str::to_string)
 }
 
 /// Returns the runs of ASCII letters and digits in `text`.
@@ -487,20 +488,27 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|character: char| !character.is_ascii_alphanumeric()).filter(|word| !word.is_empty())
 }
 
-/// Returns whether `word` is lower-case letters around one capital `I`, or capitals around one
-/// lower-case `l`. Words that start with a capital are left out, because names (`McIntyre`) and joined
-/// words (`WordInfo`) put a capital `I` there.
-fn has_swapped_i_l(word: &str) -> bool {
+/// Returns whether the first `letter` of `word` is neither its first nor its last character, and every
+/// other character matches `outer`.
+fn is_surrounded_by(word: &str, letter: char, outer: fn(&u8) -> bool) -> bool {
     let bytes = word.as_bytes();
-    let surrounded = |position: usize, outer: fn(&u8) -> bool| {
+    word.find(letter).is_some_and(|position| {
         position > 0 && position + 1 < bytes.len() && bytes.iter().enumerate().all(|(index, byte)| index == position || outer(byte))
-    };
-    let lower_around_i = word.find('I').is_some_and(|position| surrounded(position, u8::is_ascii_lowercase));
-    let upper_around_l = word.find('l').is_some_and(|position| surrounded(position, u8::is_ascii_uppercase));
-    lower_around_i || upper_around_l
+    })
 }
 
-/// Returns `text` with each lower-case `l` inside a capitalised word written as `I` (`WlN` to `WIN`), or
+/// Returns whether `word` is capitals around one lower-case `l` (`WlN`).
+fn has_l_for_capital_i(word: &str) -> bool {
+    is_surrounded_by(word, 'l', u8::is_ascii_uppercase)
+}
+
+/// Returns whether `word` is lower-case letters around one capital `I` (`walIet`). Words that start with a
+/// capital are left out, because names (`McIntyre`) and joined words (`WordInfo`) put a capital `I` there.
+fn has_capital_i_for_l(word: &str) -> bool {
+    is_surrounded_by(word, 'I', u8::is_ascii_lowercase)
+}
+
+/// Returns `text` with each lower-case `l` inside an all-capital word written as `I` (`WlN` to `WIN`), or
 /// `None` when it has no such word. A capital `I` inside a lower-case word needs no such step, because
 /// phrase matching lower-cases the text.
 pub(crate) fn restore_swapped_l(text: &str) -> Option<String> {
@@ -512,8 +520,7 @@ pub(crate) fn restore_swapped_l(text: &str) -> Option<String> {
         let after = &rest[start..];
         let end = after.find(|character: char| !character.is_ascii_alphanumeric()).unwrap_or(after.len());
         let word = &after[..end];
-        let upper_around_l = has_swapped_i_l(word) && !word.contains('I');
-        if upper_around_l {
+        if has_l_for_capital_i(word) {
             restored.push_str(&word.replace('l', "I"));
             changed = true;
         } else {
