@@ -214,11 +214,7 @@ const MAX_OPENER_CHARS: usize = 600;
 /// request itself (gift cards, a payment, a phone number) follows once the reader answers, so this first
 /// message carries nothing else to find.
 fn bec_opener(message: &MailMessage, text: &str) -> Option<String> {
-    let subject = message.subject.as_deref().unwrap_or_default();
-    if !message.urls.is_empty() || !message.attachments.is_empty() || message.has_reply_headers || super::is_bulk(message) {
-        return None;
-    }
-    if super::has_reply_prefix(subject) || super::forwarded::has_forward_prefix(subject) {
+    if !message.urls.is_empty() || !message.attachments.is_empty() || !super::is_first_personal_message(message) {
         return None;
     }
     // `text` is the subject, a line end and the body.
@@ -247,11 +243,7 @@ const BRAND_OPENING_CHARS: usize = 300;
 /// receipt, a delivery notice or a security alert in a brand's name from a free mailbox is an imitation.
 fn brand_from_freemail(message: &MailMessage, text: &str) -> Option<String> {
     let domain = sender_domain(message)?;
-    if !lists::FREEMAIL.contains(&domain) || message.has_reply_headers || super::is_bulk(message) {
-        return None;
-    }
-    let subject = message.subject.as_deref().unwrap_or_default();
-    if super::has_reply_prefix(subject) || super::forwarded::has_forward_prefix(subject) {
+    if !lists::FREEMAIL.contains(&domain) || !super::is_first_personal_message(message) {
         return None;
     }
     let opening = first_chars(text, BRAND_OPENING_CHARS);

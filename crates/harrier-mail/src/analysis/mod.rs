@@ -621,6 +621,14 @@ pub(crate) fn has_reply_prefix(subject: &str) -> bool {
     ["re:", "re :", "aw:", "sv:", "res:", "rif:"].iter().any(|prefix| subject.starts_with(prefix))
 }
 
+/// Returns whether `message` starts a conversation one to one: it is not a reply or a forward, by its
+/// headers or its subject, and not list mail. Fraud that opens a conversation (an opener, a brand's receipt
+/// from a free mailbox) is looked for only in such messages.
+pub(crate) fn is_first_personal_message(message: &MailMessage) -> bool {
+    let subject = message.subject.as_deref().unwrap_or_default();
+    !message.has_reply_headers && !is_bulk(message) && !has_reply_prefix(subject) && !forwarded::has_forward_prefix(subject)
+}
+
 /// Returns the authentication factors: from the in-flow results when given, else from the headers of
 /// trusted hops when any are configured.
 fn authentication(message: &MailMessage, options: &AnalysisOptions) -> Vec<Factor> {
