@@ -205,8 +205,8 @@ fn advance_fee_sum(message: &MailMessage, text: &str) -> Option<String> {
     LARGE_SUM.find(text).map(|found| found.as_str().trim().to_string())
 }
 
-/// Longest body, in characters, that [`bec_opener`] reads as an opener. Openers are a line or two; longer
-/// mail that asks whether the reader is free is an invitation or a newsletter.
+/// Maximum length, in characters, of a body that [`bec_opener`] reads as an opener. Openers are a line or
+/// two, and longer mail that asks whether the reader is free is an invitation or a newsletter.
 const MAX_OPENER_CHARS: usize = 600;
 
 /// Returns the phrase of a business email compromise opener: a short first message, not a reply and not
