@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use common::{fixture_message_bytes, parse_fixture};
+use harrier_mail::analysis::context::HistoryContext;
 use harrier_mail::analysis::{AnalysisOptions, PaymentMemory, attachments, links};
 use harrier_mail::{Class, FactorKind, MailFormat, MailMessage, MessageOrigin, RawMessage, analyze, parse_message};
 
@@ -682,22 +683,39 @@ fn web_address_as_username_flagged() {
     assert!(!factors(ordinary).contains(&FactorKind::WebAddressAsUsername));
 }
 
+/// Builds a first message from an e-signature service to `to`, with `extra_headers` before the subject.
+fn signature_request(to: &str, extra_headers: &str, subject: &str) -> MailMessage {
+    let headers = format!("From: Sign <service@esign-service.example.com>\r\nTo: {to}\r\n{extra_headers}Subject: {subject}\r\n");
+    parse_bytes(format!("{headers}Message-ID: <s1@esign-service.example.com>\r\n\r\nReview and sign.\r\n").as_bytes())
+}
+
 #[test]
 fn web_address_in_recipient_name_flagged() {
-    let message = |to: &str| {
-        parse_bytes(
-            format!(
-                "From: Sign <service@esign.example>\r\nTo: {to}\r\nSubject: Please sign\r\nMessage-ID: <s1@esign.example>\r\n\r\nReview and sign.\r\n"
-            )
-            .as_bytes(),
-        )
-    };
-    let abused = message("\"Receive $3,300 | Open //ok.example/3Bx \" <user@contoso.com>");
-    assert!(default_kinds(&abused).contains(&FactorKind::WebAddressAsUsername));
-    let scheme = message("\"Claim at https://prize.example\" <user@contoso.com>");
-    assert!(default_kinds(&scheme).contains(&FactorKind::WebAddressAsUsername));
-    let ordinary = message("\"Jane Doe (contoso.com)\" <user@contoso.com>");
-    assert!(!default_kinds(&ordinary).contains(&FactorKind::WebAddressAsUsername));
+    let kinds = |to: &str| default_kinds(&signature_request(to, "", "Please sign"));
+    let slashes = kinds("\"Receive $3,300 | Open //promo.example.net/3Bx \" <user@contoso.com>");
+    assert!(slashes.contains(&FactorKind::WebAddressInRecipientName), "{slashes:?}");
+    let scheme = kinds("\"Claim at https://prize.example.org\" <user@contoso.com>");
+    assert!(scheme.contains(&FactorKind::WebAddressInRecipientName), "{scheme:?}");
+    let path = kinds("\"Withdraw funds: transfer1.example.org/claim?id=7\" <user@contoso.com>");
+    assert!(path.contains(&FactorKind::WebAddressInRecipientName), "{path:?}");
+}
+
+#[test]
+fn ordinary_recipient_names_not_flagged() {
+    let kinds = |to: &str, extra_headers: &str, subject: &str| default_kinds(&signature_request(to, extra_headers, subject));
+    // A domain without a path, Notes-style names and versions, and a business that shows its own site.
+    for to in [
+        "\"Jane Doe (contoso.com)\" <user@contoso.com>",
+        "\"Anna Berg/HR.Nordics/Acme\" <anna@contoso.com>",
+        "\"Build 2.0.beta/nightly\" <builds@contoso.com>",
+        "\"Hotel Sonne www.hotel-sonne.com\" <info@hotel-sonne.com>",
+    ] {
+        let found = kinds(to, "", "Booking");
+        assert!(!found.contains(&FactorKind::WebAddressInRecipientName), "{to}: {found:?}");
+    }
+    // Replies keep the name the other side gave itself.
+    let reply = kinds("\"Hotel Sonne www.hotel-sonne.com\" <booking@hotel-sonne.de>", "In-Reply-To: <b1@hotel-sonne.de>\r\n", "Re: Booking");
+    assert!(!reply.contains(&FactorKind::WebAddressInRecipientName), "{reply:?}");
 }
 
 #[test]
@@ -869,7 +887,7 @@ fn styled_letters_in_body_flagged() {
 
 #[test]
 fn digit_for_letter_in_name_flagged() {
-    for name in ["MAILB0X Admin", "Micr0soft Support", "G00gle Team"] {
+    for name in ["MAILB0X Admin", "Micr0soft Support", "G0ogle Team"] {
         let message = text_message(&format!("{name} <notice@example.net>"), "", "Notice", "Your storage is full.");
         assert!(default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
     }
@@ -878,17 +896,20 @@ fn digit_for_letter_in_name_flagged() {
 #[test]
 fn product_digits_in_name_not_flagged() {
     // Digits that name a product or version, and digits in a subject, are not look-alike letters.
-    for name in ["Fax2Mail", "Win10Pro Support", "Room 101", "B2B Sales", "K10X Team", "MP3 Store"] {
+    for name in ["Fax2Mail", "Win10Pro Support", "Room 101", "B2B Sales", "K10X Team", "MP3 Store", "web01prod Alerts", "PROD01DB Monitor"] {
         let message = text_message(&format!("{name} <desk@example.org>"), "", "Notice", "The report is attached.");
         assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}");
     }
+    // A name copied from the user name of the address.
+    let user_name = text_message("Jan1ce <jan1ce@example.org>", "", "Notice", "The report is attached.");
+    assert!(!default_kinds(&user_name).contains(&FactorKind::ObfuscatedText));
     let patch = text_message("Dev <dev@example.org>", "", "[PATCH 0/7] au1xmmc updates", "Seven patches follow.");
     assert!(!default_kinds(&patch).contains(&FactorKind::ObfuscatedText));
 }
 
 #[test]
-fn swapped_i_and_l_flagged() {
-    let name = text_message("Your walIet <news@example.net>", "", "Gift", "A gift card for you.");
+fn swapped_l_flagged() {
+    let name = text_message("WlNNER Desk <news@example.net>", "", "Gift", "A gift card for you.");
     assert!(default_kinds(&name).contains(&FactorKind::ObfuscatedText));
     let subject = text_message("Team <news@example.net>", "", "WlN a gift card", "A gift card for you.");
     assert!(default_kinds(&subject).contains(&FactorKind::ObfuscatedText));
@@ -901,16 +922,16 @@ fn swapped_l_subject_matches_phrases() {
 }
 
 #[test]
-fn unswapped_subject_phrases_unchanged() {
-    // A capital L is not a look-alike, so no phrase is read into the subject.
-    let plain = text_message("Team <news@example.net>", "", "Your chance to WLN today", "Open the page.");
+fn lowercase_l_subject_unchanged() {
+    // An l inside a lower-case word is a letter as written, so no phrase is read into the subject.
+    let plain = text_message("Team <news@example.net>", "", "Your chance to wln today", "Open the page.");
     assert!(!default_kinds(&plain).contains(&FactorKind::ScamLanguage));
 }
 
 #[test]
 fn ordinary_capitals_not_flagged() {
     // Names with an inner capital, acronyms and brands written in camel case are ordinary words.
-    for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo"), ("Dev", "getId returns null")] {
+    for (name, subject) in [("Ann McIntyre", "Lunch"), ("Ops", "AI and IoT roadmap"), ("Mac Store", "iPhone and iPad"), ("Ed", "NAILS and TOOLS"), ("Lab", "mIRC logs"), ("WordInfo", "Ditching WordInfo"), ("Dev", "getId returns null"), ("eInvoicing Service", "Invoice"), ("myIdea Labs", "Ideas")] {
         let message = text_message(&format!("{name} <desk@example.org>"), "", subject, "See you then.");
         assert!(!default_kinds(&message).contains(&FactorKind::ObfuscatedText), "{name}: {subject}");
     }
@@ -1013,16 +1034,38 @@ fn bec_opener_flagged() {
 }
 
 #[test]
+fn bec_opener_typed_forms_flagged() {
+    // A typographic apostrophe, and a phrase wrapped across lines.
+    let apostrophe = text_message("Jean <jean@example.be>", "", "Hello", "I\u{2019}m in a meeting. Reply here.");
+    assert!(default_kinds(&apostrophe).contains(&FactorKind::BecOpener));
+    let wrapped = text_message("Jean <jean@example.be>", "", "Hello", "Are you\r\navailable? Reply here.");
+    assert!(default_kinds(&wrapped).contains(&FactorKind::BecOpener));
+}
+
+#[test]
 fn ordinary_requests_not_bec_opener() {
-    // A reply, a message with a link, and a long message that asks the same.
+    // A reply, a message with a link, a long message that asks the same, and a colleague.
     let reply = text_message("Ann <ann@example.org>", "", "Re: plan", "Are you available tomorrow?");
     let linked = text_message("Ann <ann@example.org>", "", "Plan", "Are you available? The plan: https://plans.example.org/1");
     let long = format!("Are you available for the meeting? {}", "The agenda has many items to go through. ".repeat(20));
     let invitation = text_message("Ann <ann@example.org>", "", "Meeting", &long);
-    for message in [reply, linked, invitation] {
+    let colleague = text_message("Anna <anna@contoso.com>", "", "Urgent: VPN down", "Are you at your desk? The VPN box needs a restart.");
+    let report = text_message("Ana <ana@example.com.br>", "", "Relatório", "O relatório mensal já está disponível na pasta.");
+    for message in [reply, linked, invitation, colleague, report] {
         let kinds = default_kinds(&message);
         assert!(!kinds.contains(&FactorKind::BecOpener), "{kinds:?}");
     }
+}
+
+#[test]
+fn known_sender_not_bec_opener() {
+    let message = text_message("Jean <jean@example.be>", "", "Urgent", "Are you available? Reply here.");
+    let history = HistoryContext::default();
+    let kinds = kinds_of(&message, &AnalysisOptions { history: Some(history), ..AnalysisOptions::default() });
+    assert!(!kinds.contains(&FactorKind::BecOpener), "{kinds:?}");
+    let first = HistoryContext { first_time_recipients: vec!["user@contoso.com".into()], ..HistoryContext::default() };
+    let kinds = kinds_of(&message, &AnalysisOptions { history: Some(first), ..AnalysisOptions::default() });
+    assert!(kinds.contains(&FactorKind::BecOpener), "{kinds:?}");
 }
 
 #[test]

@@ -134,7 +134,7 @@ impl Store {
 
     /// Sets this connection's page cache to `mebibytes` MiB, in place of the 256 MiB set on opening.
     ///
-    /// A connection that only appends can use a small cache: the pages it writes are blob pages that it
+    /// A connection that only appends can use a small cache: most pages it writes are blob pages that it
     /// never reads again, and the large cache would keep them all in memory until it is full.
     pub fn set_cache_mebibytes(&self, mebibytes: u32) -> Result<(), StoreError> {
         // A negative cache size is in KiB.
@@ -816,3 +816,19 @@ ORDER BY time_ms, seq";
 const SELECT_BLOCK: &str = "SELECT events FROM blocks WHERE id = ?1";
 
 const SELECT_BLOCK_WITH_RAW: &str = "SELECT events, raws FROM blocks WHERE id = ?1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_size_is_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_cache_mebibytes(1).unwrap();
+
+        let kibibytes: i64 = store.connection.pragma_query_value(None, "cache_size", |row| row.get(0)).unwrap();
+
+        assert_eq!(kibibytes, -1024);
+    }
+}

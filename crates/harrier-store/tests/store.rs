@@ -437,19 +437,3 @@ fn pushed_events_match_pushed_records() {
     let from_events = format!("{:?}", from_events.finish());
     assert_eq!(from_events, from_records);
 }
-
-#[test]
-fn small_cache_keeps_every_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
-    store.set_cache_mebibytes(1).unwrap();
-    let batch: Vec<Record> =
-        (0..2_000).map(|index| record("t1", &format!("ma:{index}"), "2024-01-01T00:00:00Z")).collect();
-
-    let first = store.insert(&batch).unwrap();
-    let second = store.insert(&batch).unwrap();
-
-    assert_eq!(first.inserted, 2_000);
-    assert_eq!(second.duplicates, 2_000);
-    assert_eq!(read_records(&store, "t1").len(), 2_000);
-}

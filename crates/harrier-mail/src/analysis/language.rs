@@ -190,9 +190,8 @@ static LARGE_SUM: LazyLock<Regex> = LazyLock::new(|| {
 /// inheritance, a donation or a share of a fund, paid once the victim pays fees. Companies that write of
 /// such sums do so from their own domains.
 fn advance_fee_sum(message: &MailMessage, text: &str) -> Option<String> {
-    let subject = message.subject.as_deref().unwrap_or_default();
     let web_links = message.urls.iter().any(|found| !found.url.trim_start().get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("mailto:")));
-    if web_links || message.has_reply_headers || super::has_reply_prefix(subject) || super::is_bulk(message) {
+    if web_links || !super::is_first_personal_message(message) {
         return None;
     }
     let freemail = |address: Option<&str>| {
@@ -209,20 +208,31 @@ fn advance_fee_sum(message: &MailMessage, text: &str) -> Option<String> {
 /// two, and longer mail that asks whether the reader is free is an invitation or a newsletter.
 const MAX_OPENER_CHARS: usize = 600;
 
-/// Returns the phrase of a business email compromise opener: a short first message, not a reply and not
-/// list mail, without links or attachments, that asks whether the reader is free or can do a favour. The
-/// request itself (gift cards, a payment, a phone number) follows once the reader answers, so this first
-/// message carries nothing else to find.
+/// Returns the phrase of a business email compromise opener: a short first message from outside the
+/// recipients' domains, not a reply and not list mail, without links or attachments, that asks whether the
+/// reader is free or can do a favour. The request itself (gift cards, a payment, a phone number) follows
+/// once the reader answers, so this first message carries nothing else to find. Colleagues ask the same
+/// from the recipients' own domain, and the caller drops the factor when the history knows the sender.
 fn bec_opener(message: &MailMessage, text: &str) -> Option<String> {
     if !message.urls.is_empty() || !message.attachments.is_empty() || !super::is_first_personal_message(message) {
         return None;
+    }
+    if let Some(sender) = sender_domain(message) {
+        let recipients = message.to.iter().chain(&message.cc).filter_map(|mailbox| mailbox.address.as_deref());
+        let internal = recipients.filter_map(super::address_domain).any(|host| super::registrable_domain(&host).as_ref() == Some(&sender));
+        if internal {
+            return None;
+        }
     }
     // `text` is the subject, a line end and the body.
     let body = text.split_once('\n').map_or("", |(_, body)| body).trim();
     if body.chars().count() > MAX_OPENER_CHARS {
         return None;
     }
-    lists::BEC_OPENER.iter().find(|phrase| contains_words(text, phrase)).cloned()
+    // Mail programs write the apostrophe as U+2019 and wrap lines inside phrases.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let normalised = words.join(" ").replace('\u{2019}', "'");
+    lists::BEC_OPENER.iter().find(|phrase| contains_words(&normalised, phrase)).cloned()
 }
 
 /// Returns whether `phrase` occurs in `text` with no letter or digit on either side.

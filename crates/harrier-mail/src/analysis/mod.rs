@@ -45,9 +45,8 @@ pub enum FactorKind {
     /// A link through the redirect endpoint of a large site (Google AMP or `/url`, Bing `/ck/a`, LinkedIn
     /// `/slink` and others) from a sender that is not that site, so that the link shows a trusted domain.
     OpenRedirect,
-    /// A sign-up or password-reset link whose account name is a web address, or a recipient display name
-    /// that contains one: a site's form (registration, document signing) abused to send an advertisement
-    /// from the site's own domain.
+    /// A sign-up or password-reset link whose account name is a web address: a site's registration form
+    /// abused to send an advertisement from the site's own domain.
     WebAddressAsUsername,
     /// The link host is an IP address, or a hosting provider's name for one (`192.0.2.1.host.example.net`).
     IpLiteralHost,
@@ -109,6 +108,10 @@ pub enum FactorKind {
     FakeReply,
     /// The subject carries a recipient's address, as mass-personalised scams write it.
     RecipientInSubject,
+    /// A first message names a recipient with a web address on a domain that is neither the recipient's nor
+    /// the sender's. A spammer typed it as the name into a service's form (sign-up, e-signature request), and
+    /// the service sent it from its own authenticated domain.
+    WebAddressInRecipientName,
     /// The start of the body names the recipient by address, in mail that is not from a mailing list.
     RecipientInBody,
     /// The From domain is under a top-level domain where most names are abused.
@@ -139,8 +142,8 @@ pub enum FactorKind {
     /// The subject or display name hides words from filters: a word that mixes scripts (Latin with
     /// Cyrillic or Greek look-alikes) or letters from the small-capital and mathematical alphanumeric
     /// blocks. In the body, a word of mathematical or small-capital letters counts. A lower-case `l` inside
-    /// an all-capital word of the display name or subject counts too, and in the display name so do a
-    /// capital `I` inside a lower-case word and `0` or `1` for a letter (`MAILB0X`).
+    /// an all-capital word of the display name or subject counts too, and so does a `0` or `1` for a letter
+    /// in a display-name word (`MAILB0X`).
     ObfuscatedText,
 
     // Authentication, from the receiving host's Authentication-Results.
@@ -360,6 +363,10 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     factors.extend(authentication(message, options));
     if let Some(history) = &options.history {
         factors.extend(history.factors());
+        // A sender the recipients already correspond with asks whether they are free as a matter of course.
+        if history.first_time_recipients.is_empty() && !history.first_time_to_organisation {
+            factors.retain(|factor| factor.kind != FactorKind::BecOpener);
+        }
     }
     if let Some(diverted) = reply_to_diverted(&factors) {
         factors.push(diverted);
@@ -373,7 +380,7 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
         factors.push(spoofed);
     }
     if let Some(name) = web_address_in_recipient_name(message) {
-        factors.push(Factor::new(FactorKind::WebAddressAsUsername, name));
+        factors.push(Factor::new(FactorKind::WebAddressInRecipientName, name));
     }
     if let Some(address) = recipient_in_subject(message) {
         factors.push(Factor::new(FactorKind::RecipientInSubject, address));
@@ -402,23 +409,33 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     verdict::decide(factors, has_payload)
 }
 
-/// A web address in a display name: a scheme, `www.`, or a host and a path (`//ok.example/x`,
-/// `example.com/offer`).
+/// A web address in a display name: an optional scheme or `//`, a host, and an optional path. The host
+/// counts only with a scheme, `//`, `www.` or a path, so that a name such as `Ann (example.com)` does not.
 static WEB_ADDRESS_IN_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)https?:|\bwww\.|(?:^|[\s/])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/\S").expect("valid regex")
+    Regex::new(r"(?i)(https?:/*|//)?\b([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[^\s/]+)?").expect("valid regex")
 });
 
-/// Returns the display name of a To or Cc recipient that contains a web address. Senders do not write web
-/// addresses into their recipients' names. Services that let anyone type a recipient's name (e-signature
-/// requests, invitations, sign-ups) do, with text a spammer typed, from their own authenticated domain.
+/// Returns the display name of a To or Cc recipient of a first message that contains a web address whose
+/// registrable domain is neither the recipient's nor the sender's. Senders do not write web addresses into
+/// their recipients' names, but a business may show its own site in its name, and replies to it keep that
+/// name. Services that let anyone type a recipient's name (e-signature requests, invitations, sign-ups) send
+/// what a spammer typed there, from their own authenticated domain.
 fn web_address_in_recipient_name(message: &MailMessage) -> Option<String> {
-    message
-        .to
-        .iter()
-        .chain(&message.cc)
-        .filter_map(|mailbox| mailbox.name.as_deref())
-        .find(|name| WEB_ADDRESS_IN_NAME.is_match(name))
-        .map(str::to_string)
+    if message.has_reply_headers || has_reply_prefix(message.subject.as_deref().unwrap_or_default()) {
+        return None;
+    }
+    let sender = sender_domain(message);
+    message.to.iter().chain(&message.cc).find_map(|mailbox| {
+        let name = mailbox.name.as_deref()?;
+        let own = mailbox.address.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
+        let foreign_address = WEB_ADDRESS_IN_NAME.captures_iter(name).any(|found| {
+            let host = found.get(2).map_or("", |host| host.as_str());
+            let marked = found.get(1).is_some() || found.get(3).is_some() || host.to_ascii_lowercase().starts_with("www.");
+            let domain = registrable_domain(host);
+            marked && domain.is_some() && domain != own && domain != sender
+        });
+        foreign_address.then(|| name.to_string())
+    })
 }
 
 fn recipient_in_subject(message: &MailMessage) -> Option<String> {
@@ -472,14 +489,16 @@ fn is_obfuscated(text: &str) -> bool {
 
 /// Returns the first word of the display name or subject that writes a letter with a look-alike ASCII
 /// character, which the reader reads as the word but a filter does not match: a lower-case `l` inside an
-/// all-capital word (`WlN`). In the display name, a capital `I` inside a lower-case word (`walIet`) and a
-/// `0` or `1` between letters of one case (`MAILB0X`, `Micr0soft`) count too. Subjects are left out of
-/// those two checks, because they name code and parts such as `getId` and `au1xmmc`.
+/// all-capital word (`WlN`). In the display name, a `0` or `1` between letters of one case (`MAILB0X`,
+/// `Micr0soft`) counts too, unless the sender's address has the same word, as names copied from user names
+/// do. Subjects are left out of the digit check, because they name parts such as `au1xmmc`.
 fn lookalike_ascii_header_word(message: &MailMessage) -> Option<String> {
-    let display_name = message.from.as_ref().and_then(|from| from.name.as_deref()).unwrap_or_default();
+    let from = message.from.as_ref();
+    let display_name = from.and_then(|from| from.name.as_deref()).unwrap_or_default();
+    let address = from.and_then(|from| from.address.as_deref()).unwrap_or_default().to_ascii_lowercase();
     let subject = message.subject.as_deref().unwrap_or_default();
-    let in_name = ascii_words(display_name)
-        .find(|word| has_l_for_capital_i(word) || has_capital_i_for_l(word) || has_digit_for_letter(word));
+    let digit_word = |word: &&str| has_digit_for_letter(word) && !address.contains(&word.to_ascii_lowercase());
+    let in_name = ascii_words(display_name).find(|word| has_l_for_capital_i(word) || digit_word(word));
     in_name.or_else(|| ascii_words(subject).find(|word| has_l_for_capital_i(word))).map(str::to_string)
 }
 
@@ -488,24 +507,12 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|character: char| !character.is_ascii_alphanumeric()).filter(|word| !word.is_empty())
 }
 
-/// Returns whether the first `letter` of `word` is neither its first nor its last character, and every
-/// other character matches `outer`.
-fn is_surrounded_by(word: &str, letter: char, outer: fn(&u8) -> bool) -> bool {
-    let bytes = word.as_bytes();
-    word.find(letter).is_some_and(|position| {
-        position > 0 && position + 1 < bytes.len() && bytes.iter().enumerate().all(|(index, byte)| index == position || outer(byte))
-    })
-}
-
 /// Returns whether `word` is capitals around one lower-case `l` (`WlN`).
 fn has_l_for_capital_i(word: &str) -> bool {
-    is_surrounded_by(word, 'l', u8::is_ascii_uppercase)
-}
-
-/// Returns whether `word` is lower-case letters around one capital `I` (`walIet`). Words that start with a
-/// capital are left out, because names (`McIntyre`) and joined words (`WordInfo`) put a capital `I` there.
-fn has_capital_i_for_l(word: &str) -> bool {
-    is_surrounded_by(word, 'I', u8::is_ascii_lowercase)
+    let bytes = word.as_bytes();
+    word.find('l').is_some_and(|position| {
+        position > 0 && position + 1 < bytes.len() && bytes.iter().enumerate().all(|(index, byte)| index == position || byte.is_ascii_uppercase())
+    })
 }
 
 /// Returns `text` with each lower-case `l` inside an all-capital word written as `I` (`WlN` to `WIN`), or
@@ -532,8 +539,9 @@ pub(crate) fn restore_swapped_l(text: &str) -> Option<String> {
     changed.then_some(restored)
 }
 
-/// Returns whether `word` has a run of `0` or `1` (for O, I or l) with letters on both sides, four letters
-/// or more, and one case throughout or a capital followed by lower case. Product names that mix cases
+/// Returns whether `word` has one `0` or `1` (for O, I or l) with letters on both sides, four letters or
+/// more, and one case throughout or a capital followed by lower case. Two or more digits (`web01prod`)
+/// number hosts and accounts. Product names that mix cases
 /// around their digits (`Win10Pro`) or use other digits (`Fax2Mail`) do not match.
 fn has_digit_for_letter(word: &str) -> bool {
     let letters: String = word.chars().filter(char::is_ascii_alphabetic).collect();
@@ -541,12 +549,12 @@ fn has_digit_for_letter(word: &str) -> bool {
     let (Some(&(first, _)), Some(&(last, _))) = (digits.first(), digits.last()) else {
         return false;
     };
-    let one_run = last - first + 1 == digits.len() && digits.len() <= 2;
+    let one_digit = first == last;
     let look_alike = digits.iter().all(|(_, digit)| matches!(digit, '0' | '1'));
     let inside = first > 0 && last + 1 < word.len();
     let one_case = letters.chars().all(|character| character.is_ascii_uppercase())
         || letters.chars().skip(1).all(|character| character.is_ascii_lowercase());
-    one_run && look_alike && inside && letters.len() >= 4 && one_case
+    one_digit && look_alike && inside && letters.len() >= 4 && one_case
 }
 
 /// Characters of the body searched for styled letters by [`styled_body_word`].

@@ -114,6 +114,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::MalformedSender,             10,   0,   10, Some(Spoof)),
     row(K::FakeReply,                   10,   0,   10, Some(Spoof)),
     row(K::RecipientInSubject,          15,   0,   15, None),
+    row(K::WebAddressInRecipientName,   40,   0,   40, Some(Fraud)),
     row(K::RecipientInBody,             10,   0,   10, None),
     row(K::AbusedTldSender,             10,   0,   10, Some(Spoof)),
     row(K::SenderOnFreeHosting,         20,   0,   20, Some(Spoof)),
