@@ -408,7 +408,7 @@ const PLATFORM_SENDERS: &[&str] = &["wordpress.com", "wix.com"];
 /// Returns the free-hosting entry that the From host is a subdomain of. A site on such a platform is a
 /// subdomain anyone can register, while the platform's own domain sends its account mail.
 fn sender_hosting(host: &str) -> Option<&'static str> {
-    let entry = lists::find_host(&lists::FREE_HOSTING, host)?;
+    let entry = lists::FREE_HOSTING_INDEX.find(host)?;
     (host.len() > entry.len() && !PLATFORM_SENDERS.contains(&entry)).then_some(entry)
 }
 

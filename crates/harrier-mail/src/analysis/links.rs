@@ -118,8 +118,9 @@ fn analyze_url_with(
             if has_address_labels(&name) {
                 factors.push(Factor::new(FactorKind::IpLiteralHost, url_text.clone()));
             }
-            factors.extend(host_factors(&name, url, &url_text, sender, protected, lookalikes));
-            registrable_domain(&name)
+            let registrable = registrable_domain(&name);
+            factors.extend(host_factors(&name, registrable.as_deref(), url, &url_text, sender, protected, lookalikes));
+            registrable
         }
     };
     if let Some(service) = domain.as_deref().and_then(|domain| open_redirect(domain, url))
@@ -178,6 +179,7 @@ fn open_redirect<'a>(domain: &'a str, url: &Url) -> Option<&'a str> {
 
 fn host_factors(
     host: &str,
+    registrable: Option<&str>,
     url: &Url,
     url_text: &str,
     sender: Option<&str>,
@@ -185,20 +187,19 @@ fn host_factors(
     lookalikes: &mut LookalikeCache,
 ) -> Vec<Factor> {
     let mut factors = Vec::new();
-    let registrable = registrable_domain(host);
     let sender_is = |domain: &str| sender.is_some_and(|sender| sender == domain);
 
-    if let Some(entry) = lists::find_host(&lists::SHORTENERS, host) {
+    if let Some(entry) = lists::SHORTENER_INDEX.find(host) {
         factors.push(Factor::new(FactorKind::Shortener, entry));
     }
-    if lists::find_host(&lists::FREE_HOSTING, host).is_some() || is_s3_site(host) {
+    if lists::FREE_HOSTING_INDEX.find(host).is_some() || is_s3_site(host) {
         factors.push(Factor::new(FactorKind::FreeHosting, url_text));
     }
     if form_service(host, url.path()) {
         factors.push(Factor::new(FactorKind::FormService, url_text));
-    } else if let Some(entry) = lists::find_host(&lists::FILE_SHARING, host) {
+    } else if let Some(entry) = lists::FILE_SHARING_INDEX.find(host) {
         let service = registrable_domain(entry).unwrap_or_default();
-        if !sender_is(&service) && registrable.as_deref().is_none_or(|domain| !sender_is(domain)) {
+        if !sender_is(&service) && registrable.is_none_or(|domain| !sender_is(domain)) {
             factors.push(Factor::new(FactorKind::FileShareLink, url_text));
         }
     }
@@ -212,7 +213,7 @@ fn host_factors(
         }
     }
 
-    if let Some(registrable) = &registrable {
+    if let Some(registrable) = registrable {
         match brand_in_link(host, registrable, url.path()) {
             Some((brand, BrandPlace::Host)) => {
                 factors.push(Factor::new(FactorKind::BrandOnForeignDomain, format!("{brand} in {url_text}")));
@@ -223,12 +224,12 @@ fn host_factors(
             None => {}
         }
         if lists::has_abused_tld(registrable) {
-            factors.push(Factor::new(FactorKind::AbusedTldLink, registrable.clone()));
+            factors.push(Factor::new(FactorKind::AbusedTldLink, registrable));
         }
         let target = if sender_is(registrable) {
             None
         } else {
-            lookalikes.entry(registrable.clone()).or_insert_with(|| lookalike_memoized(registrable, protected)).as_ref()
+            lookalikes.entry(registrable.to_string()).or_insert_with(|| lookalike_memoized(registrable, protected)).as_ref()
         };
         if let Some(target) = target {
             factors.push(Factor::new(FactorKind::LookalikeLinkDomain, format!("{registrable} ({target})")));
