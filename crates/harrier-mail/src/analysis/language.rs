@@ -331,7 +331,32 @@ pub fn message_text(message: &MailMessage) -> String {
     let mut text = message.subject.clone().unwrap_or_default();
     text.push('\n');
     text.push_str(&body_text(message));
-    text.to_lowercase()
+    to_lowercase(&text)
+}
+
+/// Returns what `str::to_lowercase` returns for `text`. The standard library (Rust 1.95) lower-cases ASCII
+/// a word at a time only up to the first non-ASCII character and one character at a time after it, and
+/// much mail text has one early (a no-break space or a typographic quote). So each run of ASCII is
+/// lower-cased as a whole here, and each other character with `char::to_lowercase`. The capital sigma is
+/// the one character whose lower case depends on its neighbours, so a text with one is left to the
+/// standard library.
+fn to_lowercase(text: &str) -> String {
+    if text.contains('Σ') {
+        return text.to_lowercase();
+    }
+    let mut lower = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii_end = rest.bytes().position(|byte| !byte.is_ascii()).unwrap_or(rest.len());
+        let start = lower.len();
+        lower.push_str(&rest[..ascii_end]);
+        lower[start..].make_ascii_lowercase();
+        rest = &rest[ascii_end..];
+        let other_end = rest.find(|character: char| character.is_ascii()).unwrap_or(rest.len());
+        lower.extend(rest[..other_end].chars().flat_map(char::to_lowercase));
+        rest = &rest[other_end..];
+    }
+    lower
 }
 
 /// Returns the body text as written: the text part, or the HTML part's visible text. A summary built
@@ -597,6 +622,20 @@ fn normalize_iban(iban: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_matches_std() {
+        let texts = [
+            "Plain ASCII Text",
+            "Caf\u{E9} \u{A0}OPEN\u{A0}NOW \u{130}STANBUL \u{212A}ELVIN",
+            "\u{C9}T\u{C9} \u{2019}QUOTED\u{2019} ABC\u{1E9E}",
+            "\u{39F}\u{394}\u{3A5}\u{3A3}\u{3A3}\u{395}\u{3A5}\u{3A3} \u{3A3} A\u{3A3} \u{3A3}A",
+            "",
+        ];
+        for text in texts {
+            assert_eq!(to_lowercase(text), text.to_lowercase(), "{text:?}");
+        }
+    }
 
     #[test]
     fn iban_checksum_accepts_valid() {
