@@ -251,6 +251,10 @@ fn written_host(raw: &str) -> Option<&str> {
 /// one label of four dash-separated numbers (`ec2-192-0-2-1`, `192-0-2-1.cloud.example`), as hosting
 /// providers name their servers. A link to such a name goes to a bare rented server, as an IP literal does.
 fn has_address_labels(host: &str) -> bool {
+    // Four octets have at least four digits, and most host names have fewer.
+    if host.bytes().filter(u8::is_ascii_digit).count() < 4 {
+        return false;
+    }
     let octet = |text: &str| !text.is_empty() && text.len() <= 3 && text.bytes().all(|byte| byte.is_ascii_digit()) && text.parse::<u16>().is_ok_and(|value| value <= 255);
     let labels: Vec<&str> = host.split('.').collect();
     let dotted = labels.windows(4).any(|window| window.iter().all(|label| octet(label)));
