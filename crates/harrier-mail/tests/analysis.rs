@@ -275,6 +275,17 @@ fn qr_png(text: &str) -> Vec<u8> {
 }
 
 #[test]
+fn qr_code_repeated_image_decoded_again() {
+    let png = qr_png("https://qr.example/repeat");
+    for body in ["First copy.", "Second copy."] {
+        let bytes = message_with_attachment("hr@example.org", body, "scan.png", "image/png", &png);
+        let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+        let qr = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::QrCodeLink).expect("QR found");
+        assert!(qr.factor.detail.contains("https://qr.example/repeat"), "{}", qr.factor.detail);
+    }
+}
+
+#[test]
 fn qr_code_link_decoded_and_analysed() {
     let png = qr_png("http://203.0.113.5/mfa/reset");
     let bytes = message_with_attachment("hr@example.org", "Scan the code to keep your access.", "scan.png", "image/png", &png);
