@@ -521,6 +521,19 @@ fn html_message(subject: &str, html: &str) -> Vec<u8> {
 }
 
 #[test]
+fn repeated_link_read_with_protected_domains() {
+    let message = parse_bytes(&html_message("Invoice", "<p><a href=\"https://contoso-billing.com/pay\">Pay the invoice</a></p>"));
+    let lookalike = |options: &AnalysisOptions| {
+        analyze(&message, options).factors.iter().any(|factor| factor.factor.kind == FactorKind::LookalikeLinkDomain)
+    };
+    let protected = AnalysisOptions { protected_domains: vec!["contoso.com".into()], ..Default::default() };
+    assert!(!lookalike(&AnalysisOptions::default()));
+    assert!(lookalike(&protected));
+    assert!(lookalike(&protected));
+    assert!(!lookalike(&AnalysisOptions::default()));
+}
+
+#[test]
 fn hidden_text_block_flagged() {
     let filler = "harvest river window lantern ".repeat(10);
     let html = format!(

@@ -5,6 +5,7 @@
 //! labels, free hosting, form services, file-sharing links, brand names and look-alike domains.
 //! Links in HTML are also checked against their text. Nothing here fetches a URL or resolves a host.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
@@ -47,7 +48,7 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     let mut findings: Vec<Factor> = Vec::new();
     let mut lookalikes = LookalikeCache::new();
     for found in message.urls.iter().take(MAX_URLS) {
-        let factors = analyze_url_with(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes);
+        let factors = analyze_url_memoized(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes);
         if is_embedded_resource(found.attribute.as_deref()) {
             findings.extend(factors.into_iter().filter(|factor| !DESTINATION_ONLY.contains(&factor.kind)));
         } else {
@@ -55,6 +56,55 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         }
     }
     merge(findings)
+}
+
+/// Entries kept by [`analyze_url_memoized`] before it starts over, which bounds its memory.
+const MAX_MEMOIZED_URLS: usize = 4096;
+
+/// A URL as [`analyze_url_with`] reads it: the URL as written, its link text and the sender's registrable
+/// domain.
+#[derive(PartialEq, Eq, Hash)]
+struct UrlKey {
+    raw: String,
+    anchor_text: Option<String>,
+    sender: Option<String>,
+}
+
+/// The findings of [`analyze_url_with`] for the protected domains they were computed with.
+#[derive(Default)]
+struct UrlMemo {
+    protected: Vec<String>,
+    results: HashMap<UrlKey, Vec<Factor>, foldhash::fast::RandomState>,
+}
+
+thread_local! {
+    static URL_MEMO: RefCell<UrlMemo> = RefCell::default();
+}
+
+/// Returns what [`analyze_url_with`] returns, remembering the findings per thread. Newsletters and
+/// campaigns repeat the same links with the same text from the same sender, and the findings depend on
+/// nothing else but the protected domains.
+fn analyze_url_memoized(
+    raw: &str,
+    anchor_text: Option<&str>,
+    sender: Option<&str>,
+    protected: &[String],
+    lookalikes: &mut LookalikeCache,
+) -> Vec<Factor> {
+    let key = UrlKey { raw: raw.to_string(), anchor_text: anchor_text.map(str::to_string), sender: sender.map(str::to_string) };
+    let known = URL_MEMO.with_borrow(|memo| if memo.protected == protected { memo.results.get(&key).cloned() } else { None });
+    if let Some(factors) = known {
+        return factors;
+    }
+    let factors = analyze_url_with(raw, anchor_text, sender, protected, lookalikes);
+    URL_MEMO.with_borrow_mut(|memo| {
+        if memo.protected != protected || memo.results.len() >= MAX_MEMOIZED_URLS {
+            memo.protected = protected.to_vec();
+            memo.results.clear();
+        }
+        memo.results.insert(key, factors.clone());
+    });
+    factors
 }
 
 /// Findings about where a link leads. An image or a style sheet is loaded, not visited, and newsletters
