@@ -460,6 +460,7 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
     let label_skeleton = fold(&unicode_label);
 
     let label_chars = label.chars().count();
+    let label_parts: Vec<&str> = label.split('-').collect();
 
     for target in protected {
         let target_label = registrable_label(target);
@@ -480,7 +481,7 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
         if let Some(how) = label_imitates(label, label_chars, &label_skeleton, target.label, target.chars, &target.skeleton) {
             return Some(format!("{how} {}", target.domain));
         }
-        if target.label.len() >= 3 && label.split('-').any(|part| part == key.brand.token) {
+        if target.label.len() >= 3 && label_parts.contains(&key.brand.token.as_str()) {
             return Some(format!("brand name in {}", target.domain));
         }
     }
