@@ -351,9 +351,11 @@ enum BrandPlace {
 /// `dhl`) occur as ordinary words and ids in paths.
 fn brand_in_link(host: &str, registrable: &str, path: &str) -> Option<(String, BrandPlace)> {
     let host_tokens = host.split(['.', '-']).filter(|token| !token.is_empty());
+    // Lower-casing never makes a token shorter in characters, so a token longer than every brand token is
+    // skipped before it is lower-cased. Tracking links carry long ids in their paths.
     let path_tokens = path
         .split(|character: char| !character.is_alphanumeric())
-        .filter(|token| token.len() >= 5)
+        .filter(|token| token.len() >= 5 && token.chars().count() <= *MAX_LINK_BRAND_TOKEN_CHARS)
         .map(str::to_lowercase);
     // The brands named in the host and in the path, by index in BRANDS, so that the first brand in list
     // order wins and a brand named in both is reported for the host.
@@ -376,10 +378,14 @@ fn brand_in_link(host: &str, registrable: &str, path: &str) -> Option<(String, B
         .map(|(index, place)| (BRANDS[index].name.clone(), place))
 }
 
+/// The length in characters of the longest key of [`LINK_BRAND_TOKENS`].
+static MAX_LINK_BRAND_TOKEN_CHARS: LazyLock<usize> =
+    LazyLock::new(|| LINK_BRAND_TOKENS.keys().map(|token| token.chars().count()).max().unwrap_or(0));
+
 /// The indexes in BRANDS of the brands that [`brand_in_link`] looks for (not common words, tokens of three
 /// letters or more), by token.
-static LINK_BRAND_TOKENS: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
-    let mut tokens: HashMap<&'static str, Vec<usize>> = HashMap::new();
+static LINK_BRAND_TOKENS: LazyLock<HashMap<&'static str, Vec<usize>, foldhash::fast::RandomState>> = LazyLock::new(|| {
+    let mut tokens: HashMap<&'static str, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
     for (index, brand) in BRANDS.iter().enumerate() {
         if !brand.common_word && brand.token.len() >= 3 {
             tokens.entry(brand.token.as_str()).or_default().push(index);
