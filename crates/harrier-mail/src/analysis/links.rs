@@ -333,11 +333,22 @@ fn contains_address(text: &str) -> bool {
 }
 
 fn form_service(host: &str, path: &str) -> bool {
-    lists::FORM_SERVICES.iter().any(|entry| match entry.split_once('/') {
-        Some((entry_host, prefix)) => lists::host_matches(host, entry_host) && path.trim_start_matches('/').starts_with(prefix),
-        None => lists::host_matches(host, entry),
+    FORM_SERVICE_ENTRIES.iter().any(|(entry_host, prefix)| match prefix {
+        Some(prefix) => lists::host_matches(host, entry_host) && path.trim_start_matches('/').starts_with(prefix),
+        None => lists::host_matches(host, entry_host),
     })
 }
+
+/// The entries of [`lists::FORM_SERVICES`] split into the host and the path prefix, if the entry has one.
+static FORM_SERVICE_ENTRIES: LazyLock<Vec<(&'static str, Option<&'static str>)>> = LazyLock::new(|| {
+    lists::FORM_SERVICES
+        .iter()
+        .map(|entry| match entry.split_once('/') {
+            Some((host, prefix)) => (host, Some(prefix)),
+            None => (entry.as_str(), None),
+        })
+        .collect()
+});
 
 /// The part of a link that names a brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
