@@ -336,7 +336,7 @@ fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
             html_texts.push(text);
             scan
         } else {
-            urls::scan_html(html)
+            urls::scan_html_with_repeats(html)
         };
         found.extend(scan.urls);
         summary.hidden_html_words = summary.hidden_html_words.saturating_add(scan.hidden_words);
@@ -363,7 +363,7 @@ fn fill_attached_messages(summary: &mut MailMessage, message: &Message<'_>, dept
         }
         for part in attached.html_bodies() {
             if let PartType::Html(html) = &part.body {
-                summary.urls.extend(urls::scan_html(html).urls);
+                summary.urls.extend(urls::scan_html_with_repeats(html).urls);
             }
         }
         summary.attachments.extend(attached.attachments().map(attachment::summarize));
