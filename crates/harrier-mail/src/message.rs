@@ -134,7 +134,11 @@ pub const MAX_ATTACHED_MESSAGE_DEPTH: usize = 8;
 
 /// Returns whether a header is a verdict written by a filter upstream of harrier.
 pub fn is_upstream_verdict(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    is_lowercase_upstream_verdict(&name.to_ascii_lowercase())
+}
+
+/// Returns what [`is_upstream_verdict`] returns for a header name already in ASCII lower case.
+fn is_lowercase_upstream_verdict(name: &str) -> bool {
     name == "x-forefront-antispam-report"
         || name.starts_with("x-microsoft-antispam")
         || name == "x-ms-exchange-organization-scl"
@@ -253,7 +257,7 @@ fn fill_raw_headers(summary: &mut MailMessage, message: &Message<'_>) {
             summary.authentication_results.push(results);
         } else if lower.starts_with("list-") && !summary.list_headers.contains(&lower) {
             summary.list_headers.push(lower);
-        } else if is_upstream_verdict(&lower) {
+        } else if is_lowercase_upstream_verdict(&lower) {
             summary.upstream_verdicts.push(HeaderField { name: name.to_string(), value: unfold(value) });
         }
     }
@@ -294,7 +298,11 @@ fn received_hop(header: &mail_parser::Header<'_>, message: &[u8]) -> Option<Rece
         return None;
     }
     let value = message.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
-    let raw = unfold(&String::from_utf8_lossy(value));
+    // Most values are valid UTF-8, which `from_utf8` checks faster than `from_utf8_lossy` does.
+    let raw = match std::str::from_utf8(value) {
+        Ok(value) => unfold(value),
+        Err(_) => unfold(&String::from_utf8_lossy(value)),
+    };
     let Some(received) = header.value.as_received() else {
         return Some(ReceivedHop { from_host: None, from_ip: None, from_iprev: None, by_host: None, raw });
     };
@@ -336,7 +344,7 @@ fn fill_bodies(summary: &mut MailMessage, message: &Message<'_>) {
             html_texts.push(text);
             scan
         } else {
-            urls::scan_html(html)
+            urls::scan_html_with_repeats(html)
         };
         found.extend(scan.urls);
         summary.hidden_html_words = summary.hidden_html_words.saturating_add(scan.hidden_words);
@@ -363,7 +371,7 @@ fn fill_attached_messages(summary: &mut MailMessage, message: &Message<'_>, dept
         }
         for part in attached.html_bodies() {
             if let PartType::Html(html) = &part.body {
-                summary.urls.extend(urls::scan_html(html).urls);
+                summary.urls.extend(urls::scan_html_with_repeats(html).urls);
             }
         }
         summary.attachments.extend(attached.attachments().map(attachment::summarize));

@@ -77,15 +77,26 @@ pub struct HtmlScan {
 
 /// Parses an HTML document once and returns its URLs and how many words it hides.
 pub fn scan_html(html: &str) -> HtmlScan {
+    let mut scan = scan_document(&Html::parse_document(html));
+    scan.urls = deduplicate(scan.urls);
+    scan
+}
+
+/// Parses an HTML document once and returns what [`scan_html`] returns, but with repeated URLs left in for
+/// the caller to drop with [`deduplicate`]. Dropping them once over all the parts of a message gives the
+/// same URLs as dropping them in each part first.
+pub(crate) fn scan_html_with_repeats(html: &str) -> HtmlScan {
     scan_document(&Html::parse_document(html))
 }
 
-/// Parses an HTML document once and returns what [`scan_html`] returns and its [`visible_text`].
+/// Parses an HTML document once and returns what [`scan_html_with_repeats`] returns and its
+/// [`visible_text`].
 pub(crate) fn scan_html_with_text(html: &str) -> (HtmlScan, String) {
     let document = Html::parse_document(html);
     (scan_document(&document), visible_text(&document))
 }
 
+/// Returns the URLs of `document`, with repeats, and how many words it hides.
 fn scan_document(document: &Html) -> HtmlScan {
     let mut by_attribute: [Vec<FoundUrl>; URL_ATTRIBUTES.len()] = Default::default();
     let mut hidden = HiddenElements::default();
@@ -109,7 +120,7 @@ fn scan_document(document: &Html) -> HtmlScan {
     let mut found: Vec<FoundUrl> = by_attribute.into_iter().flatten().collect();
     let text = joined_text(document.root_element());
     found.extend(urls_in_text(&text, UrlSource::Html));
-    HtmlScan { urls: deduplicate(found), hidden_words: hidden.words }
+    HtmlScan { urls: found, hidden_words: hidden.words }
 }
 
 /// Elements whose text is left out of [`visible_text`] when their start tag has no attributes.
@@ -329,6 +340,22 @@ mod tests {
                 entry("https://text.example/page", None, None),
             ]
         );
+    }
+
+    #[test]
+    fn deduplicate_once_matches_per_part() {
+        let parts = [
+            "<a href=\"https://x.example/\">Pay</a> https://x.example/ https://y.example/ <a href=\"https://x.example/\">Pay</a>",
+            "https://x.example/ <img src=\"https://y.example/\"> https://z.example/ https://z.example/",
+            "<a href=\"https://z.example/\">Go</a> https://y.example/",
+        ];
+        let mut per_part = Vec::new();
+        let mut whole = Vec::new();
+        for html in parts {
+            per_part.extend(scan_html(html).urls);
+            whole.extend(scan_html_with_repeats(html).urls);
+        }
+        assert_eq!(deduplicate(whole), deduplicate(per_part));
     }
 
     #[test]

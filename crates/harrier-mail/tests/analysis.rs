@@ -276,6 +276,17 @@ fn qr_png(text: &str) -> Vec<u8> {
 }
 
 #[test]
+fn qr_code_repeated_image_decoded_again() {
+    let png = qr_png("https://qr.example/repeat");
+    for body in ["First copy.", "Second copy."] {
+        let bytes = message_with_attachment("hr@example.org", body, "scan.png", "image/png", &png);
+        let analysis = analyze(&parse_bytes(&bytes), &AnalysisOptions::default());
+        let qr = analysis.factors.iter().find(|factor| factor.factor.kind == FactorKind::QrCodeLink).expect("QR found");
+        assert!(qr.factor.detail.contains("https://qr.example/repeat"), "{}", qr.factor.detail);
+    }
+}
+
+#[test]
 fn qr_code_link_decoded_and_analysed() {
     let png = qr_png("http://203.0.113.5/mfa/reset");
     let bytes = message_with_attachment("hr@example.org", "Scan the code to keep your access.", "scan.png", "image/png", &png);
@@ -508,6 +519,19 @@ fn html_message(subject: &str, html: &str) -> Vec<u8> {
          MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
     )
     .into_bytes()
+}
+
+#[test]
+fn repeated_link_read_with_protected_domains() {
+    let message = parse_bytes(&html_message("Invoice", "<p><a href=\"https://contoso-billing.com/pay\">Pay the invoice</a></p>"));
+    let lookalike = |options: &AnalysisOptions| {
+        analyze(&message, options).factors.iter().any(|factor| factor.factor.kind == FactorKind::LookalikeLinkDomain)
+    };
+    let protected = AnalysisOptions { protected_domains: vec!["contoso.com".into()], ..Default::default() };
+    assert!(!lookalike(&AnalysisOptions::default()));
+    assert!(lookalike(&protected));
+    assert!(lookalike(&protected));
+    assert!(!lookalike(&AnalysisOptions::default()));
 }
 
 #[test]

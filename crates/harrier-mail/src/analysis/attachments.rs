@@ -106,7 +106,7 @@ pub fn analyze_attachment(attachment: &Attachment, sender: Option<&str>, protect
         factors.extend(link_factors);
     }
     if matches!(attachment.detected_type.as_deref(), Some("image/png" | "image/jpeg")) {
-        for decoded in qr::decode(content) {
+        for decoded in qr::decode_memoized(content) {
             factors.push(Factor::new(FactorKind::QrCodeLink, format!("{file_label}: {decoded}")));
             factors.extend(links::analyze_url(&decoded, None, sender, protected));
         }

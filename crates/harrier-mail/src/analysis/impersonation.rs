@@ -408,7 +408,7 @@ const PLATFORM_SENDERS: &[&str] = &["wordpress.com", "wix.com"];
 /// Returns the free-hosting entry that the From host is a subdomain of. A site on such a platform is a
 /// subdomain anyone can register, while the platform's own domain sends its account mail.
 fn sender_hosting(host: &str) -> Option<&'static str> {
-    let entry = lists::find_host(&lists::FREE_HOSTING, host)?;
+    let entry = lists::FREE_HOSTING_INDEX.find(host)?;
     (host.len() > entry.len() && !PLATFORM_SENDERS.contains(&entry)).then_some(entry)
 }
 
@@ -460,6 +460,7 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
     let label_skeleton = fold(&unicode_label);
 
     let label_chars = label.chars().count();
+    let label_parts: Vec<&str> = label.split('-').collect();
 
     for target in protected {
         let target_label = registrable_label(target);
@@ -468,7 +469,7 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
         }
         let target_skeleton = fold(target_label);
         let target_chars = target_label.chars().count();
-        if let Some(how) = label_imitates(label, label_chars, &label_skeleton, target_label, target_chars, &target_skeleton) {
+        if let Some(how) = label_imitates(label, label_chars, &label_skeleton, &label_parts, target_label, target_chars, &target_skeleton) {
             return Some(format!("{how} {target}"));
         }
     }
@@ -477,10 +478,10 @@ pub fn lookalike(registrable: &str, protected: &[String]) -> Option<String> {
         if label == target.label {
             continue;
         }
-        if let Some(how) = label_imitates(label, label_chars, &label_skeleton, target.label, target.chars, &target.skeleton) {
+        if let Some(how) = label_imitates(label, label_chars, &label_skeleton, &label_parts, target.label, target.chars, &target.skeleton) {
             return Some(format!("{how} {}", target.domain));
         }
-        if target.label.len() >= 3 && label.split('-').any(|part| part == key.brand.token) {
+        if target.label.len() >= 3 && label_parts.contains(&key.brand.token.as_str()) {
             return Some(format!("brand name in {}", target.domain));
         }
     }
@@ -518,12 +519,13 @@ pub(crate) fn lookalike_memoized(registrable: &str, protected: &[String]) -> Opt
     })
 }
 
-/// Returns how `label` imitates `target_label`. The character counts and confusable skeletons of both are
-/// passed in, because callers compare one label with every brand.
+/// Returns how `label` imitates `target_label`. The character counts and confusable skeletons of both, and
+/// the hyphen-separated parts of `label`, are passed in, because callers compare one label with every brand.
 fn label_imitates(
     label: &str,
     label_chars: usize,
     label_skeleton: &str,
+    label_parts: &[&str],
     target_label: &str,
     target_chars: usize,
     target_skeleton: &str,
@@ -547,8 +549,7 @@ fn label_imitates(
             return Some("edit distance of");
         }
     }
-    if target_label.len() >= MIN_CONTAINED_LABEL && label.len() > target_label.len() && label.split('-').any(|part| part == target_label)
-    {
+    if target_label.len() >= MIN_CONTAINED_LABEL && label.len() > target_label.len() && label_parts.contains(&target_label) {
         return Some("contains the name of");
     }
     None

@@ -380,7 +380,32 @@ pub fn message_text(message: &MailMessage) -> String {
     let mut text = message.subject.clone().unwrap_or_default();
     text.push('\n');
     text.push_str(&body_text(message));
-    text.to_lowercase()
+    to_lowercase(&text)
+}
+
+/// Returns what `str::to_lowercase` returns for `text`. The standard library (Rust 1.95) lower-cases ASCII
+/// a word at a time only up to the first non-ASCII character and one character at a time after it, and
+/// much mail text has one early (a no-break space or a typographic quote). So each run of ASCII is
+/// lower-cased as a whole here, and each other character with `char::to_lowercase`. The capital sigma is
+/// the one character whose lower case depends on its neighbours, so a text with one is left to the
+/// standard library.
+fn to_lowercase(text: &str) -> String {
+    if text.contains('Σ') {
+        return text.to_lowercase();
+    }
+    let mut lower = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii_end = rest.bytes().position(|byte| !byte.is_ascii()).unwrap_or(rest.len());
+        let start = lower.len();
+        lower.push_str(&rest[..ascii_end]);
+        lower[start..].make_ascii_lowercase();
+        rest = &rest[ascii_end..];
+        let other_end = rest.find(|character: char| character.is_ascii()).unwrap_or(rest.len());
+        lower.extend(rest[..other_end].chars().flat_map(char::to_lowercase));
+        rest = &rest[other_end..];
+    }
+    lower
 }
 
 /// Returns the body text as written: the text part, or the HTML part's visible text. A summary built
@@ -449,11 +474,10 @@ static ACCOUNT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("account pattern is valid")
 });
 
-// The IBAN and account-number patterns match within one line, and `\b` reads a line break as a non-word
-// character, so `find_ibans` and `find_account_numbers` may search any run of whole lines with the same
-// results. A Unicode `\b` sends the regex crate's search to a slower engine once the haystack has a
-// non-ASCII byte, so `line_runs` keeps runs of ASCII lines together for the fast DFA and gives each
-// non-ASCII line on its own.
+// The account-number pattern matches within one line, and `\b` reads a line break as a non-word
+// character, so `find_account_numbers` may search any run of whole lines with the same results. A Unicode
+// `\b` sends the regex crate's search to a slower engine once the haystack has a non-ASCII byte, so
+// `line_runs` keeps runs of ASCII lines together for the fast DFA and gives each non-ASCII line on its own.
 
 /// Splits `text` into maximal runs of consecutive ASCII lines (with the line breaks between them) and
 /// single lines that have a non-ASCII character.
@@ -484,9 +508,7 @@ fn line_runs(text: &str) -> impl Iterator<Item = &str> {
 /// code is known, it has that country's length and its mod-97 check (ISO 13616) gives 1.
 pub fn find_ibans(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    // A candidate has two ASCII digits in a row, so runs without them are not searched.
-    let runs = line_runs(text).filter(|run| has_digit_pair(run));
-    for candidate in runs.flat_map(|run| IBAN_CANDIDATE.find_iter(run)) {
+    for candidate in iban_candidates(text) {
         let compact: String = candidate.as_str().chars().filter(|character| *character != ' ').collect::<String>().to_ascii_uppercase();
         let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(country, _)| compact.starts_with(country)) else { continue };
         // Case-insensitive `[a-z]` also matches the Kelvin sign and the long s, so a candidate may hold
@@ -502,8 +524,55 @@ pub fn find_ibans(text: &str) -> Vec<String> {
     found
 }
 
-fn has_digit_pair(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|pair| pair[0].is_ascii_digit() && pair[1].is_ascii_digit())
+/// Returns whether `character` is a letter that the case-insensitive `[a-z]` of [`IBAN_CANDIDATE`] matches:
+/// an ASCII letter, the Kelvin sign or the long s.
+fn is_iban_letter(character: char) -> bool {
+    character.is_ascii_alphabetic() || matches!(character, '\u{212A}' | '\u{17F}')
+}
+
+/// Returns the matches of [`IBAN_CANDIDATE`] in `text`, as `find_iter` returns them. A match starts with
+/// two letters and two ASCII digits and contains only letters, digits and spaces, so only the runs of those
+/// characters that contain such a start are searched. A line with a non-ASCII character sends the regex
+/// crate's search to its slower engines, and few runs hold a start, so this saves most of the search.
+fn iban_candidates(text: &str) -> Vec<regex::Match<'_>> {
+    let is_run_character = |character: char| is_iban_letter(character) || character.is_ascii_digit() || character == ' ';
+    let bytes = text.as_bytes();
+    let mut matches = Vec::new();
+    // The byte at `index` and the one after it are tested for two digits in a row.
+    let mut index = 0;
+    while index + 1 < bytes.len() {
+        // Most bytes are not digits. When the second byte is not one, no pair starts at either byte.
+        if !bytes[index + 1].is_ascii_digit() {
+            index += 2;
+            continue;
+        }
+        if !bytes[index].is_ascii_digit() {
+            index += 1;
+            continue;
+        }
+        // `index` is at an ASCII digit, so it is a character boundary.
+        let mut before = text[..index].char_indices().rev();
+        let (Some((_, second)), Some((start, first))) = (before.next(), before.next()) else {
+            index += 1;
+            continue;
+        };
+        if !is_iban_letter(first) || !is_iban_letter(second) {
+            index += 1;
+            continue;
+        }
+        // Matches end inside the run. The character after the run stays in the haystack, because the closing
+        // `\b` reads it. For the opening `\b`, `find_at` reads the character before `start`.
+        let run_end = text[start..].find(|character: char| !is_run_character(character)).map_or(text.len(), |end| start + end);
+        let haystack_end = text[run_end..].chars().next().map_or(run_end, |character| run_end + character.len_utf8());
+        let haystack = &text[..haystack_end];
+        let mut at = start;
+        while let Some(found) = IBAN_CANDIDATE.find_at(haystack, at) {
+            at = found.end();
+            matches.push(found);
+        }
+        index = run_end;
+    }
+    matches
 }
 
 /// Computes the ISO 13616 check: move the first four characters to the end, turn letters into 10 to 35,
@@ -604,6 +673,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lowercase_matches_std() {
+        let texts = [
+            "Plain ASCII Text",
+            "Caf\u{E9} \u{A0}OPEN\u{A0}NOW \u{130}STANBUL \u{212A}ELVIN",
+            "\u{C9}T\u{C9} \u{2019}QUOTED\u{2019} ABC\u{1E9E}",
+            "\u{39F}\u{394}\u{3A5}\u{3A3}\u{3A3}\u{395}\u{3A5}\u{3A3} \u{3A3} A\u{3A3} \u{3A3}A",
+            "",
+        ];
+        for text in texts {
+            assert_eq!(to_lowercase(text), text.to_lowercase(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn iban_checksum_accepts_valid() {
         assert!(iban_checksum_valid("DE89370400440532013000"));
         assert!(iban_checksum_valid("GB29NWBK60161331926819"));
@@ -637,6 +720,22 @@ mod tests {
     fn account_numbers_found_between_non_ascii_lines() {
         let text = "référence\naccount number: 12345678\nmerci à vous\nacct no. 87654321";
         assert_eq!(find_account_numbers(text), vec!["12345678".to_string(), "87654321".to_string()]);
+    }
+
+    #[test]
+    fn iban_candidates_match_find_iter() {
+        let texts = [
+            "pay to de89 3704 0044 0532 0130 00 or gb29 nwbk 6016 1331 9268 19 today",
+            "paiement à de89 3704 0044 0532 0130 00é, ou fr76 3000 6000 0112 3456 7890 189\nmerci",
+            "éde89 3704 0044 0532 0130 00 and \u{212A}\u{17F}89 0044 1234 5678_x",
+            "ab12ab12 cd34 ef56 gh78\nx9 ab1 ab12",
+            "a1b22cd333de89 3704 0044 0532 0130 00 1ab12 cd34 ef56",
+        ];
+        for text in texts {
+            let expected: Vec<(usize, usize)> = IBAN_CANDIDATE.find_iter(text).map(|found| (found.start(), found.end())).collect();
+            let found: Vec<(usize, usize)> = iban_candidates(text).iter().map(|found| (found.start(), found.end())).collect();
+            assert_eq!(found, expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! labels, free hosting, form services, file-sharing links, brand names and look-alike domains.
 //! Links in HTML are also checked against their text. Nothing here fetches a URL or resolves a host.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
@@ -47,7 +48,7 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
     let mut findings: Vec<Factor> = Vec::new();
     let mut lookalikes = LookalikeCache::new();
     for found in message.urls.iter().take(MAX_URLS) {
-        let factors = analyze_url_with(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes);
+        let factors = analyze_url_memoized(&found.url, found.anchor_text.as_deref(), sender.as_deref(), protected, &mut lookalikes);
         if is_embedded_resource(found.attribute.as_deref()) {
             findings.extend(factors.into_iter().filter(|factor| !DESTINATION_ONLY.contains(&factor.kind)));
         } else {
@@ -55,6 +56,55 @@ pub fn analyze(message: &MailMessage, protected: &[String]) -> Vec<Factor> {
         }
     }
     merge(findings)
+}
+
+/// Entries kept by [`analyze_url_memoized`] before it starts over, which bounds its memory.
+const MAX_MEMOIZED_URLS: usize = 4096;
+
+/// A URL as [`analyze_url_with`] reads it: the URL as written, its link text and the sender's registrable
+/// domain.
+#[derive(PartialEq, Eq, Hash)]
+struct UrlKey {
+    raw: String,
+    anchor_text: Option<String>,
+    sender: Option<String>,
+}
+
+/// The findings of [`analyze_url_with`] for the protected domains they were computed with.
+#[derive(Default)]
+struct UrlMemo {
+    protected: Vec<String>,
+    results: HashMap<UrlKey, Vec<Factor>, foldhash::fast::RandomState>,
+}
+
+thread_local! {
+    static URL_MEMO: RefCell<UrlMemo> = RefCell::default();
+}
+
+/// Returns what [`analyze_url_with`] returns, remembering the findings per thread. Newsletters and
+/// campaigns repeat the same links with the same text from the same sender, and the findings depend on
+/// nothing else but the protected domains.
+fn analyze_url_memoized(
+    raw: &str,
+    anchor_text: Option<&str>,
+    sender: Option<&str>,
+    protected: &[String],
+    lookalikes: &mut LookalikeCache,
+) -> Vec<Factor> {
+    let key = UrlKey { raw: raw.to_string(), anchor_text: anchor_text.map(str::to_string), sender: sender.map(str::to_string) };
+    let known = URL_MEMO.with_borrow(|memo| if memo.protected == protected { memo.results.get(&key).cloned() } else { None });
+    if let Some(factors) = known {
+        return factors;
+    }
+    let factors = analyze_url_with(raw, anchor_text, sender, protected, lookalikes);
+    URL_MEMO.with_borrow_mut(|memo| {
+        if memo.protected != protected || memo.results.len() >= MAX_MEMOIZED_URLS {
+            memo.protected = protected.to_vec();
+            memo.results.clear();
+        }
+        memo.results.insert(key, factors.clone());
+    });
+    factors
 }
 
 /// Findings about where a link leads. An image or a style sheet is loaded, not visited, and newsletters
@@ -118,8 +168,9 @@ fn analyze_url_with(
             if has_address_labels(&name) {
                 factors.push(Factor::new(FactorKind::IpLiteralHost, url_text.clone()));
             }
-            factors.extend(host_factors(&name, url, &url_text, sender, protected, lookalikes));
-            registrable_domain(&name)
+            let registrable = registrable_domain(&name);
+            factors.extend(host_factors(&name, registrable.as_deref(), url, &url_text, sender, protected, lookalikes));
+            registrable
         }
     };
     if let Some(service) = domain.as_deref().and_then(|domain| open_redirect(domain, url))
@@ -178,6 +229,7 @@ fn open_redirect<'a>(domain: &'a str, url: &Url) -> Option<&'a str> {
 
 fn host_factors(
     host: &str,
+    registrable: Option<&str>,
     url: &Url,
     url_text: &str,
     sender: Option<&str>,
@@ -185,20 +237,19 @@ fn host_factors(
     lookalikes: &mut LookalikeCache,
 ) -> Vec<Factor> {
     let mut factors = Vec::new();
-    let registrable = registrable_domain(host);
     let sender_is = |domain: &str| sender.is_some_and(|sender| sender == domain);
 
-    if let Some(entry) = lists::find_host(&lists::SHORTENERS, host) {
+    if let Some(entry) = lists::SHORTENER_INDEX.find(host) {
         factors.push(Factor::new(FactorKind::Shortener, entry));
     }
-    if lists::find_host(&lists::FREE_HOSTING, host).is_some() || is_s3_site(host) {
+    if lists::FREE_HOSTING_INDEX.find(host).is_some() || is_s3_site(host) {
         factors.push(Factor::new(FactorKind::FreeHosting, url_text));
     }
     if form_service(host, url.path()) {
         factors.push(Factor::new(FactorKind::FormService, url_text));
-    } else if let Some(entry) = lists::find_host(&lists::FILE_SHARING, host) {
+    } else if let Some(entry) = lists::FILE_SHARING_INDEX.find(host) {
         let service = registrable_domain(entry).unwrap_or_default();
-        if !sender_is(&service) && registrable.as_deref().is_none_or(|domain| !sender_is(domain)) {
+        if !sender_is(&service) && registrable.is_none_or(|domain| !sender_is(domain)) {
             factors.push(Factor::new(FactorKind::FileShareLink, url_text));
         }
     }
@@ -212,7 +263,7 @@ fn host_factors(
         }
     }
 
-    if let Some(registrable) = &registrable {
+    if let Some(registrable) = registrable {
         match brand_in_link(host, registrable, url.path()) {
             Some((brand, BrandPlace::Host)) => {
                 factors.push(Factor::new(FactorKind::BrandOnForeignDomain, format!("{brand} in {url_text}")));
@@ -223,12 +274,12 @@ fn host_factors(
             None => {}
         }
         if lists::has_abused_tld(registrable) {
-            factors.push(Factor::new(FactorKind::AbusedTldLink, registrable.clone()));
+            factors.push(Factor::new(FactorKind::AbusedTldLink, registrable));
         }
         let target = if sender_is(registrable) {
             None
         } else {
-            lookalikes.entry(registrable.clone()).or_insert_with(|| lookalike_memoized(registrable, protected)).as_ref()
+            lookalikes.entry(registrable.to_string()).or_insert_with(|| lookalike_memoized(registrable, protected)).as_ref()
         };
         if let Some(target) = target {
             factors.push(Factor::new(FactorKind::LookalikeLinkDomain, format!("{registrable} ({target})")));
@@ -250,6 +301,10 @@ fn written_host(raw: &str) -> Option<&str> {
 /// one label of four dash-separated numbers (`ec2-192-0-2-1`, `192-0-2-1.cloud.example`), as hosting
 /// providers name their servers. A link to such a name goes to a bare rented server, as an IP literal does.
 fn has_address_labels(host: &str) -> bool {
+    // Four octets have at least four digits, and most host names have fewer.
+    if host.bytes().filter(u8::is_ascii_digit).count() < 4 {
+        return false;
+    }
     let octet = |text: &str| !text.is_empty() && text.len() <= 3 && text.bytes().all(|byte| byte.is_ascii_digit()) && text.parse::<u16>().is_ok_and(|value| value <= 255);
     let labels: Vec<&str> = host.split('.').collect();
     let dotted = labels.windows(4).any(|window| window.iter().all(|label| octet(label)));
@@ -278,11 +333,22 @@ fn contains_address(text: &str) -> bool {
 }
 
 fn form_service(host: &str, path: &str) -> bool {
-    lists::FORM_SERVICES.iter().any(|entry| match entry.split_once('/') {
-        Some((entry_host, prefix)) => lists::host_matches(host, entry_host) && path.trim_start_matches('/').starts_with(prefix),
-        None => lists::host_matches(host, entry),
+    FORM_SERVICE_ENTRIES.iter().any(|(entry_host, prefix)| match prefix {
+        Some(prefix) => lists::host_matches(host, entry_host) && path.trim_start_matches('/').starts_with(prefix),
+        None => lists::host_matches(host, entry_host),
     })
 }
+
+/// The entries of [`lists::FORM_SERVICES`] split into the host and the path prefix, if the entry has one.
+static FORM_SERVICE_ENTRIES: LazyLock<Vec<(&'static str, Option<&'static str>)>> = LazyLock::new(|| {
+    lists::FORM_SERVICES
+        .iter()
+        .map(|entry| match entry.split_once('/') {
+            Some((host, prefix)) => (host, Some(prefix)),
+            None => (entry.as_str(), None),
+        })
+        .collect()
+});
 
 /// The part of a link that names a brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,9 +362,11 @@ enum BrandPlace {
 /// `dhl`) occur as ordinary words and ids in paths.
 fn brand_in_link(host: &str, registrable: &str, path: &str) -> Option<(String, BrandPlace)> {
     let host_tokens = host.split(['.', '-']).filter(|token| !token.is_empty());
+    // Lower-casing never makes a token shorter in characters, so a token longer than every brand token is
+    // skipped before it is lower-cased. Tracking links carry long ids in their paths.
     let path_tokens = path
         .split(|character: char| !character.is_alphanumeric())
-        .filter(|token| token.len() >= 5)
+        .filter(|token| token.len() >= 5 && token.chars().count() <= *MAX_LINK_BRAND_TOKEN_CHARS)
         .map(str::to_lowercase);
     // The brands named in the host and in the path, by index in BRANDS, so that the first brand in list
     // order wins and a brand named in both is reported for the host.
@@ -321,10 +389,14 @@ fn brand_in_link(host: &str, registrable: &str, path: &str) -> Option<(String, B
         .map(|(index, place)| (BRANDS[index].name.clone(), place))
 }
 
+/// The length in characters of the longest key of [`LINK_BRAND_TOKENS`].
+static MAX_LINK_BRAND_TOKEN_CHARS: LazyLock<usize> =
+    LazyLock::new(|| LINK_BRAND_TOKENS.keys().map(|token| token.chars().count()).max().unwrap_or(0));
+
 /// The indexes in BRANDS of the brands that [`brand_in_link`] looks for (not common words, tokens of three
 /// letters or more), by token.
-static LINK_BRAND_TOKENS: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
-    let mut tokens: HashMap<&'static str, Vec<usize>> = HashMap::new();
+static LINK_BRAND_TOKENS: LazyLock<HashMap<&'static str, Vec<usize>, foldhash::fast::RandomState>> = LazyLock::new(|| {
+    let mut tokens: HashMap<&'static str, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
     for (index, brand) in BRANDS.iter().enumerate() {
         if !brand.common_word && brand.token.len() >= 3 {
             tokens.entry(brand.token.as_str()).or_default().push(index);

@@ -3,6 +3,7 @@
 //! Each list is a text file an operator can read: one entry per line, `#` starts a comment line, and
 //! entries are compared in lower case.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// A brand that phishing impersonates, with the domains it really uses.
@@ -85,13 +86,51 @@ pub fn host_matches(host: &str, entry: &str) -> bool {
 
 /// Returns whether `domain` ends with a dot and an entry of [`ABUSED_TLDS`].
 pub fn has_abused_tld(domain: &str) -> bool {
-    ABUSED_TLDS.iter().any(|tld| host_matches(domain, tld) && domain.len() > tld.len())
+    // The first suffix is `domain` itself, which is skipped because only a proper suffix counts.
+    host_suffixes(domain).skip(1).any(|suffix| ABUSED_TLD_INDEX.positions.contains_key(suffix))
 }
 
 /// Returns the first entry of `list` that `host` matches with [`host_matches`].
 pub fn find_host<'a>(list: &'a [String], host: &str) -> Option<&'a str> {
     list.iter().map(String::as_str).find(|entry| host_matches(host, entry))
 }
+
+/// Returns `host` and each part of it after a dot: the entries that [`host_matches`] can match `host` with.
+fn host_suffixes(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(host).chain(host.match_indices('.').map(|(dot, _)| &host[dot + 1..]))
+}
+
+/// A host list with the position of each entry, so that a host is looked up by its few suffixes instead of
+/// being compared with every entry of the list.
+pub struct HostIndex {
+    positions: HashMap<&'static str, usize, foldhash::fast::RandomState>,
+}
+
+impl HostIndex {
+    fn new(list: &'static [String]) -> Self {
+        let mut positions: HashMap<&'static str, usize, foldhash::fast::RandomState> = HashMap::default();
+        for (position, entry) in list.iter().enumerate() {
+            positions.entry(entry.as_str()).or_insert(position);
+        }
+        Self { positions }
+    }
+
+    /// Returns what [`find_host`] returns for the list: the first entry in list order that `host` matches.
+    pub fn find(&self, host: &str) -> Option<&'static str> {
+        host_suffixes(host)
+            .filter_map(|suffix| self.positions.get_key_value(suffix))
+            .min_by_key(|(_, position)| **position)
+            .map(|(entry, _)| *entry)
+    }
+}
+
+/// [`SHORTENERS`] indexed for [`HostIndex::find`].
+pub static SHORTENER_INDEX: LazyLock<HostIndex> = LazyLock::new(|| HostIndex::new(&SHORTENERS));
+/// [`FREE_HOSTING`] indexed for [`HostIndex::find`].
+pub static FREE_HOSTING_INDEX: LazyLock<HostIndex> = LazyLock::new(|| HostIndex::new(&FREE_HOSTING));
+/// [`FILE_SHARING`] indexed for [`HostIndex::find`].
+pub static FILE_SHARING_INDEX: LazyLock<HostIndex> = LazyLock::new(|| HostIndex::new(&FILE_SHARING));
+static ABUSED_TLD_INDEX: LazyLock<HostIndex> = LazyLock::new(|| HostIndex::new(&ABUSED_TLDS));
 
 #[cfg(test)]
 mod tests {
@@ -103,6 +142,26 @@ mod tests {
             assert!(!list.is_empty());
             assert!(list.iter().all(|entry| !entry.contains(' ') && !entry.starts_with('#')));
         }
+    }
+
+    #[test]
+    fn host_index_matches_find_host() {
+        let hosts = ["bit.ly", "x.bit.ly", "xbit.ly", "ly", "a.b.github.io", "sites.google.com", "example.org", "", ".", "bit.ly."];
+        for (list, index) in [(&*SHORTENERS, &*SHORTENER_INDEX), (&*FREE_HOSTING, &*FREE_HOSTING_INDEX), (&*FILE_SHARING, &*FILE_SHARING_INDEX)] {
+            for entry in list.iter().map(String::as_str).chain(hosts) {
+                for host in [entry.to_string(), format!("sub.{entry}")] {
+                    assert_eq!(index.find(&host), find_host(list, &host), "{host:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn abused_tld_needs_label_before() {
+        let tld = ABUSED_TLDS[0].as_str();
+        assert!(has_abused_tld(&format!("shop.{tld}")));
+        assert!(!has_abused_tld(tld));
+        assert!(!has_abused_tld(&format!("shop{tld}")));
     }
 
     #[test]
