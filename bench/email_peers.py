@@ -119,7 +119,7 @@ def run_harrier(harrier, folders, stripped):
     flagged = {Path(result["path"]).name: result["threats"] for result in json.loads(output)}
 
     # A scan takes well under a second, so a single run varies by about 20 % with what else the machine
-    # runs. The median of HARRIER_RUNS runs is reported; the peers' figures each cover minutes of work.
+    # runs. The median of HARRIER_RUNS runs is reported, while the peers' figures each cover minutes of work.
     scan = [harrier, "scan", *(str(stripped / folder.name) for _, folder in folders)]
     runs = []
     for _ in range(HARRIER_RUNS):

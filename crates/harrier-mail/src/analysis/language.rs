@@ -384,8 +384,8 @@ pub fn message_text(message: &MailMessage) -> String {
 }
 
 /// Returns what `str::to_lowercase` returns for `text`. The standard library (Rust 1.95) lower-cases ASCII
-/// a word at a time only up to the first non-ASCII character and one character at a time after it, and
-/// much mail text has one early (a no-break space or a typographic quote). So each run of ASCII is
+/// a word at a time only up to the first non-ASCII character, and one character at a time after it. Much
+/// mail text has such a character early (a no-break space or a typographic quote), so each run of ASCII is
 /// lower-cased as a whole here, and each other character with `char::to_lowercase`. The capital sigma is
 /// the one character whose lower case depends on its neighbours, so a text with one is left to the
 /// standard library.
