@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 use crate::cli::{EXIT_FAILURE, ReplayArgs};
 
 /// SQLite page cache of the replay's store connection, in MiB. Most pages replay writes are not read again,
-/// so a larger cache only holds them in memory: 256 MiB raised the peak RSS of a 1,000,000-record replay
+/// so a larger cache only keeps them in memory: 256 MiB raised the peak RSS of a 1,000,000-record replay
 /// by about 230 MiB and saved no CPU time.
 const REPLAY_CACHE_MEBIBYTES: u32 = 16;
 

@@ -218,8 +218,7 @@ fn bec_opener(message: &MailMessage, text: &str) -> Option<String> {
         return None;
     }
     if let Some(sender) = sender_domain(message) {
-        let recipients = message.to.iter().chain(&message.cc).filter_map(|mailbox| mailbox.address.as_deref());
-        let internal = recipients.filter_map(super::address_domain).any(|host| super::registrable_domain(&host).as_ref() == Some(&sender));
+        let internal = message.to.iter().chain(&message.cc).any(|mailbox| super::mailbox_domain(mailbox).as_ref() == Some(&sender));
         if internal {
             return None;
         }
@@ -237,11 +236,14 @@ fn bec_opener(message: &MailMessage, text: &str) -> Option<String> {
 
 /// Returns whether `phrase` occurs in `text` with no letter or digit on either side.
 fn contains_words(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).any(|(start, found)| {
-        let before = text[..start].chars().next_back();
-        let after = text[start + found.len()..].chars().next();
-        before.is_none_or(|character| !character.is_alphanumeric()) && after.is_none_or(|character| !character.is_alphanumeric())
-    })
+    text.match_indices(phrase).any(|(start, found)| is_whole_words(text, start, start + found.len()))
+}
+
+/// Returns whether the characters of `text` just before `start` and at `end` are not letters or digits, so
+/// that the text between them is whole words.
+fn is_whole_words(text: &str, start: usize, end: usize) -> bool {
+    let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric());
+    boundary(text[..start].chars().next_back()) && boundary(text[end..].chars().next())
 }
 
 /// Characters at the start of the subject and body searched for a brand by [`brand_from_freemail`]: the
@@ -432,10 +434,7 @@ fn first_chars(text: &str, count: usize) -> &str {
 fn phrase_factors(text: &str) -> Vec<Factor> {
     let mut matched: Vec<BTreeSet<&'static str>> = vec![BTreeSet::new(); CATEGORIES.kinds.len()];
     for found in CATEGORIES.matcher.find_overlapping_iter(text) {
-        let before = text[..found.start()].chars().next_back();
-        let after = text[found.end()..].chars().next();
-        let boundary = |character: Option<char>| character.is_none_or(|character| !character.is_alphanumeric());
-        if boundary(before) && boundary(after) {
+        if is_whole_words(text, found.start(), found.end()) {
             let (category, phrase) = CATEGORIES.patterns[found.pattern().as_usize()];
             matched[category].insert(phrase);
         }

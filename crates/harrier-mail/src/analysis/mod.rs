@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::message::MailMessage;
+use crate::message::{MailMessage, Mailbox};
 use crate::verify::{AuthOutcome, TrustedHops, from_trusted_headers};
 
 pub use context::HistoryContext;
@@ -427,7 +427,7 @@ fn web_address_in_recipient_name(message: &MailMessage) -> Option<String> {
     let sender = sender_domain(message);
     message.to.iter().chain(&message.cc).find_map(|mailbox| {
         let name = mailbox.name.as_deref()?;
-        let own = mailbox.address.as_deref().and_then(address_domain).and_then(|host| registrable_domain(&host));
+        let own = mailbox_domain(mailbox);
         let foreign_address = WEB_ADDRESS_IN_NAME.captures_iter(name).any(|found| {
             let host = found.get(2).map_or("", |host| host.as_str());
             let marked = found.get(1).is_some() || found.get(3).is_some() || host.to_ascii_lowercase().starts_with("www.");
@@ -709,6 +709,10 @@ pub(crate) fn is_bulk(message: &MailMessage) -> bool {
 
 /// Returns the registrable domain of the From address, when it has one.
 pub(crate) fn sender_domain(message: &MailMessage) -> Option<String> {
-    let address = message.from.as_ref()?.address.as_deref()?;
-    registrable_domain(&address_domain(address)?)
+    mailbox_domain(message.from.as_ref()?)
+}
+
+/// Returns the registrable domain of a mailbox's address, when it has one.
+pub(crate) fn mailbox_domain(mailbox: &Mailbox) -> Option<String> {
+    registrable_domain(&address_domain(mailbox.address.as_deref()?)?)
 }
