@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use harrier_mail::analysis::ReportModel;
 use harrier_model::TenantId;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -22,6 +23,8 @@ pub const DATABASE_FILE: &str = "analysis.sqlite";
 
 /// The state blob's format version; a blob of another version is discarded and the tenant relearned.
 const STATE_VERSION: i64 = 4;
+/// Format version of the saved [`ReportModel`]s; a model of another version is not read.
+const REPORT_MODEL_VERSION: i64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -135,6 +138,38 @@ impl AnalysisDb {
             }),
             _ => Ok(TenantState::default()),
         }
+    }
+
+    /// Loads the words a tenant's analysts taught the engine; `None` when nothing was learned or the
+    /// saved model is of another format version.
+    pub fn load_report_model(&self, tenant: &TenantId) -> Result<Option<ReportModel>, DbError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .connection
+            .query_row("SELECT version, model FROM report_model WHERE tenant = ?1", [tenant.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(|e| self.error(e))?;
+        match row {
+            Some((REPORT_MODEL_VERSION, blob)) => postcard::from_bytes(&blob).map(Some).map_err(|e| DbError::Corrupt {
+                path: self.path.clone(),
+                what: format!("learned words of tenant {tenant}"),
+                message: e.to_string(),
+            }),
+            _ => Ok(None),
+        }
+    }
+
+    /// Saves the words a tenant's analysts taught the engine, in place of the ones saved before.
+    pub fn save_report_model(&mut self, tenant: &TenantId, model: &ReportModel) -> Result<(), DbError> {
+        let blob = postcard::to_stdvec(model).expect("a word model serialises");
+        self.connection
+            .execute(
+                "INSERT OR REPLACE INTO report_model (tenant, version, model) VALUES (?1, ?2, ?3)",
+                params![tenant.as_str(), REPORT_MODEL_VERSION, blob],
+            )
+            .map(drop)
+            .map_err(|e| self.error(e))
     }
 
     /// Saves a tenant's state with the breaches, incidents and event index entries produced since the last
@@ -324,6 +359,11 @@ CREATE TABLE IF NOT EXISTS tenant_state (
     tenant TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     state BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS report_model (
+    tenant TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    model BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS breaches (
     id TEXT PRIMARY KEY,

@@ -61,7 +61,7 @@ fn run(dir: &Path) -> (Vec<Breach>, AnalysisDb, tempfile::TempDir) {
     let mut store = Store::open(data.path()).unwrap();
     let intel = IpIntel::embedded().unwrap();
     let options = ReplayOptions {
-        mail: MailOptions { protected_domains: vec!["contoso.com".into()], trusted_hops: TrustedHops::exchange_online() },
+        mail: MailOptions { protected_domains: vec!["contoso.com".into()], trusted_hops: TrustedHops::exchange_online(), ..MailOptions::default() },
         ..ReplayOptions::default()
     };
     let (files, errors) = harrier_pipeline::collect_files(&[dir.to_path_buf()]);
@@ -472,4 +472,25 @@ fn reply_to_named_after_sender_raises_fraud_lure() {
     let lures = of_model(&breaches, "mail.fraud_lure");
     assert_eq!(lures.len(), 1, "{breaches:#?}");
     assert!(lures[0].summary.contains("diverts replies to mrsstellamichael002@gmail.com"), "{}", lures[0].summary);
+}
+
+#[test]
+fn learned_words_are_saved_per_tenant() {
+    use harrier_mail::analysis::ReportModel;
+    use harrier_mail::analysis::reported::Label;
+
+    let dir = tempfile::tempdir().unwrap();
+    let contoso = harrier_model::TenantId::new("contoso");
+    let fabrikam = harrier_model::TenantId::new("fabrikam");
+    let mut model = ReportModel::new();
+    model.learn(&["garden".to_string(), "s:discounts".to_string()], Label::Reported);
+    model.learn(&["kernel".to_string()], Label::Legitimate);
+    {
+        let mut db = AnalysisDb::open(dir.path()).unwrap();
+        assert_eq!(db.load_report_model(&contoso).unwrap(), None);
+        db.save_report_model(&contoso, &model).unwrap();
+    }
+    let db = AnalysisDb::open(dir.path()).unwrap();
+    assert_eq!(db.load_report_model(&contoso).unwrap(), Some(model));
+    assert_eq!(db.load_report_model(&fabrikam).unwrap(), None);
 }

@@ -8,10 +8,11 @@
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use harrier_enrich::IpIntel;
 use harrier_ingest::{Skip, SkipReason};
-use harrier_mail::analysis::{address_domain, registrable_domain};
+use harrier_mail::analysis::{ReportModel, address_domain, registrable_domain};
 use harrier_mail::verify::{TrustedHops, dkim_signature_domains, from_trusted_headers};
 use harrier_mail::{AnalysisOptions, MailFormat, MailMessage, RawMessage, analyze, parse_message};
 use harrier_model::{
@@ -28,6 +29,8 @@ pub struct MailOptions {
     pub protected_domains: Vec<String>,
     /// The hops whose Authentication-Results headers are evidence.
     pub trusted_hops: TrustedHops,
+    /// Words of the mail the tenant's analysts labelled, learned by `harrier learn mail`.
+    pub reported: Option<Arc<ReportModel>>,
 }
 
 /// How many bytes [`is_mail_file`] reads.
@@ -108,6 +111,7 @@ pub fn email_message(summary: &MailMessage, bytes: &[u8], options: &MailOptions,
         protected_domains: options.protected_domains.clone(),
         trusted_hops: options.trusted_hops.clone(),
         authentication: authentication.clone(),
+        reported: options.reported.clone(),
         ..AnalysisOptions::default()
     };
     let analysis = analyze(summary, &analysis_options);

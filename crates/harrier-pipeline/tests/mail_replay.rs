@@ -110,3 +110,33 @@ fn message_without_date_is_skipped_with_its_file() {
     assert!(example.contains("undated.eml"), "{example}");
     assert!(example.contains("missing time"), "{example}");
 }
+
+#[test]
+fn replayed_mail_uses_the_learned_words() {
+    use harrier_mail::analysis::ReportModel;
+    use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_words};
+    use harrier_mail::{MailFormat, MessageOrigin, RawMessage, parse_message};
+
+    let raw = |text: &str, id: usize| {
+        let bytes = format!(
+            "From: shop{id}@example.com\r\nTo: bob@contoso.com\r\nSubject: News\r\nDate: Sun, 5 May 2024 10:00:00 +0000\r\n\r\n{text}\r\n"
+        );
+        let origin = MessageOrigin { path: PathBuf::from("test.eml"), index: id, format: MailFormat::Eml };
+        RawMessage { bytes: bytes.into_bytes(), origin, envelope_from: None }
+    };
+    let mut model = ReportModel::new();
+    for id in 0..MIN_MESSAGES_PER_LABEL as usize {
+        model.learn(&message_words(&parse_message(&raw("garden furniture summer discounts", id))), Label::Reported);
+        model.learn(&message_words(&parse_message(&raw("kernel release notes for the board", id))), Label::Legitimate);
+    }
+    let intel = IpIntel::embedded().unwrap();
+    let probe = raw("summer discounts on garden furniture", 1000);
+    let kinds = |options: &MailOptions| -> Vec<String> {
+        let email = harrier_pipeline::email_message(&parse_message(&probe), &probe.bytes, options, &intel);
+        email.verdict.factors.iter().map(|factor| factor.kind.clone()).collect()
+    };
+    let without = kinds(&MailOptions::default());
+    assert!(!without.contains(&"like_reported_phishing".to_string()), "{without:?}");
+    let with = kinds(&MailOptions { reported: Some(std::sync::Arc::new(model)), ..MailOptions::default() });
+    assert!(with.contains(&"like_reported_phishing".to_string()), "{with:?}");
+}

@@ -86,6 +86,11 @@ pub enum Command {
     /// Analyse mail messages and print a verdict with its factors for each.
     #[command(after_help = crate::scan::SCAN_EXAMPLES)]
     Scan(crate::scan::ScanArgs),
+    /// Learn from mail that analysts labelled: reported phishing and legitimate mail.
+    Learn {
+        #[command(subcommand)]
+        command: LearnCommand,
+    },
     /// Evaluate detection on labelled logs or mail.
     Eval {
         #[command(subcommand)]
@@ -674,6 +679,14 @@ pub struct SimulateArgs {
     /// Print the counts of what was written as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LearnCommand {
+    /// Learn the words of reported phishing and of legitimate mail; `harrier scan --data-dir` then flags
+    /// messages that read like the reported ones.
+    #[command(after_help = crate::learn::LEARN_MAIL_EXAMPLES)]
+    Mail(crate::learn::LearnMailArgs),
 }
 
 #[derive(Debug, Subcommand)]

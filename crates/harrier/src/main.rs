@@ -7,6 +7,7 @@ mod export;
 #[cfg(test)]
 mod help_tests;
 mod intel;
+mod learn;
 mod linklock;
 mod milter;
 mod progress;
@@ -24,7 +25,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand, LinklockCommand};
+use cli::{ActionsCommand, Cli, Command, EvalCommand, ExportCommand, IntelCommand, LearnCommand, LinklockCommand};
 
 fn main() -> ExitCode {
     restore_sigpipe();
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Report(args) => detect::run_report(args),
         Command::Simulate(args) => simulate(args),
         Command::Scan(args) => scan::run(args),
+        Command::Learn { command: LearnCommand::Mail(args) } => learn::run_mail(args),
         Command::Eval { command: EvalCommand::Saas(args) } => eval::run(args),
         Command::Eval { command: EvalCommand::Email(args) } => scan::run_eval(args),
         Command::Intel { command: IntelCommand::Ip(args) } => intel::run_ip(args),

@@ -96,7 +96,10 @@ pub fn run(args: &MilterArgs) -> anyhow::Result<ExitCode> {
     let config = MilterConfig {
         data_dir: args.data.data_dir.clone(),
         policy,
-        analysis: crate::scan::options(&args.protected_domains),
+        analysis: harrier_mail::AnalysisOptions {
+            reported: crate::learn::load_model(&args.data.data_dir, &args.tenant)?,
+            ..crate::scan::options(&args.protected_domains)
+        },
         link_lock,
         on_error: match args.on_error {
             OnErrorArg::Accept => OnError::Accept,

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use harrier_mail::analysis::{AnalysisOptions, HistoryContext};
+use std::sync::Arc;
+
+use harrier_mail::analysis::reported::{Label, message_words};
+use harrier_mail::analysis::{AnalysisOptions, HistoryContext, ReportModel};
 use harrier_mail::{Class, MailError, MailFormat, ReadItem, ReadOptions, analyze, detect_format, open, parse_message};
 use serde::Serialize;
 
@@ -75,7 +78,11 @@ impl History {
         let state = db
             .load_state(&harrier_model::TenantId::new(&args.tenant))
             .with_context(|| format!("cannot read the learned state of tenant {}", args.tenant))?;
-        let options = harrier_pipeline::MailOptions { protected_domains: args.mail.protected_domains(), trusted_hops: args.mail.trusted_hops() };
+        let options = harrier_pipeline::MailOptions {
+            protected_domains: args.mail.protected_domains(),
+            trusted_hops: args.mail.trusted_hops(),
+            ..harrier_pipeline::MailOptions::default()
+        };
         let intel = crate::intel::load(&args.ip_data)?;
         Ok(Some(History { mail: state.baselines.mail, options, intel }))
     }
@@ -116,6 +123,12 @@ pub struct EvalEmailArgs {
     #[arg(long)]
     pub show_errors: bool,
 
+    /// Cross-validate the words learned from labelled mail (see `harrier learn mail`): split the messages
+    /// into K parts by a hash of their bytes, and judge each part with the words of the other parts of every
+    /// folder, the ham folders as legitimate mail and the phishing folders as reported mail.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=20))]
+    pub folds: Option<u32>,
+
     /// Also write each evaluated message, with the upstream verdict headers removed, to
     /// DIR/FOLDER/NNNNN.eml (FOLDER is the last part of the folder's path), so that other filters can be
     /// run on exactly the same messages. DIR must not have a subfolder of that name already.
@@ -136,7 +149,7 @@ struct ScanRecord<'a> {
 }
 
 /// Calls `visit` for every message under `path`. Returns the number of skipped messages.
-fn for_each_message(path: &Path, visit: &mut dyn FnMut(harrier_mail::RawMessage)) -> anyhow::Result<usize> {
+pub(crate) fn for_each_message(path: &Path, visit: &mut dyn FnMut(harrier_mail::RawMessage)) -> anyhow::Result<usize> {
     let mut skipped = 0;
     let mut read_source = |source: &Path| -> anyhow::Result<()> {
         for item in open(source, ReadOptions::default())? {
@@ -189,7 +202,10 @@ fn scan_options(args: &ScanArgs) -> AnalysisOptions {
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    let options = scan_options(args);
+    let mut options = scan_options(args);
+    if let Some(data_dir) = &args.data_dir {
+        options.reported = crate::learn::load_model(data_dir, &args.tenant)?;
+    }
     let history = History::load(args)?;
     let stdout = std::io::stdout();
     // Lines printed on a terminal show the progress themselves, and a bar would be drawn between them.
@@ -269,6 +285,9 @@ struct FolderResult {
     by_class: BTreeMap<&'static str, usize>,
     /// Share of the folder's messages in each class, from 0 to 1.
     rate_by_class: BTreeMap<&'static str, f64>,
+    /// The parts of the cross-validation of learned words, when `--folds` was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    folds: Option<u32>,
 }
 
 pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
@@ -278,14 +297,21 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     let options = options(&args.protected_domains);
     let progress = crate::progress::counter(crate::progress::enabled(args.json), "messages");
     let mut results = Vec::new();
-    let folders = args.ham.iter().map(|path| (path, "ham")).chain(args.phish.iter().map(|path| (path, "phish")));
-    for (path, label) in folders {
+    let folders = || args.ham.iter().map(|path| (path, "ham")).chain(args.phish.iter().map(|path| (path, "phish")));
+    let fold_models = match args.folds {
+        Some(folds) => {
+            progress.set_message("learning words for the cross-validation");
+            Some(learn_folds(folders().filter(|(path, _)| path.exists()), folds)?)
+        }
+        None => None,
+    };
+    for (path, label) in folders() {
         if !path.exists() {
             progress.suspend(|| eprintln!("warning: {label} folder {} not found; it is left out of the evaluation", path.display()));
             continue;
         }
         progress.set_message(format!("{label} {}", path.display()));
-        let mut result = FolderResult { path: path.clone(), label, ..FolderResult::default() };
+        let mut result = FolderResult { path: path.clone(), label, folds: args.folds, ..FolderResult::default() };
         let mut writer = args.write_stripped.as_deref().map(|dir| StrippedWriter::create(dir, path)).transpose()?;
         let mut visit = |raw: harrier_mail::RawMessage| {
             progress.inc(1);
@@ -293,7 +319,13 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
                 writer.write(&raw);
             }
             let message = parse_message(&raw);
-            let analysis = analyze(&message, &options);
+            let analysis = match &fold_models {
+                Some(models) => {
+                    let model = &models[fold_of(&raw.bytes, models.len())];
+                    analyze(&message, &AnalysisOptions { reported: Some(Arc::clone(model)), ..options.clone() })
+                }
+                None => analyze(&message, &options),
+            };
             let class = analysis.verdict.class;
             result.messages += 1;
             *result.by_class.entry(class.name()).or_default() += 1;
@@ -330,6 +362,38 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     }
     print_eval(&results);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Returns the part of a `--folds` cross-validation that a message belongs to. Copies of one message fall
+/// into the same part, so that none is judged with its own words.
+fn fold_of(bytes: &[u8], folds: usize) -> usize {
+    (xxhash_rust::xxh3::xxh3_64(bytes) % folds as u64) as usize
+}
+
+/// Learns the words of every message of `folders` into `folds` models; model K has learned every part but
+/// part K.
+fn learn_folds<'a>(folders: impl Iterator<Item = (&'a PathBuf, &'static str)>, folds: u32) -> anyhow::Result<Vec<Arc<ReportModel>>> {
+    let folds = folds as usize;
+    let mut parts = vec![ReportModel::new(); folds];
+    for (path, label) in folders {
+        let label = if label == "ham" { Label::Legitimate } else { Label::Reported };
+        let mut visit = |raw: harrier_mail::RawMessage| {
+            parts[fold_of(&raw.bytes, folds)].learn(&message_words(&parse_message(&raw)), label);
+        };
+        for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
+    }
+    let models = (0..folds)
+        .map(|held_out| {
+            let mut model = ReportModel::new();
+            for (index, part) in parts.iter().enumerate() {
+                if index != held_out {
+                    model.merge(part);
+                }
+            }
+            Arc::new(model)
+        })
+        .collect();
+    Ok(models)
 }
 
 /// Writes the messages of one evaluated folder, with upstream verdict headers removed, as numbered files.
@@ -390,5 +454,8 @@ fn print_eval(results: &[FolderResult]) {
             let meaning = if label == "ham" { "false-positive rate" } else { "detection rate" };
             println!("{label}: {threats} of {messages} classed as phishing, fraud or malware ({rate:.2}%, the {meaning})");
         }
+    }
+    if let Some(folds) = results.first().and_then(|result| result.folds) {
+        println!("learned words: {folds}-fold cross-validation; each message was judged with the words of the other parts");
     }
 }

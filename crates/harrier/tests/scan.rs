@@ -175,3 +175,125 @@ fn eval_email_writes_stripped_copies() {
     assert!(!again, "a second run must not overwrite the copies");
     assert!(stderr.contains("already exists"), "{stderr}");
 }
+
+/// Writes `count` messages to `folder`, each with the words of `text`, a word of its own and `link`.
+fn write_labelled(folder: &Path, count: usize, subject: &str, text: &str, link: &str) {
+    std::fs::create_dir_all(folder).unwrap();
+    for index in 0..count {
+        // Letters only, so that each message has one word of its own.
+        let own: String = format!("{index:03}").bytes().map(|digit| char::from(b'a' + digit - b'0')).collect();
+        let message = format!(
+            "From: Sender {index} <sender{index}@mail{index}.example.com>\r\nTo: bob@contoso.com\r\nSubject: {subject}\r\n\
+             Date: 01 Mar 2025 09:00:00 +0000\r\nMessage-ID: <{index}.{subject}@example>\r\nContent-Type: text/html\r\n\r\n\
+             <p>{text} word{own}. <a href=\"{link}\">here</a></p>\r\n"
+        );
+        std::fs::write(folder.join(format!("{index}.eml")), message).unwrap();
+    }
+}
+
+const REPORTED_TEXT: &str = "Exclusive garden furniture collection with summer discounts for loyal customers";
+const LEGITIMATE_TEXT: &str = "Minutes of the board meeting and the kernel release notes for next quarter";
+
+fn kinds_and_class(stdout: &str) -> (Vec<String>, String) {
+    let record: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    (factor_kinds(stdout), record["verdict"]["class"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn learned_words_flag_mail_like_the_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let reported = dir.path().join("reported");
+    let legitimate = dir.path().join("legitimate");
+    write_labelled(&reported, 30, "Garden collection", REPORTED_TEXT, "https://bit.ly/quota");
+    write_labelled(&legitimate, 60, "Board minutes", LEGITIMATE_TEXT, "https://intranet.contoso.com/minutes");
+    let data_dir = dir.path().join("data");
+    let data = data_dir.to_str().unwrap();
+    let learn = |args: &[&str]| {
+        let mut all = vec!["learn", "mail", "--json", "--data-dir", data];
+        all.extend_from_slice(args);
+        let (success, stdout, stderr) = harrier(&all);
+        assert!(success, "{stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).expect("a JSON summary")
+    };
+    let summary = learn(&["--phish", reported.to_str().unwrap(), "--ham", legitimate.to_str().unwrap()]);
+    assert_eq!(summary["learned_reported"], 30);
+    assert_eq!(summary["learned_legitimate"], 60);
+    assert_eq!(summary["trained"], false, "{summary}");
+
+    let probe = dir.path().join("probe.eml");
+    write_labelled(dir.path().join("probe").as_path(), 1, "Garden collection", REPORTED_TEXT, "https://bit.ly/other");
+    std::fs::rename(dir.path().join("probe/0.eml"), &probe).unwrap();
+    let scan = |path: &Path| {
+        let (success, stdout, stderr) = harrier(&["scan", "--json", "--data-dir", data, path.to_str().unwrap()]);
+        assert!(success, "{stderr}");
+        kinds_and_class(&stdout)
+    };
+    // Too few reported messages: the words are not used yet.
+    let (kinds, _) = scan(&probe);
+    assert!(!kinds.contains(&"like_reported_phishing".to_string()), "{kinds:?}");
+
+    // Learning more adds to what was learned.
+    let summary = learn(&["--phish", reported.to_str().unwrap()]);
+    assert_eq!(summary["total_reported"], 60);
+    assert_eq!(summary["trained"], true, "{summary}");
+    let (kinds, class) = scan(&probe);
+    assert!(kinds.contains(&"like_reported_phishing".to_string()), "{kinds:?}");
+    assert_eq!(class, "credential_phishing", "{kinds:?}");
+
+    let ordinary = dir.path().join("ordinary.eml");
+    write_labelled(dir.path().join("ordinary").as_path(), 1, "Board minutes", LEGITIMATE_TEXT, "https://bit.ly/minutes");
+    std::fs::rename(dir.path().join("ordinary/0.eml"), &ordinary).unwrap();
+    let (kinds, class) = scan(&ordinary);
+    assert!(!kinds.contains(&"like_reported_phishing".to_string()), "{kinds:?}");
+    assert_ne!(class, "credential_phishing", "{kinds:?}");
+
+    // Without --data-dir nothing learned is used, and the shortener alone is no threat.
+    let (success, stdout, stderr) = harrier(&["scan", "--json", probe.to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    let (kinds, class) = kinds_and_class(&stdout);
+    assert!(!kinds.contains(&"like_reported_phishing".to_string()), "{kinds:?}");
+    assert_ne!(class, "credential_phishing", "{kinds:?}");
+
+    let summary = learn(&["--reset", "--ham", legitimate.to_str().unwrap()]);
+    assert_eq!(summary["total_reported"], 0);
+    assert_eq!(summary["total_legitimate"], 60);
+}
+
+#[test]
+fn learn_mail_names_missing_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere");
+    let data = dir.path().join("data");
+    let (success, _, stderr) =
+        harrier(&["learn", "mail", "--phish", missing.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]);
+    assert!(!success);
+    assert!(stderr.contains("nowhere"), "{stderr}");
+}
+
+#[test]
+fn eval_email_cross_validates_learned_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let reported = dir.path().join("reported");
+    let legitimate = dir.path().join("legitimate");
+    write_labelled(&reported, 100, "Garden collection", REPORTED_TEXT, "https://bit.ly/quota");
+    write_labelled(&legitimate, 100, "Board minutes", LEGITIMATE_TEXT, "https://bit.ly/minutes");
+    let eval = |folds: Option<&str>| {
+        let mut args = vec!["eval", "email", "--json", "--ham", legitimate.to_str().unwrap(), "--phish", reported.to_str().unwrap()];
+        if let Some(folds) = folds {
+            args.extend_from_slice(&["--folds", folds]);
+        }
+        let (success, stdout, stderr) = harrier(&args);
+        assert!(success, "{stderr}");
+        let results: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let threats = |label: &str| {
+            results.as_array().unwrap().iter().find(|result| result["label"] == label).unwrap()["threats"].as_u64().unwrap()
+        };
+        (threats("phish"), threats("ham"), results[0]["folds"].clone())
+    };
+    let (phish, ham, folds) = eval(None);
+    assert_eq!((phish, ham), (0, 0));
+    assert!(folds.is_null());
+    let (phish, ham, folds) = eval(Some("5"));
+    assert_eq!((phish, ham), (100, 0));
+    assert_eq!(folds, 5);
+}

@@ -391,7 +391,7 @@ pub fn message_text(message: &MailMessage) -> String {
 /// lower-cased as a whole here, and each other character with `char::to_lowercase`. The capital sigma is
 /// the one character whose lower case depends on its neighbours, so a text with one is left to the
 /// standard library.
-fn to_lowercase(text: &str) -> String {
+pub(crate) fn to_lowercase(text: &str) -> String {
     if text.contains('Σ') {
         return text.to_lowercase();
     }

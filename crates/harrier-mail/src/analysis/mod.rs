@@ -12,13 +12,14 @@ pub mod impersonation;
 pub mod language;
 pub mod links;
 pub mod lists;
+pub mod reported;
 pub mod verdict;
 
 mod domain;
 mod html;
 mod qr;
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 use serde::Serialize;
@@ -29,6 +30,7 @@ use crate::verify::{AuthOutcome, TrustedHops, from_trusted_headers};
 pub use context::HistoryContext;
 pub use domain::{address_domain, registrable_domain};
 pub use language::{IbanCheck, PaymentMemory};
+pub use reported::ReportModel;
 pub use verdict::{Class, Verdict, WEIGHTS, decide};
 
 /// The kind of finding a factor reports. The name in JSON output is the variant in snake case.
@@ -180,6 +182,9 @@ pub enum FactorKind {
     KnownNameNewAddress,
     /// A link domain never seen in the organisation's mail.
     NewLinkDomain,
+    /// The words of the message are far more common in mail the organisation reported as phishing than in
+    /// its legitimate mail (see [`reported`]).
+    LikeReportedPhishing,
 
     // Attachments.
     /// The attachment's content is of another type than its name gives.
@@ -298,6 +303,8 @@ pub struct AnalysisOptions {
     pub trusted_hops: TrustedHops,
     /// What the organisation's mail history says about this message.
     pub history: Option<HistoryContext>,
+    /// Words of the mail the organisation's analysts labelled.
+    pub reported: Option<Arc<ReportModel>>,
 }
 
 /// The factors of one message and the verdict they add up to.
@@ -361,6 +368,9 @@ fn analyze_one(message: &MailMessage, options: &AnalysisOptions) -> Analysis {
     factors.extend(attachments::analyze(message, &options.protected_domains));
     factors.extend(language::analyze(message, options.payment_memory.as_ref()));
     factors.extend(authentication(message, options));
+    if let Some(factor) = options.reported.as_deref().and_then(|model| model.factor(message)) {
+        factors.push(factor);
+    }
     if let Some(history) = &options.history {
         factors.extend(history.factors());
         // A sender the recipients already correspond with asks whether they are free as a matter of course.

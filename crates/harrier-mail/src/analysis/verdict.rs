@@ -143,6 +143,8 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::NewSendingInfrastructure,    15,   0,   15, Some(Spoof)),
     row(K::KnownNameNewAddress,         25,   0,   25, Some(Spoof)),
     row(K::NewLinkDomain,                8,   2,   12, Some(Phish)),
+    // No class: it raises the score, and the class comes from the other factors (see `decide`).
+    row(K::LikeReportedPhishing,        20,  10,   30, None),
 
     row(K::AttachmentTypeMismatch,      20,   0,   20, Some(Mal)),
     row(K::ExecutableAttachment,        45,   0,   45, Some(Mal)),
@@ -214,6 +216,8 @@ fn evidence_groups(weighted: &[WeightedFactor]) -> Vec<&'static str> {
         K::ReturnPathMismatch => None,
         // Filter evasion in the body says that the sender hides something, not what the message wants.
         K::HiddenText | K::InvisibleCharacters => None,
+        // The learned words weigh the whole message, so they are no group of their own.
+        K::LikeReportedPhishing => None,
         _ => Some("sender"),
     };
     let mut groups = Vec::new();
@@ -294,9 +298,12 @@ pub fn decide(factors: Vec<Factor>, has_payload: bool) -> Analysis {
                 _ => Some((class, points)),
             });
         let spoofed = evidence(Class::Spoofing) >= MIN_SPOOFING_EVIDENCE;
+        let like_reported = weighted.iter().any(|factor| factor.factor.kind == FactorKind::LikeReportedPhishing && factor.weight > 0);
         match payload {
             Some((class, points)) if points >= MIN_PAYLOAD_EVIDENCE => class,
             _ if spoofed && has_payload => Class::CredentialPhishing,
+            // Mail that reads like what the organisation reported as phishing is taken for the same.
+            _ if like_reported => Class::CredentialPhishing,
             _ if spoofed => Class::Spoofing,
             _ => Class::Spam,
         }
@@ -366,6 +373,19 @@ mod tests {
         assert!(analysis.factors.iter().any(|factor| factor.factor.kind == FactorKind::CombinedEvidence));
         let two = decide(factors[..2].to_vec(), true);
         assert!(!two.factors.iter().any(|factor| factor.factor.kind == FactorKind::CombinedEvidence));
+    }
+
+    #[test]
+    fn learned_words_raise_the_score_but_do_not_decide_alone() {
+        let learned = Factor { count: 2, ..Factor::new(FactorKind::LikeReportedPhishing, "0.999") };
+        let alone = decide(vec![learned.clone()], true);
+        assert!(!alone.verdict.class.is_threat(), "{:?}", alone.verdict);
+        // With a little evidence of its own, the message is taken for what was reported.
+        let with_link = decide(vec![learned.clone(), Factor::new(FactorKind::Shortener, "bit.ly")], true);
+        assert_eq!(with_link.verdict.class, Class::CredentialPhishing);
+        // Its own evidence keeps choosing the class.
+        let fraud = decide(vec![learned, Factor::new(FactorKind::PaymentRequest, "wire transfer")], false);
+        assert_eq!(fraud.verdict.class, Class::BecFraud, "{:?}", fraud.verdict);
     }
 
     #[test]
