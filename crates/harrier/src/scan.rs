@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use std::sync::Arc;
 
-use harrier_mail::analysis::reported::{Label, message_words};
+use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_words};
 use harrier_mail::analysis::{AnalysisOptions, HistoryContext, ReportModel};
 use harrier_mail::{Class, MailError, MailFormat, ReadItem, ReadOptions, analyze, detect_format, open, parse_message};
 use serde::Serialize;
@@ -301,7 +301,16 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     let fold_models = match args.folds {
         Some(folds) => {
             progress.set_message("learning words for the cross-validation");
-            Some(learn_folds(folders().filter(|(path, _)| path.exists()), folds)?)
+            let models = learn_folds(folders().filter(|(path, _)| path.exists()), folds)?;
+            if models.iter().any(|model| !model.is_trained()) {
+                progress.suspend(|| {
+                    eprintln!(
+                        "warning: some parts learned fewer than {MIN_MESSAGES_PER_LABEL} messages of each label, so their learned words \
+                         judge nothing; pass more mail or fewer --folds"
+                    )
+                });
+            }
+            Some(models)
         }
         None => None,
     };

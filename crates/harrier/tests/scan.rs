@@ -297,3 +297,24 @@ fn eval_email_cross_validates_learned_words() {
     assert_eq!((phish, ham), (100, 0));
     assert_eq!(folds, 5);
 }
+
+#[test]
+fn eval_email_warns_of_small_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let reported = dir.path().join("reported");
+    let legitimate = dir.path().join("legitimate");
+    write_labelled(&reported, 10, "Garden collection", REPORTED_TEXT, "https://bit.ly/quota");
+    write_labelled(&legitimate, 10, "Board minutes", LEGITIMATE_TEXT, "https://bit.ly/minutes");
+    let (success, _, stderr) = harrier(&[
+        "eval",
+        "email",
+        "--folds",
+        "2",
+        "--ham",
+        legitimate.to_str().unwrap(),
+        "--phish",
+        reported.to_str().unwrap(),
+    ]);
+    assert!(success, "{stderr}");
+    assert!(stderr.contains("fewer than 50 messages"), "{stderr}");
+}
