@@ -78,6 +78,16 @@ impl History {
         let state = db
             .load_state(&harrier_model::TenantId::new(&args.tenant))
             .with_context(|| format!("cannot read the learned state of tenant {}", args.tenant))?;
+        // With nothing learned, every sender and link domain would count as new.
+        if state.baselines.mail.messages == 0 {
+            eprintln!(
+                "note: no mail history in {} for tenant {}; first-time sender and new link domain checks are off \
+                 until `harrier replay` reads the tenant's mail",
+                data_dir.display(),
+                args.tenant
+            );
+            return Ok(None);
+        }
         let options = harrier_pipeline::MailOptions {
             protected_domains: args.mail.protected_domains(),
             trusted_hops: args.mail.trusted_hops(),
@@ -123,9 +133,9 @@ pub struct EvalEmailArgs {
     #[arg(long)]
     pub show_errors: bool,
 
-    /// Cross-validate the words learned from labelled mail (see `harrier learn mail`): split the messages
-    /// into K parts by a hash of their bytes, and judge each part with the words of the other parts of every
-    /// folder, the ham folders as legitimate mail and the phishing folders as reported mail.
+    /// Cross-validate the words learned from labelled mail (see `harrier learn mail`). The messages are split
+    /// into K parts by a hash of their bytes, and each part is judged with the words of the other parts. The
+    /// ham folders count as legitimate mail and the phishing folders as reported mail.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=20))]
     pub folds: Option<u32>,
 

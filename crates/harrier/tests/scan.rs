@@ -318,3 +318,18 @@ fn eval_email_warns_of_small_folds() {
     assert!(success, "{stderr}");
     assert!(stderr.contains("fewer than 50 messages"), "{stderr}");
 }
+
+#[test]
+fn scan_without_mail_history_skips_novelty() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let message = dir.path().join("stranger.eml");
+    write_message(&message, "mallory@elsewhere.example", 20, "https://files.elsewhere.example/s");
+    let (success, stdout, stderr) =
+        harrier(&["scan", "--json", "--data-dir", data_dir.to_str().unwrap(), message.to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    assert!(stderr.contains("no mail history"), "{stderr}");
+    let kinds = factor_kinds(&stdout);
+    assert!(!kinds.iter().any(|kind| kind.starts_with("first_time")), "{kinds:?}");
+    assert!(!kinds.contains(&"new_link_domain".to_string()), "{kinds:?}");
+}
