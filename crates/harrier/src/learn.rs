@@ -18,8 +18,8 @@ Examples:
   harrier learn mail --phish more-reports.mbox --data-dir harrier-data     adds to what was learned
   harrier scan --data-dir harrier-data message.eml                          uses what was learned
 
-Each folder is read recursively. The model judges nothing until it has learned at least 50 messages of
-each label.";
+Each folder is read recursively. The model judges nothing until it has learned at least 50 messages
+of each label.";
 
 #[derive(Debug, Args)]
 pub struct LearnMailArgs {
