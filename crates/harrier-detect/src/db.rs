@@ -160,6 +160,27 @@ impl AnalysisDb {
         }
     }
 
+    /// Reads the words a tenant's analysts taught the engine without writing to the data directory; `None`
+    /// when there is no analysis database, it has no learned words for the tenant, or they are of another
+    /// format version.
+    pub fn read_report_model(data_dir: &Path, tenant: &TenantId) -> Result<Option<ReportModel>, DbError> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(&path, flags).map_err(sqlite)?;
+        let has_table: bool = connection
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_model')", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if !has_table {
+            return Ok(None);
+        }
+        let db = AnalysisDb { path: path.clone(), connection };
+        db.load_report_model(tenant)
+    }
+
     /// Saves the words a tenant's analysts taught the engine, in place of the ones saved before.
     pub fn save_report_model(&mut self, tenant: &TenantId, model: &ReportModel) -> Result<(), DbError> {
         let blob = postcard::to_stdvec(model).expect("a word model serialises");

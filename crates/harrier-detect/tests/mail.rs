@@ -491,6 +491,22 @@ fn learned_words_are_saved_per_tenant() {
         db.save_report_model(&contoso, &model).unwrap();
     }
     let db = AnalysisDb::open(dir.path()).unwrap();
-    assert_eq!(db.load_report_model(&contoso).unwrap(), Some(model));
+    assert_eq!(db.load_report_model(&contoso).unwrap(), Some(model.clone()));
     assert_eq!(db.load_report_model(&fabrikam).unwrap(), None);
+    assert_eq!(AnalysisDb::read_report_model(dir.path(), &contoso).unwrap(), Some(model));
+    drop(db);
+
+    // Words saved in another format version are not read.
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_detect::DATABASE_FILE)).unwrap();
+    connection.execute("UPDATE report_model SET version = version + 1", []).unwrap();
+    drop(connection);
+    assert_eq!(AnalysisDb::read_report_model(dir.path(), &contoso).unwrap(), None);
+}
+
+#[test]
+fn reading_learned_words_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = harrier_model::TenantId::new("contoso");
+    assert_eq!(AnalysisDb::read_report_model(dir.path(), &tenant).unwrap(), None);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -64,6 +64,9 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
     if args.phish.is_empty() && args.ham.is_empty() {
         anyhow::bail!("no mail given; pass --phish PATH or --ham PATH at least once");
     }
+    if let Some(missing) = args.phish.iter().chain(&args.ham).find(|path| !path.exists()) {
+        anyhow::bail!("{} not found; pass a file or folder of mail", missing.display());
+    }
     let tenant = harrier_model::TenantId::new(&args.tenant);
     let data_dir = &args.data_dir.data_dir;
     let mut db = harrier_detect::AnalysisDb::open(data_dir)
@@ -111,25 +114,27 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads the words that `harrier learn mail` saved for `tenant` in `data_dir`, if any. A data directory
-/// without an analysis database has none, and none is created for it.
+/// Loads the words that `harrier learn mail` saved for `tenant` in `data_dir`, if any, without writing to
+/// the data directory.
 pub fn load_model(data_dir: &Path, tenant: &str) -> anyhow::Result<Option<Arc<ReportModel>>> {
-    if !data_dir.join(harrier_detect::DATABASE_FILE).exists() {
-        return Ok(None);
-    }
-    let db = harrier_detect::AnalysisDb::open(data_dir)
-        .with_context(|| format!("cannot open the analysis database in {}", data_dir.display()))?;
-    let model = db
-        .load_report_model(&harrier_model::TenantId::new(tenant))
-        .with_context(|| format!("cannot read the learned words of tenant {tenant}"))?;
+    let model = harrier_detect::AnalysisDb::read_report_model(data_dir, &harrier_model::TenantId::new(tenant))
+        .with_context(|| format!("cannot read the learned words of tenant {tenant} in {}", data_dir.display()))?;
     Ok(model.map(Arc::new))
 }
 
-/// Learns every message under `path` with `label`. Returns the number of skipped messages.
+/// Learns every message under `path` with `label`. Returns the number of skipped messages: those the
+/// reader skipped, and those without a word to learn (image-only or unreadable mail), which would only
+/// dilute the label's counts.
 fn learn_folder(path: &Path, label: Label, model: &mut ReportModel) -> anyhow::Result<usize> {
-    if !path.exists() {
-        anyhow::bail!("{} not found; pass a file or folder of mail", path.display());
-    }
-    let mut visit = |raw: harrier_mail::RawMessage| model.learn(&message_words(&parse_message(&raw)), label);
-    crate::scan::for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))
+    let mut wordless = 0;
+    let mut visit = |raw: harrier_mail::RawMessage| {
+        let words = message_words(&parse_message(&raw));
+        if words.is_empty() {
+            wordless += 1;
+        } else {
+            model.learn(&words, label);
+        }
+    };
+    let skipped = crate::scan::for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
+    Ok(skipped + wordless)
 }

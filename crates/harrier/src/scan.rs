@@ -46,12 +46,13 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub mail: crate::cli::MailArgs,
 
-    /// Judge each message against the mail history learned by `harrier replay` in this directory: first-time
-    /// senders, new infrastructure, known names from new addresses, new link domains.
+    /// Judge each message against the mail history learned by `harrier replay` in this directory (first-time
+    /// senders, new infrastructure, known names from new addresses, new link domains) and against the words
+    /// learned by `harrier learn mail`.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// The tenant whose history `--data-dir` reads.
+    /// The tenant whose history and learned words `--data-dir` reads.
     #[arg(long, default_value = harrier_model::TenantId::DEFAULT, value_name = "TENANT")]
     pub tenant: String,
 
@@ -397,7 +398,10 @@ fn learn_folds<'a>(folders: impl Iterator<Item = (&'a PathBuf, &'static str)>, f
     for (path, label) in folders {
         let label = if label == "ham" { Label::Legitimate } else { Label::Reported };
         let mut visit = |raw: harrier_mail::RawMessage| {
-            parts[fold_of(&raw.bytes, folds)].learn(&message_words(&parse_message(&raw)), label);
+            let words = message_words(&parse_message(&raw));
+            if !words.is_empty() {
+                parts[fold_of(&raw.bytes, folds)].learn(&words, label);
+            }
         };
         for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
     }

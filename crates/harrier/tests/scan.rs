@@ -206,6 +206,8 @@ fn learned_words_flag_mail_like_the_reported() {
     let legitimate = dir.path().join("legitimate");
     write_labelled(&reported, 30, "Garden collection", REPORTED_TEXT, "https://bit.ly/quota");
     write_labelled(&legitimate, 60, "Board minutes", LEGITIMATE_TEXT, "https://intranet.contoso.com/minutes");
+    // A message without a word to learn is skipped, so that it does not dilute the counts.
+    std::fs::write(reported.join("wordless.eml"), "From: a@example.com\r\nSubject: 123\r\n\r\n2024 - 55\r\n").unwrap();
     let data_dir = dir.path().join("data");
     let data = data_dir.to_str().unwrap();
     let learn = |args: &[&str]| {
@@ -218,6 +220,7 @@ fn learned_words_flag_mail_like_the_reported() {
     let summary = learn(&["--phish", reported.to_str().unwrap(), "--ham", legitimate.to_str().unwrap()]);
     assert_eq!(summary["learned_reported"], 30);
     assert_eq!(summary["learned_legitimate"], 60);
+    assert_eq!(summary["skipped"], 1);
     assert_eq!(summary["trained"], false, "{summary}");
 
     let probe = dir.path().join("probe.eml");
@@ -268,6 +271,7 @@ fn learn_mail_names_missing_folder() {
         harrier(&["learn", "mail", "--phish", missing.to_str().unwrap(), "--data-dir", data.to_str().unwrap()]);
     assert!(!success);
     assert!(stderr.contains("nowhere"), "{stderr}");
+    assert!(!data.exists(), "a data directory was created");
 }
 
 #[test]

@@ -24,7 +24,8 @@ pub const CERTAIN: f64 = 0.99;
 
 /// Words of fewer characters are too common to tell anything; longer runs are encoded data or URLs.
 const WORD_CHARS: std::ops::RangeInclusive<usize> = 3..=20;
-/// Words one message contributes at most, so that a very long message cannot flood the counts.
+/// Words that the body, and separately the subject, of one message contribute at most, so that a very long
+/// message cannot flood the counts.
 const MAX_TOKENS: usize = 2_000;
 /// The weight of a word's prior of one half against its counts (Robinson's `s`).
 const PRIOR_STRENGTH: f64 = 0.45;
@@ -200,7 +201,7 @@ fn chi_square_survival(value: f64, degrees: usize) -> f64 {
 pub fn message_words(message: &MailMessage) -> Vec<String> {
     let mut words = BTreeSet::new();
     if let Some(subject) = message.subject.as_deref() {
-        for word in letter_runs(&to_lowercase(subject)) {
+        for word in letter_runs(&to_lowercase(without_filter_tags(subject))).take(MAX_TOKENS) {
             words.insert(format!("s:{word}"));
         }
     }
@@ -213,6 +214,28 @@ pub fn message_words(message: &MailMessage) -> Vec<String> {
         }
     }
     words.into_iter().collect()
+}
+
+/// Returns `subject` without the tags that spam filters put in front of it (`[SPAM]`, `*****SPAM*****`,
+/// `{Spam?}`), so that another filter's verdict is not learned as a word of the message.
+fn without_filter_tags(subject: &str) -> &str {
+    let mut rest = subject.trim_start();
+    loop {
+        let tag_end = match rest.chars().next() {
+            Some('[') => rest.find(']').map(|end| end + 1),
+            Some('{') => rest.find('}').map(|end| end + 1),
+            Some('*') => {
+                let text = rest.trim_start_matches('*');
+                let stars_after = text.find('*').map(|start| start + text[start..].len() - text[start..].trim_start_matches('*').len());
+                stars_after.map(|end| rest.len() - text.len() + end)
+            }
+            _ => None,
+        };
+        match tag_end {
+            Some(end) if rest[..end].to_ascii_lowercase().contains("spam") => rest = rest[end..].trim_start(),
+            _ => return rest,
+        }
+    }
 }
 
 /// Returns the runs of letters in `text` whose length is within [`WORD_CHARS`].
@@ -306,6 +329,40 @@ mod tests {
         // Four degrees: exp(-x/2) (1 + x/2); at x = 4 that is 3 exp(-2).
         assert!((chi_square_survival(4.0, 4) - 3.0 * (-2.0f64).exp()).abs() < 1e-12);
         assert_eq!(chi_square_survival(0.0, 10), 1.0);
+    }
+
+    fn message(subject: &str, body: &str) -> MailMessage {
+        let origin = crate::MessageOrigin { path: "memory.eml".into(), index: 0, format: crate::MailFormat::Eml };
+        let bytes = format!("Subject: {subject}\r\n\r\n{body}\r\n").into_bytes();
+        crate::message::parse_message(&crate::read::RawMessage { origin, envelope_from: None, bytes })
+    }
+
+    #[test]
+    fn message_words_mark_subject_words() {
+        let words = message_words(&message("[SPAM] Mailbox notice", "Verify your password"));
+        assert_eq!(words, vec!["password", "s:mailbox", "s:notice", "verify", "your"]);
+    }
+
+    #[test]
+    fn factor_count_follows_probability() {
+        let model = trained();
+        let certain = model.factor(&message("Notice", "verify your mailbox password")).expect("a factor");
+        assert_eq!(certain.count, 2);
+        assert!(certain.detail.contains("password"), "{}", certain.detail);
+        let mixed = message("Notice", "please verify your mailbox password");
+        assert_eq!(model.factor(&mixed), None);
+        let legitimate = message("Notice", "the board builds with the kernel patch");
+        assert_eq!(model.factor(&legitimate), None);
+    }
+
+    #[test]
+    fn filter_tags_are_removed_from_subjects() {
+        assert_eq!(without_filter_tags("*****SPAM***** Cheap watches"), "Cheap watches");
+        assert_eq!(without_filter_tags("[SPAM] {Spam?} Cheap watches"), "Cheap watches");
+        assert_eq!(without_filter_tags("*** SPAM *** Cheap watches"), "Cheap watches");
+        assert_eq!(without_filter_tags("[linux-mips] Patch"), "[linux-mips] Patch");
+        assert_eq!(without_filter_tags("[SPAM unclosed"), "[SPAM unclosed");
+        assert_eq!(without_filter_tags("*bold* news"), "*bold* news");
     }
 
     #[test]

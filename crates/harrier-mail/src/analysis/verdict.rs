@@ -143,7 +143,7 @@ pub const WEIGHTS: &[FactorWeight] = &[
     row(K::NewSendingInfrastructure,    15,   0,   15, Some(Spoof)),
     row(K::KnownNameNewAddress,         25,   0,   25, Some(Spoof)),
     row(K::NewLinkDomain,                8,   2,   12, Some(Phish)),
-    // No class: it raises the score, and the class comes from the other factors (see `decide`).
+    // No class: it raises the score, and the message's own factors decide the class.
     row(K::LikeReportedPhishing,        20,  10,   30, None),
 
     row(K::AttachmentTypeMismatch,      20,   0,   20, Some(Mal)),
@@ -298,12 +298,9 @@ pub fn decide(factors: Vec<Factor>, has_payload: bool) -> Analysis {
                 _ => Some((class, points)),
             });
         let spoofed = evidence(Class::Spoofing) >= MIN_SPOOFING_EVIDENCE;
-        let like_reported = weighted.iter().any(|factor| factor.factor.kind == FactorKind::LikeReportedPhishing && factor.weight > 0);
         match payload {
             Some((class, points)) if points >= MIN_PAYLOAD_EVIDENCE => class,
             _ if spoofed && has_payload => Class::CredentialPhishing,
-            // Mail that reads like what the organisation reported as phishing is taken for the same.
-            _ if like_reported => Class::CredentialPhishing,
             _ if spoofed => Class::Spoofing,
             _ => Class::Spam,
         }
@@ -376,14 +373,16 @@ mod tests {
     }
 
     #[test]
-    fn learned_words_raise_the_score_but_do_not_decide_alone() {
+    fn learned_words_never_choose_the_class() {
         let learned = Factor { count: 2, ..Factor::new(FactorKind::LikeReportedPhishing, "0.999") };
         let alone = decide(vec![learned.clone()], true);
         assert!(!alone.verdict.class.is_threat(), "{:?}", alone.verdict);
-        // With a little evidence of its own, the message is taken for what was reported.
-        let with_link = decide(vec![learned.clone(), Factor::new(FactorKind::Shortener, "bit.ly")], true);
-        assert_eq!(with_link.verdict.class, Class::CredentialPhishing);
-        // Its own evidence keeps choosing the class.
+        // Urgency has no class: with the learned words the score is a threat's, but nothing says which.
+        for has_payload in [false, true] {
+            let urgent = decide(vec![learned.clone(), Factor::new(FactorKind::Urgency, "urgent")], has_payload);
+            assert_eq!(urgent.verdict.score, 40);
+            assert_eq!(urgent.verdict.class, Class::Spam, "{:?}", urgent.verdict);
+        }
         let fraud = decide(vec![learned, Factor::new(FactorKind::PaymentRequest, "wire transfer")], false);
         assert_eq!(fraud.verdict.class, Class::BecFraud, "{:?}", fraud.verdict);
     }
