@@ -239,6 +239,8 @@ fn without_filter_tags(subject: &str) -> &str {
 }
 
 /// Returns the runs of letters in `text` whose length is within [`WORD_CHARS`].
+// NOTE: Chinese and Japanese are written without spaces, so a run of their letters is a clause rather
+// than a word (or longer than 20 characters and left out), and few runs recur between messages.
 fn letter_runs(text: &str) -> impl Iterator<Item = &str> {
     text.split(|character: char| !character.is_alphabetic())
         .filter(|word| WORD_CHARS.contains(&word.chars().count()))
