@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -109,20 +108,6 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Loads the words that `harrier learn mail` saved for `tenant` in `data_dir`, if any. A data directory
-/// without an analysis database has none, and none is created for it.
-pub fn load_model(data_dir: &Path, tenant: &str) -> anyhow::Result<Option<Arc<ReportModel>>> {
-    if !data_dir.join(harrier_detect::DATABASE_FILE).exists() {
-        return Ok(None);
-    }
-    let db = harrier_detect::AnalysisDb::open(data_dir)
-        .with_context(|| format!("cannot open the analysis database in {}", data_dir.display()))?;
-    let model = db
-        .load_report_model(&harrier_model::TenantId::new(tenant))
-        .with_context(|| format!("cannot read the learned words of tenant {tenant}"))?;
-    Ok(model.map(Arc::new))
 }
 
 /// Learns every message under `path` with `label`. Returns the number of skipped messages.
