@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use harrier_enrich::IpIntel;
 use harrier_m365::M365Client;
+use harrier_mail::analysis::ReportModel;
 use harrier_model::TenantId;
 use jiff::Timestamp;
 
@@ -230,6 +231,12 @@ impl TenantCollector {
 
     pub fn settings(&self) -> &CollectorSettings {
         &self.settings
+    }
+
+    /// Sets the words learned by `harrier learn mail` for analysing mail read from the mailboxes. They apply
+    /// from the next poll on, and `None` turns them off.
+    pub fn set_learned_words(&mut self, words: Option<Arc<ReportModel>>) {
+        self.settings.mail.reported = words;
     }
 
     /// Runs one collection cycle over every source that is on. A failing source is counted in its report

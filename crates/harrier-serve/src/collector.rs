@@ -61,6 +61,26 @@ impl CollectorSource {
         let collector = TenantCollector::new(settings, intel).with_context(|| format!("tenant {}: cannot start the collector", tenant.id))?;
         Ok(Some(CollectorSource { collector, interval: collect.poll_interval }))
     }
+
+    /// Loads the tenant's learned words into the collector before a poll, so that `harrier learn mail`
+    /// applies without a restart. Only mail uses them, so a collector without mailboxes skips the load.
+    async fn reload_learned_words(&mut self) {
+        let settings = self.collector.settings();
+        if settings.mailboxes.is_empty() {
+            return;
+        }
+        let data_dir = settings.data_dir.clone();
+        let tenant = settings.tenant.clone();
+        let blocking_tenant = tenant.clone();
+        // The SQLite read runs on a blocking thread because it may wait for another connection's lock.
+        let load =
+            tokio::task::spawn_blocking(move || crate::learned::load_model_for_poll(&data_dir, blocking_tenant.as_str()));
+        let words = load.await.unwrap_or_else(|error| {
+            tracing::warn!(%tenant, %error, "the task loading the learned words failed, so mail is analysed without them");
+            None
+        });
+        self.collector.set_learned_words(words);
+    }
 }
 
 impl Source for CollectorSource {
@@ -74,6 +94,7 @@ impl Source for CollectorSource {
 
     fn poll(&mut self) -> PollFuture<'_> {
         Box::pin(async move {
+            self.reload_learned_words().await;
             let report = self.collector.poll().await.map_err(|error| SourceError::new("collect", format!("{error:#}")))?;
             let mut out = PollReport::default();
             for (name, source) in &report.sources {

@@ -218,7 +218,7 @@ impl SpoolConfig {
         harrier_pipeline::MailOptions {
             protected_domains: self.protected_domains.iter().map(|d| d.trim().to_ascii_lowercase()).collect(),
             trusted_hops: harrier_mail::verify::TrustedHops::from_names(&self.trusted_hops),
-            // NOTE: the service does not read the words learned by `harrier learn mail` yet.
+            // The spool and collector sources load the learned words before each poll.
             reported: None,
         }
     }

@@ -14,6 +14,7 @@ mod collector;
 mod baseline;
 pub mod config;
 pub mod db;
+pub mod learned;
 pub mod metrics;
 pub mod query;
 pub mod service;

@@ -68,10 +68,14 @@ impl SpoolSource {
             report.stored.insert(self.dir.display().to_string(), 0);
             return Ok(report);
         }
+        // The words are read again on each poll with files, so that `harrier learn mail` applies to the next
+        // files without a restart.
+        let mut mail = self.mail.clone();
+        mail.reported = crate::learned::load_model_for_poll(&self.data_dir, &self.tenant);
         let options = ReplayOptions {
             read: ReadOptions { tenant: Some(TenantId::new(self.tenant.clone())), ..ReadOptions::default() },
             threads: 1,
-            mail: self.mail.clone(),
+            mail,
         };
         let mut store = Store::open(&self.data_dir).map_err(|e| SourceError::new("store", format!("cannot open the store: {e}")))?;
         let summary = harrier_pipeline::replay(&files, &options, &self.intel, &mut store, &NoProgress)

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -112,14 +111,6 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Loads the words that `harrier learn mail` saved for `tenant` in `data_dir`, if any, without writing to
-/// the data directory.
-pub fn load_model(data_dir: &Path, tenant: &str) -> anyhow::Result<Option<Arc<ReportModel>>> {
-    let model = harrier_detect::AnalysisDb::read_report_model(data_dir, &harrier_model::TenantId::new(tenant))
-        .with_context(|| format!("cannot read the learned words of tenant {tenant} in {}", data_dir.display()))?;
-    Ok(model.map(Arc::new))
 }
 
 /// Learns every message under `path` with `label`. Returns the number of skipped messages: those the

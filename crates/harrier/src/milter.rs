@@ -97,7 +97,7 @@ pub fn run(args: &MilterArgs) -> anyhow::Result<ExitCode> {
         data_dir: args.data.data_dir.clone(),
         policy,
         analysis: harrier_mail::AnalysisOptions {
-            reported: crate::learn::load_model(&args.data.data_dir, &args.tenant)?,
+            reported: harrier_serve::learned::load_model(&args.data.data_dir, &args.tenant)?,
             ..crate::scan::options(&args.protected_domains)
         },
         link_lock,

@@ -45,7 +45,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         mail: harrier_pipeline::MailOptions {
             protected_domains: args.mail.protected_domains(),
             trusted_hops: args.mail.trusted_hops(),
-            reported: crate::learn::load_model(&args.data_dir, args.tenant.as_deref().unwrap_or(TenantId::DEFAULT))?,
+            reported: harrier_serve::learned::load_model(&args.data_dir, args.tenant.as_deref().unwrap_or(TenantId::DEFAULT))?,
         },
     };
 

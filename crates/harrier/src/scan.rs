@@ -215,7 +215,7 @@ fn scan_options(args: &ScanArgs) -> AnalysisOptions {
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let mut options = scan_options(args);
     if let Some(data_dir) = &args.data_dir {
-        options.reported = crate::learn::load_model(data_dir, &args.tenant)?;
+        options.reported = harrier_serve::learned::load_model(data_dir, &args.tenant)?;
     }
     let history = History::load(args)?;
     let stdout = std::io::stdout();
