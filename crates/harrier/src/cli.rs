@@ -683,8 +683,8 @@ pub struct SimulateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum LearnCommand {
-    /// Learn the words of reported phishing and of legitimate mail; `harrier scan --data-dir` then flags
-    /// messages that read like the reported ones.
+    /// Learn the words of reported phishing and of legitimate mail; `harrier scan --data-dir` then adds
+    /// points to messages that read like the reported ones.
     #[command(after_help = crate::learn::LEARN_MAIL_EXAMPLES)]
     Mail(crate::learn::LearnMailArgs),
 }

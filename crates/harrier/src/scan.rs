@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use std::sync::Arc;
-
 use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_words};
 use harrier_mail::analysis::{AnalysisOptions, HistoryContext, ReportModel};
 use harrier_mail::{Class, MailError, MailFormat, ReadItem, ReadOptions, analyze, detect_format, open, parse_message};
