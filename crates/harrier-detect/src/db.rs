@@ -160,9 +160,8 @@ impl AnalysisDb {
         }
     }
 
-    /// Reads the words a tenant's analysts taught the engine without writing to the data directory; `None`
-    /// when there is no analysis database, it has no learned words for the tenant, or they are of another
-    /// format version.
+    /// Reads the words a tenant's analysts taught the engine, without writing to the data directory. Returns
+    /// `None` when the analysis database is missing, has no words for the tenant, or has another version.
     pub fn read_report_model(data_dir: &Path, tenant: &TenantId) -> Result<Option<ReportModel>, DbError> {
         let path = data_dir.join(DATABASE_FILE);
         if !path.exists() {

@@ -5,7 +5,7 @@
 //! Each message counts as the set of its words, and the evidence of its strongest words is combined with
 //! Gary Robinson's method and Fisher's chi-square test, as SpamBayes does. The model is written by hand
 //! because the naive Bayes crate on crates.io (`naivebayes` 0.1, last released in 2019) multiplies the
-//! probabilities of every word, so that a long message's common words swamp its telling ones.
+//! probabilities of every word, so that a long message's common words swamp its rare, informative ones.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -31,7 +31,7 @@ const MAX_TOKENS: usize = 2_000;
 const PRIOR_STRENGTH: f64 = 0.45;
 /// Words whose probability is closer to one half than this are left out of the combination.
 const MIN_DISTANCE: f64 = 0.1;
-/// The largest number of a message's words that are combined, the most telling first.
+/// The largest number of a message's words that are combined, the strongest first.
 const MAX_DISCRIMINATORS: usize = 150;
 /// Words named in a factor's detail.
 const SHOWN_WORDS: usize = 5;
@@ -140,7 +140,7 @@ impl ReportModel {
         }
         let reported_total = f64::from(self.reported_messages);
         let legitimate_total = f64::from(self.legitimate_messages);
-        let mut telling: Vec<(f64, &str)> = words
+        let mut discriminators: Vec<(f64, &str)> = words
             .iter()
             .filter_map(|word| {
                 let counts = self.words.get(word)?;
@@ -153,24 +153,24 @@ impl ReportModel {
                 ((probability - 0.5).abs() >= MIN_DISTANCE).then_some((probability, word.as_str()))
             })
             .collect();
-        telling.sort_by(|first, second| {
+        discriminators.sort_by(|first, second| {
             (second.0 - 0.5).abs().total_cmp(&(first.0 - 0.5).abs()).then_with(|| first.1.cmp(second.1))
         });
-        telling.truncate(MAX_DISCRIMINATORS);
-        if telling.is_empty() {
+        discriminators.truncate(MAX_DISCRIMINATORS);
+        if discriminators.is_empty() {
             return Some(ReportScore { probability: 0.5, reported_words: Vec::new() });
         }
 
         // Fisher's test of each tail: near 1 when many probabilities lie close to that end.
-        let degrees = 2 * telling.len();
-        let sum_ln_reported: f64 = telling.iter().map(|(probability, _)| (1.0 - probability).ln()).sum();
-        let sum_ln_legitimate: f64 = telling.iter().map(|(probability, _)| probability.ln()).sum();
+        let degrees = 2 * discriminators.len();
+        let sum_ln_reported: f64 = discriminators.iter().map(|(probability, _)| (1.0 - probability).ln()).sum();
+        let sum_ln_legitimate: f64 = discriminators.iter().map(|(probability, _)| probability.ln()).sum();
         let reported = 1.0 - chi_square_survival(-2.0 * sum_ln_reported, degrees);
         let legitimate = 1.0 - chi_square_survival(-2.0 * sum_ln_legitimate, degrees);
         let probability = (1.0 + reported - legitimate) / 2.0;
 
         let reported_words =
-            telling.iter().filter(|(probability, _)| *probability > 0.5).take(SHOWN_WORDS).map(|(_, word)| word.to_string()).collect();
+            discriminators.iter().filter(|(probability, _)| *probability > 0.5).take(SHOWN_WORDS).map(|(_, word)| word.to_string()).collect();
         Some(ReportScore { probability, reported_words })
     }
 

@@ -377,7 +377,7 @@ mod tests {
         let learned = Factor { count: 2, ..Factor::new(FactorKind::LikeReportedPhishing, "0.999") };
         let alone = decide(vec![learned.clone()], true);
         assert!(!alone.verdict.class.is_threat(), "{:?}", alone.verdict);
-        // Urgency has no class: with the learned words the score is a threat's, but nothing says which.
+        // Urgency has no class, so the learned words reach a threat's score without a factor that gives one.
         for has_payload in [false, true] {
             let urgent = decide(vec![learned.clone(), Factor::new(FactorKind::Urgency, "urgent")], has_payload);
             assert_eq!(urgent.verdict.score, 40);
