@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use harrier_mail::analysis::ReportModel;
+use harrier_mail::analysis::reported::Label;
 use harrier_model::TenantId;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -182,14 +183,59 @@ impl AnalysisDb {
 
     /// Saves the words a tenant's analysts taught the engine, in place of the ones saved before.
     pub fn save_report_model(&mut self, tenant: &TenantId, model: &ReportModel) -> Result<(), DbError> {
+        self.save_learning(tenant, model, false, &[])
+    }
+
+    /// Returns the label a tenant's model learned the message with [`message_key`] `key` with, if it
+    /// learned it.
+    ///
+    /// [`message_key`]: harrier_mail::analysis::reported::message_key
+    pub fn learned_label(&self, tenant: &TenantId, key: &[u8; 16]) -> Result<Option<Label>, DbError> {
+        let code: Option<i64> = self
+            .connection
+            .prepare_cached("SELECT label FROM report_messages WHERE tenant = ?1 AND key = ?2")
+            .and_then(|mut statement| statement.query_row(params![tenant.as_str(), key.as_slice()], |r| r.get(0)).optional())
+            .map_err(|e| self.error(e))?;
+        Ok(code.and_then(label_of_code))
+    }
+
+    /// Saves a tenant's model and the messages it learned or took back, in one transaction. `changes` gives
+    /// each message's key and its label now, `None` for a message taken back. With `reset`, the messages
+    /// saved before are forgotten first.
+    pub fn save_learning(
+        &mut self,
+        tenant: &TenantId,
+        model: &ReportModel,
+        reset: bool,
+        changes: &[([u8; 16], Option<Label>)],
+    ) -> Result<(), DbError> {
         let blob = postcard::to_stdvec(model).expect("a word model serialises");
-        self.connection
+        let path = self.path.clone();
+        let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
+        let transaction = self.connection.transaction().map_err(sqlite)?;
+        transaction
             .execute(
                 "INSERT OR REPLACE INTO report_model (tenant, version, model) VALUES (?1, ?2, ?3)",
                 params![tenant.as_str(), REPORT_MODEL_VERSION, blob],
             )
-            .map(drop)
-            .map_err(|e| self.error(e))
+            .map_err(sqlite)?;
+        if reset {
+            transaction.execute("DELETE FROM report_messages WHERE tenant = ?1", [tenant.as_str()]).map_err(sqlite)?;
+        }
+        {
+            let mut upsert = transaction
+                .prepare("INSERT OR REPLACE INTO report_messages (tenant, key, label) VALUES (?1, ?2, ?3)")
+                .map_err(sqlite)?;
+            let mut delete = transaction.prepare("DELETE FROM report_messages WHERE tenant = ?1 AND key = ?2").map_err(sqlite)?;
+            for (key, label) in changes {
+                match label {
+                    Some(label) => upsert.execute(params![tenant.as_str(), key.as_slice(), code_of_label(*label)]),
+                    None => delete.execute(params![tenant.as_str(), key.as_slice()]),
+                }
+                .map_err(sqlite)?;
+            }
+        }
+        transaction.commit().map_err(sqlite)
     }
 
     /// Saves a tenant's state with the breaches, incidents and event index entries produced since the last
@@ -374,6 +420,23 @@ impl AnalysisDb {
     }
 }
 
+/// Returns the code of a label in `report_messages`.
+fn code_of_label(label: Label) -> i64 {
+    match label {
+        Label::Reported => 1,
+        Label::Legitimate => 2,
+    }
+}
+
+/// Returns the label of a code in `report_messages`; `None` for a code this version does not know.
+fn label_of_code(code: i64) -> Option<Label> {
+    match code {
+        1 => Some(Label::Reported),
+        2 => Some(Label::Legitimate),
+        _ => None,
+    }
+}
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS tenant_state (
     tenant TEXT PRIMARY KEY,
@@ -385,6 +448,14 @@ CREATE TABLE IF NOT EXISTS report_model (
     version INTEGER NOT NULL,
     model BLOB NOT NULL
 );
+-- The messages each tenant's model has learned, by the key of their words, and the label each was learned
+-- with (1 reported, 2 legitimate), so that a message is counted once and can be moved or taken back.
+CREATE TABLE IF NOT EXISTS report_messages (
+    tenant TEXT NOT NULL,
+    key BLOB NOT NULL,
+    label INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS breaches (
     id TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,

@@ -1,13 +1,14 @@
 //! `harrier learn mail`: teach the engine the words of mail that analysts labelled, for the
 //! `like_reported_phishing` factor of `harrier scan` and `harrier eval email --folds`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
 use harrier_mail::analysis::ReportModel;
-use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_words};
+use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_key, message_words};
 use harrier_mail::parse_message;
 use serde::Serialize;
 
@@ -15,10 +16,12 @@ pub const LEARN_MAIL_EXAMPLES: &str = "\
 Examples:
   harrier learn mail --phish reported/ --ham released/ --data-dir harrier-data
   harrier learn mail --phish more-reports.mbox --data-dir harrier-data     adds to what was learned
+  harrier learn mail --ham wrongly-reported/ --data-dir harrier-data       moves them to legitimate
+  harrier learn mail --forget mistakes/ --data-dir harrier-data            takes them back
   harrier scan --data-dir harrier-data message.eml                          uses what was learned
 
-Each folder is read recursively. The model judges nothing until it has learned at least 50 messages
-of each label.";
+Each folder is read recursively. A message is known by its words, so a copy with other headers
+counts once. The model judges nothing until it has learned at least 50 messages of each label.";
 
 #[derive(Debug, Args)]
 pub struct LearnMailArgs {
@@ -29,6 +32,10 @@ pub struct LearnMailArgs {
     /// Folders or files of mail confirmed as legitimate. Repeatable.
     #[arg(long = "ham", value_name = "PATH")]
     pub ham: Vec<PathBuf>,
+
+    /// Folders or files of mail to take back from the label it was learned with. Repeatable.
+    #[arg(long = "forget", value_name = "PATH")]
+    pub forget: Vec<PathBuf>,
 
     /// Forget what was learned before and learn only these messages.
     #[arg(long)]
@@ -47,11 +54,20 @@ pub struct LearnMailArgs {
 }
 
 /// The summary that `harrier learn mail` prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 struct LearnSummary {
     tenant: String,
+    /// Messages learned for the first time, per label.
     learned_reported: u32,
     learned_legitimate: u32,
+    /// Messages learned before with the other label, now moved to the label given.
+    relabelled: u32,
+    /// Messages learned before with the same label, left as they were.
+    already_learned: u32,
+    /// Messages of `--forget` taken back.
+    forgotten: u32,
+    /// Messages of `--forget` that were not learned.
+    not_learned: u32,
     skipped: usize,
     total_reported: u32,
     total_legitimate: u32,
@@ -59,73 +75,162 @@ struct LearnSummary {
     trained: bool,
 }
 
-pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
-    if args.phish.is_empty() && args.ham.is_empty() {
-        anyhow::bail!("no mail given; pass --phish PATH or --ham PATH at least once");
+/// What to do with each message of a folder.
+#[derive(Clone, Copy)]
+enum Action {
+    Learn(Label),
+    Forget,
+}
+
+/// The model being changed, the messages it knows, and the changes to save.
+struct Learning<'a> {
+    db: &'a harrier_detect::AnalysisDb,
+    tenant: &'a harrier_model::TenantId,
+    /// With `--reset`, the messages saved before are not looked up.
+    reset: bool,
+    model: ReportModel,
+    /// Messages learned or taken back in this run, by key, with their label now.
+    changes: HashMap<[u8; 16], Option<Label>>,
+    summary: LearnSummary,
+}
+
+impl Learning<'_> {
+    fn label_now(&self, key: &[u8; 16]) -> anyhow::Result<Option<Label>> {
+        if let Some(label) = self.changes.get(key) {
+            return Ok(*label);
+        }
+        if self.reset {
+            return Ok(None);
+        }
+        Ok(self.db.learned_label(self.tenant, key)?)
     }
-    if let Some(missing) = args.phish.iter().chain(&args.ham).find(|path| !path.exists()) {
+
+    fn apply(&mut self, words: &[String], action: Action) -> anyhow::Result<()> {
+        let key = message_key(words);
+        let before = self.label_now(&key)?;
+        match (action, before) {
+            (Action::Learn(label), Some(known)) if known == label => self.summary.already_learned += 1,
+            (Action::Learn(label), Some(known)) => {
+                self.model.unlearn(words, known);
+                self.model.learn(words, label);
+                self.summary.relabelled += 1;
+                self.changes.insert(key, Some(label));
+            }
+            (Action::Learn(label), None) => {
+                self.model.learn(words, label);
+                match label {
+                    Label::Reported => self.summary.learned_reported += 1,
+                    Label::Legitimate => self.summary.learned_legitimate += 1,
+                }
+                self.changes.insert(key, Some(label));
+            }
+            (Action::Forget, Some(known)) => {
+                self.model.unlearn(words, known);
+                self.summary.forgotten += 1;
+                self.changes.insert(key, None);
+            }
+            (Action::Forget, None) => self.summary.not_learned += 1,
+        }
+        Ok(())
+    }
+}
+
+pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
+    if args.phish.is_empty() && args.ham.is_empty() && args.forget.is_empty() {
+        anyhow::bail!("no mail given; pass --phish PATH, --ham PATH or --forget PATH at least once");
+    }
+    if let Some(missing) = args.phish.iter().chain(&args.ham).chain(&args.forget).find(|path| !path.exists()) {
         anyhow::bail!("{} not found; pass a file or folder of mail", missing.display());
     }
     let tenant = harrier_model::TenantId::new(&args.tenant);
     let data_dir = &args.data_dir.data_dir;
     let mut db = harrier_detect::AnalysisDb::open(data_dir)
         .with_context(|| format!("cannot open the analysis database in {}", data_dir.display()))?;
-    let mut model = if args.reset { None } else { db.load_report_model(&tenant)? }.unwrap_or_default();
+    let model = if args.reset { None } else { db.load_report_model(&tenant)? }.unwrap_or_default();
 
-    let mut learned = ReportModel::new();
-    let mut skipped = 0;
-    let folders = args.phish.iter().map(|path| (path, Label::Reported)).chain(args.ham.iter().map(|path| (path, Label::Legitimate)));
-    for (path, label) in folders {
-        skipped += learn_folder(path, label, &mut learned)?;
-    }
-    model.merge(&learned);
-    db.save_report_model(&tenant, &model)?;
-
-    let summary = LearnSummary {
-        tenant: args.tenant.clone(),
-        learned_reported: learned.messages(Label::Reported),
-        learned_legitimate: learned.messages(Label::Legitimate),
-        skipped,
-        total_reported: model.messages(Label::Reported),
-        total_legitimate: model.messages(Label::Legitimate),
-        words: model.words(),
-        trained: model.is_trained(),
+    let mut learning = Learning {
+        db: &db,
+        tenant: &tenant,
+        reset: args.reset,
+        model,
+        changes: HashMap::new(),
+        summary: LearnSummary { tenant: args.tenant.clone(), ..LearnSummary::default() },
     };
+    let folders = args
+        .phish
+        .iter()
+        .map(|path| (path, Action::Learn(Label::Reported)))
+        .chain(args.ham.iter().map(|path| (path, Action::Learn(Label::Legitimate))))
+        .chain(args.forget.iter().map(|path| (path, Action::Forget)));
+    for (path, action) in folders {
+        learning.summary.skipped += learn_folder(path, action, &mut learning)?;
+    }
+    let Learning { model, changes, mut summary, .. } = learning;
+    let changes: Vec<([u8; 16], Option<Label>)> = changes.into_iter().collect();
+    db.save_learning(&tenant, &model, args.reset, &changes)?;
+
+    summary.total_reported = model.messages(Label::Reported);
+    summary.total_legitimate = model.messages(Label::Legitimate);
+    summary.words = model.words();
+    summary.trained = model.is_trained();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        println!(
-            "learned {} reported and {} legitimate messages ({} skipped); tenant {} now has {} reported, {} legitimate, {} words",
-            summary.learned_reported,
-            summary.learned_legitimate,
-            summary.skipped,
-            summary.tenant,
-            summary.total_reported,
-            summary.total_legitimate,
-            summary.words
-        );
-        if !summary.trained {
-            println!(
-                "the model judges no message until it has {MIN_MESSAGES_PER_LABEL} messages of each label; learn more with --phish and --ham"
-            );
-        }
+        print_summary(&summary);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Learns every message under `path` with `label`. Returns the number of skipped messages: those the
+fn print_summary(summary: &LearnSummary) {
+    let mut parts = vec![format!(
+        "learned {} reported and {} legitimate messages",
+        summary.learned_reported, summary.learned_legitimate
+    )];
+    if summary.relabelled > 0 {
+        parts.push(format!("moved {} to the other label", summary.relabelled));
+    }
+    if summary.already_learned > 0 {
+        parts.push(format!("{} were learned before", summary.already_learned));
+    }
+    if summary.forgotten > 0 || summary.not_learned > 0 {
+        parts.push(format!("took back {} ({} were not learned)", summary.forgotten, summary.not_learned));
+    }
+    println!(
+        "{} ({} skipped); tenant {} now has {} reported, {} legitimate, {} words",
+        parts.join(", "),
+        summary.skipped,
+        summary.tenant,
+        summary.total_reported,
+        summary.total_legitimate,
+        summary.words
+    );
+    if !summary.trained {
+        println!(
+            "the model judges no message until it has {MIN_MESSAGES_PER_LABEL} messages of each label; learn more with --phish and --ham"
+        );
+    }
+}
+
+/// Applies `action` to every message under `path`. Returns the number of skipped messages: those the
 /// reader skipped, and those without a word to learn (image-only or unreadable mail), which would only
 /// dilute the label's counts.
-fn learn_folder(path: &Path, label: Label, model: &mut ReportModel) -> anyhow::Result<usize> {
+fn learn_folder(path: &Path, action: Action, learning: &mut Learning) -> anyhow::Result<usize> {
     let mut wordless = 0;
+    let mut failure = None;
     let mut visit = |raw: harrier_mail::RawMessage| {
+        if failure.is_some() {
+            return;
+        }
         let words = message_words(&parse_message(&raw));
         if words.is_empty() {
             wordless += 1;
-        } else {
-            model.learn(&words, label);
+        } else if let Err(error) = learning.apply(&words, action) {
+            failure = Some(error);
         }
     };
     let skipped = crate::scan::for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
     Ok(skipped + wordless)
 }

@@ -235,8 +235,16 @@ fn learned_words_flag_mail_like_the_reported() {
     let (kinds, _) = scan(&probe);
     assert!(!kinds.contains(&"like_reported_phishing".to_string()), "{kinds:?}");
 
-    // Learning more adds to what was learned.
+    // The same messages again count once.
     let summary = learn(&["--phish", reported.to_str().unwrap()]);
+    assert_eq!(summary["already_learned"], 30);
+    assert_eq!(summary["learned_reported"], 0);
+    assert_eq!(summary["total_reported"], 30);
+
+    // Learning more adds to what was learned.
+    let more = dir.path().join("more");
+    write_labelled(&more, 30, "Garden collection offer", REPORTED_TEXT, "https://bit.ly/quota");
+    let summary = learn(&["--phish", more.to_str().unwrap()]);
     assert_eq!(summary["total_reported"], 60);
     assert_eq!(summary["trained"], true, "{summary}");
     let (kinds, class) = scan(&probe);
@@ -257,7 +265,22 @@ fn learned_words_flag_mail_like_the_reported() {
     assert!(!kinds.contains(&"like_reported_phishing".to_string()), "{kinds:?}");
     assert_ne!(class, "credential_phishing", "{kinds:?}");
 
+    // Messages learned as reported and then as legitimate move; taken back, they leave no count.
+    let summary = learn(&["--ham", more.to_str().unwrap()]);
+    assert_eq!(summary["relabelled"], 30);
+    assert_eq!(summary["total_reported"], 30);
+    assert_eq!(summary["total_legitimate"], 90);
+    let words_before = learn(&["--ham", legitimate.to_str().unwrap()])["words"].clone();
+    let unknown = dir.path().join("unknown");
+    write_labelled(&unknown, 1, "Lunch menu", "Soup and salad on the terrace", "https://intranet.contoso.com/menu");
+    let summary = learn(&["--forget", more.to_str().unwrap(), "--forget", unknown.to_str().unwrap()]);
+    assert_eq!(summary["forgotten"], 30);
+    assert_eq!(summary["not_learned"], 1);
+    assert_eq!(summary["total_legitimate"], 60);
+    assert_ne!(summary["words"], words_before, "the words of the taken-back messages stayed");
+
     let summary = learn(&["--reset", "--ham", legitimate.to_str().unwrap()]);
+    assert_eq!(summary["learned_legitimate"], 60);
     assert_eq!(summary["total_reported"], 0);
     assert_eq!(summary["total_legitimate"], 60);
 }

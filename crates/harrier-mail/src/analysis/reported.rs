@@ -122,6 +122,25 @@ impl ReportModel {
         }
     }
 
+    /// Takes back one message learned with `label` from the same [`message_words`]. Words left without a
+    /// message are dropped.
+    pub fn unlearn(&mut self, words: &[String], label: Label) {
+        match label {
+            Label::Reported => self.reported_messages = self.reported_messages.saturating_sub(1),
+            Label::Legitimate => self.legitimate_messages = self.legitimate_messages.saturating_sub(1),
+        }
+        for word in words {
+            let Some(counts) = self.words.get_mut(word) else { continue };
+            match label {
+                Label::Reported => counts.reported = counts.reported.saturating_sub(1),
+                Label::Legitimate => counts.legitimate = counts.legitimate.saturating_sub(1),
+            }
+            if counts.reported == 0 && counts.legitimate == 0 {
+                self.words.remove(word);
+            }
+        }
+    }
+
     /// Adds every count of `other` to this model.
     pub fn merge(&mut self, other: &ReportModel) {
         self.reported_messages = self.reported_messages.saturating_add(other.reported_messages);
@@ -227,6 +246,19 @@ pub fn message_words(message: &MailMessage) -> Vec<String> {
         }
     }
     words.into_iter().collect()
+}
+
+/// Returns the key that tells learned messages apart: a 128-bit hash of a message's [`message_words`].
+/// Copies of a message with other headers (another recipient, another relay) have the same key, and
+/// because the key follows the words, taking a message back subtracts exactly the words it added.
+pub fn message_key(words: &[String]) -> [u8; 16] {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for word in words {
+        hasher.update(word.as_bytes());
+        // A separator no word contains, so that the words `ab`, `c` and `a`, `bc` differ.
+        hasher.update(&[0]);
+    }
+    hasher.digest128().to_le_bytes()
 }
 
 /// Returns `subject` without the tags that spam filters put in front of it (`[SPAM]`, `*****SPAM*****`,
@@ -342,6 +374,30 @@ mod tests {
         assert_eq!(first.messages(Label::Legitimate), 1);
         assert_eq!(first.words(), 3);
         assert_eq!(first.words["beta"], WordCounts { reported: 2, legitimate: 1 });
+    }
+
+    #[test]
+    fn unlearn_takes_back_one_message() {
+        let mut model = ReportModel::new();
+        model.learn(&words("alpha beta"), Label::Reported);
+        model.learn(&words("beta gamma"), Label::Reported);
+        let before = model.clone();
+        model.learn(&words("gamma delta"), Label::Legitimate);
+        model.unlearn(&words("gamma delta"), Label::Legitimate);
+        assert_eq!(model, before);
+        model.unlearn(&words("alpha beta"), Label::Reported);
+        assert_eq!(model.messages(Label::Reported), 1);
+        assert!(!model.words.contains_key("alpha"), "a word without messages is kept");
+        assert_eq!(model.words["beta"], WordCounts { reported: 1, legitimate: 0 });
+    }
+
+    #[test]
+    fn message_key_follows_the_words() {
+        assert_eq!(message_key(&words("alpha beta")), message_key(&words("alpha beta")));
+        assert_ne!(message_key(&words("alpha beta")), message_key(&words("alpha gamma")));
+        let joined = vec!["abc".to_string(), "def".to_string()];
+        let split = vec!["abcd".to_string(), "ef".to_string()];
+        assert_ne!(message_key(&joined), message_key(&split));
     }
 
     #[test]
