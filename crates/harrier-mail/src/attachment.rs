@@ -70,10 +70,15 @@ pub(crate) fn name_extension(file_name: Option<&str>) -> Option<String> {
     (!extension.is_empty()).then(|| extension.to_ascii_lowercase())
 }
 
+/// Types that `infer` detects in text that no program runs: PEM armour starts PGP signatures (`.asc`),
+/// keys and certificates, whatever the file is named.
+const INERT_TEXT: &[&str] = &["pem"];
+
 /// Returns whether a file named with `named` may hold content that `infer` reports as `real`.
 fn extensions_agree(named: &str, real: &str) -> bool {
     let same_family = |family: &[&str]| family.contains(&named) && family.contains(&real);
     named == real
+        || INERT_TEXT.contains(&real)
         || same_family(ZIP_FAMILY)
         || same_family(OLE_FAMILY)
         || ALIASES.iter().any(|&(a, b)| (named, real) == (a, b) || (named, real) == (b, a))

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::parse_fixture;
+use common::{messages, parse_fixture, read_all};
 use harrier_mail::{
     AuthenticationResults, MailFormat, MessageOrigin, RawMessage, UrlSource, is_upstream_verdict, parse_message,
 };
@@ -87,6 +87,27 @@ fn renamed_macro_flags_mismatch() {
     assert_eq!(attachment.detected_extension.as_deref(), Some("xlsx"));
     assert!(attachment.size > 10_000);
     assert!(attachment.extension_mismatch);
+}
+
+#[test]
+fn pgp_signature_is_no_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signed.eml");
+    let message = "From: Ann <ann@example.org>\r\nTo: bob@example.com\r\nSubject: patch\r\n\
+        MIME-Version: 1.0\r\nContent-Type: multipart/signed; micalg=pgp-sha256; protocol=\"application/pgp-signature\"; boundary=\"b\"\r\n\r\n\
+        --b\r\nContent-Type: text/plain\r\n\r\nThe patch is attached.\r\n\
+        --b\r\nContent-Type: application/pgp-signature; name=\"signature.asc\"\r\n\
+        Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n\
+        -----BEGIN PGP SIGNATURE-----\r\n\r\niQEzBAEBCAAdFiEEexample\r\n=abcd\r\n-----END PGP SIGNATURE-----\r\n\
+        --b--\r\n";
+    std::fs::write(&path, message).unwrap();
+    let raw = messages(read_all(&path));
+    let parsed = harrier_mail::parse_message(&raw[0]);
+
+    let attachment = &parsed.attachments[0];
+    assert_eq!(attachment.file_name.as_deref(), Some("signature.asc"));
+    assert_eq!(attachment.detected_extension.as_deref(), Some("pem"));
+    assert!(!attachment.extension_mismatch);
 }
 
 #[test]
