@@ -146,12 +146,45 @@ fn write_related(out: &mut String, incident: &Incident, related: &[RelatedActivi
     let _ = writeln!(out);
 }
 
+/// Returns whether a breach is about a message that reached the user, rather than about the user's account.
+fn is_inbound_mail(breach: &Breach) -> bool {
+    breach.model_id.starts_with("mail.") && breach.model_id != "mail.outbound_burst"
+}
+
+/// Recommends a response to messages that reached `user`: nothing shows that the account itself was used,
+/// so the advice removes the messages and asks what the user did with them.
+fn inbound_mail_advice(stage: Stage, user: &str, breaches: &[&Breach]) -> String {
+    let messages: BTreeSet<&str> = breaches.iter().filter_map(|breach| breach.events.last().map(String::as_str)).collect();
+    let (messages, them) = if messages.len() > 1 { (format!("the {} messages", messages.len()), "them") } else { ("the message".to_owned(), "it") };
+    let senders: BTreeSet<String> = breaches.iter().filter_map(|breach| breach.source_ip.map(|ip| ip.to_string())).collect();
+    let block = if senders.is_empty() {
+        String::new()
+    } else {
+        format!(", and consider blocking the sending servers ({})", senders.into_iter().collect::<Vec<_>>().join(", "))
+    };
+    let remove = format!("Remove {messages} from {user}'s mailbox and from every other mailbox that received {them}{block}.");
+    let follow_up = if breaches.iter().any(|breach| breach.model_id == "mail.payment_change") {
+        "Pay nothing to the new bank details until the supplier confirms them through a contact already on file."
+    } else if stage == Stage::InitialAccess {
+        "Ask whether the attachment was opened; if it was, isolate the device that opened it."
+    } else {
+        "Ask whether a link was followed, a password entered or a reply sent; if so, reset the password and revoke the sessions."
+    };
+    format!("{remove} {follow_up}")
+}
+
 /// Recommends the proportionate response for each stage the incident reached.
 fn write_response(out: &mut String, incident: &Incident, steps: &[&Breach]) {
     let user = user_name(incident);
     let sources: Vec<String> = incident.sources.iter().map(|ip| ip.to_string()).collect();
     let _ = writeln!(out, "## Recommended response\n");
     for stage in &incident.stages {
+        let at_stage: Vec<&Breach> = steps.iter().copied().filter(|breach| breach.stage == *stage).collect();
+        if !at_stage.is_empty() && at_stage.iter().all(|breach| is_inbound_mail(breach)) {
+            let advice = inbound_mail_advice(*stage, &user, &at_stage);
+            let _ = writeln!(out, "- {}: {advice}", stage.as_str().replace('_', " "));
+            continue;
+        }
         let advice = match stage {
             Stage::CredentialAccess => format!(
                 "Check that {user}'s password is strong and not reused, and block the sources of the failed attempts ({}) at the identity provider.",

@@ -31,7 +31,9 @@ impl Mail<'_> {
         let date = self.time.strftime("%a, %d %b %Y %H:%M:%S +0000");
         let domain = self.from.rsplit_once('@').map_or("example", |(_, domain)| domain);
         format!(
-            "Received: from mail.{domain} ({ip}) by\r\n AM0EUR02FT010.mail.protection.outlook.com (10.13.54.10) with Microsoft SMTP\r\n Server; {date}\r\n\
+            "Received: from AM0EUR02FT010.eop-eur02.prod.protection.outlook.com (2603:10a6:208:1::10) by\r\n \
+             AM0PR02MB0001.eurprd02.prod.outlook.com (2603:10a6:208:2::20) with Microsoft SMTP Server; {date}\r\n\
+             Received: from mail.{domain} ({ip}) by\r\n AM0EUR02FT010.mail.protection.outlook.com (10.13.54.10) with Microsoft SMTP\r\n Server; {date}\r\n\
              From: {name} <{from}>\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\n\
              Message-ID: <m{id}@{domain}>\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{body}\r\n",
             ip = self.relay_ip,
@@ -138,6 +140,14 @@ fn first_time_sender_with_credential_link_raises_breach() {
     let incidents = db.incidents().unwrap();
     let bob = incidents.iter().find(|incident| incident.user.as_deref() == Some("bob@contoso.com")).expect("an incident for bob");
     assert!(bob.breaches.len() >= 2, "both breaches chain into one incident: {bob:?}");
+
+    // The source is the sender's server below Microsoft's own hops, and the advice is about the message.
+    assert_eq!(new_contact[0].source_ip, Some("45.62.170.237".parse().unwrap()));
+    let steps: Vec<Breach> = breaches.iter().filter(|breach| bob.breaches.contains(&breach.id)).cloned().collect();
+    let report = harrier_detect::report::write_report(bob, &steps, &[]);
+    assert!(report.contains("Remove the message from bob@contoso.com's mailbox"), "{report}");
+    assert!(report.contains("(45.62.170.237)"), "{report}");
+    assert!(!report.contains("password is strong"), "{report}");
 }
 
 #[test]

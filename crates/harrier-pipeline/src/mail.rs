@@ -5,7 +5,6 @@
 //! parsed and analysed by harrier-mail, with authentication results read only from trusted hops, and
 //! stored with a [`MailSource`] reference to the file instead of the message bytes.
 
-use std::io::Read;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,29 +32,11 @@ pub struct MailOptions {
     pub reported: Option<Arc<ReportModel>>,
 }
 
-/// How many bytes [`is_mail_file`] reads.
-const SNIFF_BYTES: u64 = 1024;
-
 /// Returns whether the file holds mail: an mbox (`From ` first line) or a message whose first line is a
-/// header field (`Name: value`). JSON and CSV logs start otherwise: a CSV header row has commas or
-/// spaces before any colon.
+/// header field (`Name: value`), compressed with gzip or not. JSON and CSV logs start otherwise: a CSV
+/// header row has commas or spaces before any colon.
 pub fn is_mail_file(path: &Path) -> bool {
-    let mut head = Vec::new();
-    let Ok(file) = std::fs::File::open(path) else { return false };
-    if file.take(SNIFF_BYTES).read_to_end(&mut head).is_err() {
-        return false;
-    }
-    looks_like_mail(&head)
-}
-
-fn looks_like_mail(head: &[u8]) -> bool {
-    if head.starts_with(b"From ") {
-        return true;
-    }
-    let first_line = head.split(|byte| *byte == b'\n').next().unwrap_or_default();
-    let Some(colon) = first_line.iter().position(|byte| *byte == b':') else { return false };
-    let name = &first_line[..colon];
-    !name.is_empty() && name[0].is_ascii_alphabetic() && name.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+    harrier_mail::is_mail_file(path)
 }
 
 /// Turns one raw message into a record, or a skip naming the file and the message's position.
@@ -78,7 +59,7 @@ pub fn mail_record(raw: &RawMessage, tenant: Option<&TenantId>, options: &MailOp
             protected.or(email.recipients.first()).cloned()
         }
     };
-    let client_ip = email.relays.first().map(|relay| relay.ip);
+    let client_ip = origin_ip(&summary, &options.trusted_hops);
     let ip_info = client_ip.map(|ip| intel.lookup(ip));
     let event = Event {
         tenant: tenant.cloned().unwrap_or_else(|| TenantId::new(TenantId::DEFAULT)),
@@ -194,6 +175,21 @@ fn relays(summary: &MailMessage, intel: &IpIntel) -> Vec<MailRelay> {
     relays
 }
 
+/// Returns the public address of the host that handed the message to the receiving side: the first
+/// public `from` address of the Received chain below the hops that trusted hosts wrote between themselves.
+/// Without trusted hops, that is the first public `from` address from the top. In mail delivered by Exchange
+/// Online the topmost hops are Microsoft's own servers passing the message along, and the sender's server
+/// is the host that connected to the first of them.
+fn origin_ip(summary: &MailMessage, trusted: &TrustedHops) -> Option<IpAddr> {
+    let trusted_host = |host: Option<&str>| host.is_some_and(|host| trusted.matches(host));
+    let internal =
+        summary.received.iter().take_while(|hop| trusted_host(hop.by_host.as_deref()) && trusted_host(hop.from_host.as_deref())).count();
+    summary.received[internal..]
+        .iter()
+        .filter_map(|hop| hop.from_ip.as_deref()?.parse::<IpAddr>().ok())
+        .find(|ip| is_public(*ip))
+}
+
 fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => !(v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_documentation()),
@@ -256,14 +252,41 @@ mod tests {
 
     #[test]
     fn mail_sniffed_from_first_line() {
-        assert!(looks_like_mail(b"From alice@example.org Mon Jan  1 00:00:00 2024\n"));
-        assert!(looks_like_mail(b"Return-Path: <a@example.org>\r\nReceived: ..."));
-        assert!(looks_like_mail(b"Received: from mx (mx [192.0.2.1])\n"));
-        assert!(!looks_like_mail(b"[{\"CreationTime\": \"2024-01-01T00:00:00\"}]"));
-        assert!(!looks_like_mail(b"{\"a\": 1}\n"));
-        assert!(!looks_like_mail(b"CreationDate,UserIds,Operations,AuditData\r\n"));
-        assert!(!looks_like_mail(b"TimeGenerated [UTC],UserPrincipalName\n"));
-        assert!(!looks_like_mail(b""));
+        assert!(harrier_mail::looks_like_message(b"From alice@example.org Mon Jan  1 00:00:00 2024\n"));
+        assert!(harrier_mail::looks_like_message(b"Return-Path: <a@example.org>\r\nReceived: ..."));
+        assert!(harrier_mail::looks_like_message(b"Received: from mx (mx [192.0.2.1])\n"));
+        assert!(!harrier_mail::looks_like_message(b"[{\"CreationTime\": \"2024-01-01T00:00:00\"}]"));
+        assert!(!harrier_mail::looks_like_message(b"{\"a\": 1}\n"));
+        assert!(!harrier_mail::looks_like_message(b"CreationDate,UserIds,Operations,AuditData\r\n"));
+        assert!(!harrier_mail::looks_like_message(b"TimeGenerated [UTC],UserPrincipalName\n"));
+        assert!(!harrier_mail::looks_like_message(b""));
+    }
+
+    fn received_message(received: &[&str]) -> MailMessage {
+        let mut text = String::new();
+        for header in received {
+            text.push_str(&format!("Received: {header}\r\n"));
+        }
+        text.push_str("From: a@example.org\r\nTo: b@contoso.com\r\nSubject: s\r\n\r\nbody\r\n");
+        let origin = harrier_mail::MessageOrigin {
+            path: "m.eml".into(),
+            index: 0,
+            format: harrier_mail::MailFormat::Eml,
+        };
+        parse_message(&RawMessage { origin, envelope_from: None, bytes: text.into_bytes() })
+    }
+
+    #[test]
+    fn origin_is_below_trusted_hops() {
+        let message = received_message(&[
+            "from BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) by SN6PR12MB0002.namprd12.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:02 +0000",
+            "from BN8NAM11FT052.eop-nam11.prod.protection.outlook.com (2603:10b6:408:e6::30) by BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:01 +0000",
+            "from mail.sender.example (137.184.34.4) by BN8NAM11FT052.mail.protection.outlook.com (10.13.177.120) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:00 +0000",
+        ]);
+        let trusted = TrustedHops::from_names(&["exchange-online"]);
+        assert_eq!(origin_ip(&message, &trusted), Some("137.184.34.4".parse().unwrap()));
+        // Without trusted hops, the topmost public address is the best that can be said.
+        assert_eq!(origin_ip(&message, &TrustedHops::default()), Some("2603:10b6:408:e6::28".parse().unwrap()));
     }
 
     #[test]
