@@ -58,5 +58,7 @@ pub use message::{
     parse_message, strip_upstream_verdicts,
 };
 pub use origin::{MailFormat, MessageOrigin, SkipReason, Skipped};
-pub use read::{DEFAULT_MAX_MESSAGE_BYTES, MailReader, RawMessage, ReadItem, ReadOptions, detect_format, open};
+pub use read::{
+    DEFAULT_MAX_MESSAGE_BYTES, MailReader, RawMessage, ReadItem, ReadOptions, detect_format, is_mail_file, looks_like_message, open,
+};
 pub use urls::{FoundUrl, UrlSource, urls_in_html, urls_in_text};

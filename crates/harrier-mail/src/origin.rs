@@ -51,6 +51,9 @@ pub enum SkipReason {
         /// The I/O error, as text.
         error: String,
     },
+    /// The file is empty, or its first line is neither a header field (`Name: value`) nor an mbox
+    /// `From ` line, so it holds no message: a note, a listing, or other data in a mail folder.
+    NotMail,
 }
 
 impl fmt::Display for SkipReason {
@@ -60,6 +63,10 @@ impl fmt::Display for SkipReason {
                 write!(f, "message is {size} bytes, over the limit of {limit} bytes")
             }
             Self::Unreadable { error } => write!(f, "failed to read message: {error}"),
+            Self::NotMail => write!(
+                f,
+                "not a mail message: the file is empty or its first line is neither a header field nor an mbox From line"
+            ),
         }
     }
 }

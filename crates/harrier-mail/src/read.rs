@@ -59,15 +59,26 @@ pub fn detect_format(path: &Path) -> Result<MailFormat, MailError> {
         return Err(MailError::NotMaildir { path: path.to_path_buf() });
     }
     let mut start = [0u8; 5];
-    let mut file = File::open(path).map_err(io_error)?;
-    let read = read_prefix(&mut file, &mut start).map_err(io_error)?;
+    let mut input = open_file(path).map_err(io_error)?;
+    let read = read_prefix(&mut input, &mut start).map_err(io_error)?;
     if &start[..read] == b"From " { Ok(MailFormat::Mbox) } else { Ok(MailFormat::Eml) }
 }
 
-fn read_prefix(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Opens a file for reading, through a gzip decoder when it starts with the gzip magic bytes: mailing-list
+/// archives and exported mailboxes are often kept compressed.
+fn open_file(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
+    let mut file = BufReader::new(File::open(path)?);
+    let compressed = std::io::BufRead::fill_buf(&mut file)?.starts_with(&GZIP_MAGIC);
+    if compressed { Ok(Box::new(flate2::bufread::MultiGzDecoder::new(file))) } else { Ok(Box::new(file)) }
+}
+
+fn read_prefix(input: &mut dyn Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
-        let read = file.read(&mut buffer[filled..])?;
+        let read = input.read(&mut buffer[filled..])?;
         if read == 0 {
             break;
         }
@@ -76,14 +87,42 @@ fn read_prefix(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-/// Opens `path`, detects its format with [`detect_format`] and returns a reader over its messages.
+/// Returns whether `bytes` start like a message: with a header field (`Name: value`) or an mbox `From `
+/// line. RFC 5322 allows any printable character but the colon in a field name; this takes only the
+/// letters, digits, hyphens and underscores that mail programs write, so that a CSV or JSON log, whose
+/// first line has commas, quotes or spaces before any colon, is not taken for mail.
+pub fn looks_like_message(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"From ") {
+        return true;
+    }
+    let first_line = bytes.split(|byte| *byte == b'\n').next().unwrap_or_default();
+    let Some(colon) = first_line.iter().position(|byte| *byte == b':') else { return false };
+    let name = &first_line[..colon];
+    !name.is_empty()
+        && name[0].is_ascii_alphabetic()
+        && name.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_')
+}
+
+/// Returns whether the file at `path` holds mail by its first bytes ([`looks_like_message`]), read through
+/// a gzip decoder when the file is compressed. An unreadable file holds none.
+pub fn is_mail_file(path: &Path) -> bool {
+    let mut head = [0u8; 1024];
+    let Ok(mut input) = open_file(path) else { return false };
+    match read_prefix(&mut input, &mut head) {
+        Ok(read) => looks_like_message(&head[..read]),
+        Err(_) => false,
+    }
+}
+
+/// Opens `path`, detects its format with [`detect_format`] and returns a reader over its messages. Files
+/// compressed with gzip are read through a decoder.
 pub fn open(path: &Path, options: ReadOptions) -> Result<MailReader, MailError> {
     let source = match detect_format(path)? {
         MailFormat::Eml => Source::Files(vec![path.to_path_buf()].into_iter(), MailFormat::Eml),
         MailFormat::Mbox => {
-            let file = File::open(path).map_err(|source| MailError::Io { path: path.to_path_buf(), source })?;
+            let input = open_file(path).map_err(|source| MailError::Io { path: path.to_path_buf(), source })?;
             let limit = options.max_message_bytes;
-            Source::Mbox(Box::new(MboxReader::new(BufReader::new(file), path, limit)))
+            Source::Mbox(Box::new(MboxReader::new(BufReader::new(input), path, limit)))
         }
         MailFormat::Maildir => Source::Files(list_maildir(path)?.into_iter(), MailFormat::Maildir),
     };
@@ -114,7 +153,7 @@ fn list_maildir(root: &Path) -> Result<Vec<PathBuf>, MailError> {
 enum Source {
     /// Files that each contain one message: a single `.eml`, or a maildir's listing.
     Files(std::vec::IntoIter<PathBuf>, MailFormat),
-    Mbox(Box<MboxReader<BufReader<File>>>),
+    Mbox(Box<MboxReader<BufReader<Box<dyn Read + Send>>>>),
 }
 
 /// An iterator over the messages of one source, created by [`open`].
@@ -151,8 +190,17 @@ fn read_message_file(origin: MessageOrigin, limit: u64) -> ReadItem {
     if size > limit {
         return skipped(origin, SkipReason::TooLarge { size, limit });
     }
-    match std::fs::read(&origin.path) {
-        Ok(bytes) => ReadItem::Message(RawMessage { origin, envelope_from: None, bytes }),
-        Err(error) => skipped(origin, unreadable(error)),
+    // A compressed file can expand past the limit, so at most one byte more than the limit is read.
+    let mut bytes = Vec::new();
+    let read = open_file(&origin.path).and_then(|input| input.take(limit + 1).read_to_end(&mut bytes));
+    if let Err(error) = read {
+        return skipped(origin, unreadable(error));
     }
+    if bytes.len() as u64 > limit {
+        return skipped(origin, SkipReason::TooLarge { size: bytes.len() as u64, limit });
+    }
+    if !looks_like_message(&bytes) {
+        return skipped(origin, SkipReason::NotMail);
+    }
+    ReadItem::Message(RawMessage { origin, envelope_from: None, bytes })
 }

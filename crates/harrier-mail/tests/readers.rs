@@ -172,3 +172,61 @@ fn parse_fixture_sets_origin() {
     assert!(message.origin.path.ends_with("phishing-link.eml"));
     assert_eq!(message.size, 643);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn gzip_eml_reads_decompressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("phishing-link.eml")).unwrap();
+    let path = dir.path().join("message.eml.gz");
+    std::fs::write(&path, gzip(&plain)).unwrap();
+
+    assert!(harrier_mail::is_mail_file(&path));
+    let raw = messages(read_all(&path));
+    assert_eq!(raw.len(), 1);
+    assert!(raw[0].bytes == plain);
+}
+
+#[test]
+fn gzip_mbox_reads_every_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("archive.mbox");
+    let bodies: Vec<Vec<u8>> = MBOX_FIXTURES.iter().map(|name| fixture_message_bytes(name)).collect();
+    write_mbox(&plain, &bodies);
+    let path = dir.path().join("archive.mbox.gz");
+    std::fs::write(&path, gzip(&std::fs::read(&plain).unwrap())).unwrap();
+
+    assert_eq!(detect_format(&path).unwrap(), MailFormat::Mbox);
+    assert_eq!(messages(read_all(&path)).len(), MBOX_FIXTURES.len());
+}
+
+#[test]
+fn gzip_eml_over_limit_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.eml.gz");
+    let mut message = b"Subject: zeros\r\n\r\n".to_vec();
+    message.resize(100_000, b'0');
+    std::fs::write(&path, gzip(&message)).unwrap();
+
+    let items: Vec<ReadItem> = open(&path, ReadOptions { max_message_bytes: 10_000 }).unwrap().collect();
+    let ReadItem::Skipped(skipped) = &items[0] else { panic!("{items:?}") };
+    assert!(matches!(skipped.reason, SkipReason::TooLarge { limit: 10_000, .. }), "{skipped:?}");
+}
+
+#[test]
+fn file_without_header_is_not_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in [("empty.eml", &b""[..]), ("notes.md", b"# Notes\n\nNothing here: just text.\n"), ("junk.eml", &[0u8, 159, 146, 150, 7, 1][..])] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let items = read_all(&path);
+        let ReadItem::Skipped(skipped) = &items[0] else { panic!("{name}: {items:?}") };
+        assert_eq!(skipped.reason, SkipReason::NotMail, "{name}");
+    }
+}

@@ -222,10 +222,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let progress = crate::progress::counter(crate::progress::enabled(args.json) && !stdout.is_terminal(), "messages");
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut write_error = None;
+    let (mut scanned, mut skipped) = (0usize, 0usize);
     for path in &args.paths {
         progress.set_message(path.display().to_string());
         let mut visit = |raw: harrier_mail::RawMessage| {
             progress.inc(1);
+            scanned += 1;
             let message = parse_message(&raw);
             let analysis = match &history {
                 Some(history) => {
@@ -266,13 +268,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 write_error.get_or_insert(error);
             }
         };
-        for_each_message(path, &mut visit).with_context(|| format!("failed to scan {}", path.display()))?;
+        skipped += for_each_message(path, &mut visit).with_context(|| format!("failed to scan {}", path.display()))?;
         if let Some(error) = write_error.take() {
             return Err(error).context("failed to write to standard output");
         }
     }
     progress.finish_and_clear();
     out.flush().context("failed to write to standard output")?;
+    if scanned == 0 {
+        // Nothing to judge is an error, so that a wrong path or a folder of other files does not pass
+        // as mail that was found clean.
+        if skipped == 0 {
+            eprintln!("error: no mail found; pass .eml files, mbox files, maildir folders or folders of them");
+        } else {
+            eprintln!("error: no message scanned; {skipped} skipped (the warnings above give the reasons)");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

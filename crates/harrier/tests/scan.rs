@@ -360,3 +360,20 @@ fn scan_without_mail_history_skips_novelty() {
     assert!(!kinds.iter().any(|kind| kind.starts_with("first_time")), "{kinds:?}");
     assert!(!kinds.contains(&"new_link_domain".to_string()), "{kinds:?}");
 }
+
+#[test]
+fn scan_of_no_mail_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "Shopping list\n- bread\n").unwrap();
+    let (success, stdout, stderr) = harrier(&["scan", notes.to_str().unwrap()]);
+    assert!(!success, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("not a mail message"), "{stderr}");
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (success, _, stderr) = harrier(&["scan", empty.to_str().unwrap()]);
+    assert!(!success);
+    assert!(stderr.contains("no mail found"), "{stderr}");
+}
