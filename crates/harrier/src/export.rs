@@ -16,6 +16,11 @@ const POLL: Duration = Duration::from_secs(5);
 
 pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
     let destination = Destination::parse(&args.out)?;
+    if matches!(destination, Destination::Webhook { .. }) && args.webhook_secret_file.is_none() {
+        // The receiver checks the signature to tell findings from forged requests, as the service's
+        // exporter and the SOAR webhook of the actions commands require.
+        bail!("give the webhook's signing secret with --webhook-secret-file or HARRIER_WEBHOOK_SECRET_FILE");
+    }
     let is_s3 = matches!(destination, Destination::S3 { .. });
     let region = match (&args.region, is_s3) {
         (Some(region), _) => region.clone(),
@@ -45,6 +50,7 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
     let intel = crate::intel::load(&args.ip_data)?;
     let db = AnalysisDb::open(&args.data.data_dir).context("cannot open the analysis database")?;
     let described = destination.describe();
+    let stages_files = matches!(destination, Destination::Dir(_) | Destination::S3 { .. });
     let mut exporter = Exporter::new(&args.data.data_dir, destination, options, Some(&intel))?;
 
     if !args.follow {
@@ -52,7 +58,7 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
         let summary = exporter.run(&db);
         progress.finish_and_clear();
         let summary = summary.with_context(|| format!("export to {described} stopped"))?;
-        print_summary(&summary, &described, if args.json { Output::Json } else { Output::Text });
+        print_summary(&summary, &described, stages_files, if args.json { Output::Json } else { Output::Text });
         return Ok(if summary.invalid > 0 { ExitCode::from(crate::cli::EXIT_FAILURE) } else { ExitCode::SUCCESS });
     }
 
@@ -74,7 +80,7 @@ pub fn run_ocsf(args: &ExportOcsfArgs) -> anyhow::Result<ExitCode> {
         if retry_staged || policy.due(pending, waiting_since.map(|since| since.elapsed())) {
             match exporter.run(&db) {
                 Ok(summary) => {
-                    print_summary(&summary, &described, if args.json { Output::JsonLine } else { Output::Text });
+                    print_summary(&summary, &described, stages_files, if args.json { Output::JsonLine } else { Output::Text });
                     waiting_since = None;
                     retry_staged = false;
                 }
@@ -98,7 +104,9 @@ enum Output {
     JsonLine,
 }
 
-fn print_summary(summary: &ExportSummary, destination: &str, output: Output) {
+/// Prints a summary of one export run. `stages_files` is false for webhooks and syslog, which receive
+/// findings directly rather than as staged files.
+fn print_summary(summary: &ExportSummary, destination: &str, stages_files: bool, output: Output) {
     match output {
         Output::Json => {
             println!("{}", serde_json::to_string_pretty(summary).expect("summaries serialise"));
@@ -110,17 +118,24 @@ fn print_summary(summary: &ExportSummary, destination: &str, output: Output) {
         }
         Output::Text => {}
     }
-    println!(
-        "Exported {} findings ({} breaches, {} incidents) to {destination}: {} files staged, {} uploaded \
-         ({} bytes); checkpoint at change {}.",
-        summary.findings,
-        summary.breaches,
-        summary.incidents,
-        summary.files_staged,
-        summary.files_uploaded,
-        summary.bytes_uploaded,
-        summary.last_seq
-    );
+    if stages_files {
+        println!(
+            "Exported {} findings ({} breaches, {} incidents) to {destination}: {} files staged, {} uploaded \
+             ({} bytes); checkpoint at change {}.",
+            summary.findings,
+            summary.breaches,
+            summary.incidents,
+            summary.files_staged,
+            summary.files_uploaded,
+            summary.bytes_uploaded,
+            summary.last_seq
+        );
+    } else {
+        println!(
+            "Exported {} findings ({} breaches, {} incidents) to {destination}; checkpoint at change {}.",
+            summary.findings, summary.breaches, summary.incidents, summary.last_seq
+        );
+    }
     if summary.superseded + summary.before_since + summary.files_discarded > 0 {
         println!(
             "Left out: {} incident changes superseded in the same batch, {} findings before --since; \

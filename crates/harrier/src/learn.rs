@@ -37,7 +37,7 @@ pub struct LearnMailArgs {
     #[arg(long = "forget", value_name = "PATH")]
     pub forget: Vec<PathBuf>,
 
-    /// Forget what was learned before and learn only these messages.
+    /// Forget what was learned before and learn only these messages; alone, forget everything.
     #[arg(long)]
     pub reset: bool,
 
@@ -136,8 +136,8 @@ impl Learning<'_> {
 }
 
 pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
-    if args.phish.is_empty() && args.ham.is_empty() && args.forget.is_empty() {
-        anyhow::bail!("no mail given; pass --phish PATH, --ham PATH or --forget PATH at least once");
+    if args.phish.is_empty() && args.ham.is_empty() && args.forget.is_empty() && !args.reset {
+        anyhow::bail!("no mail given; pass --phish PATH, --ham PATH or --forget PATH at least once, or --reset alone to forget everything");
     }
     if let Some(missing) = args.phish.iter().chain(&args.ham).chain(&args.forget).find(|path| !path.exists()) {
         anyhow::bail!("{} not found; pass a file or folder of mail", missing.display());

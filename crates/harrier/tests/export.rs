@@ -268,3 +268,20 @@ fn s3_upload_after_kill() {
     assert!(uids.values().all(|count| *count == 1), "no finding is uploaded twice");
     assert!(files_with_extension(&export_dir, "parquet").is_empty(), "staging is emptied");
 }
+
+#[test]
+fn webhook_needs_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    run(harrier().args(["replay", "--no-progress", "--data-dir"]).arg(&data).arg(repo().join("testdata/saas")));
+    // Port 9 (discard) on loopback: nothing may be sent there anyway.
+    let output = harrier()
+        .env_remove("HARRIER_WEBHOOK_SECRET_FILE")
+        .args(["export", "ocsf", "--out", "http://127.0.0.1:9/hook", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--webhook-secret-file"), "{stderr}");
+}

@@ -283,6 +283,10 @@ fn learned_words_flag_mail_like_the_reported() {
     assert_eq!(summary["learned_legitimate"], 60);
     assert_eq!(summary["total_reported"], 0);
     assert_eq!(summary["total_legitimate"], 60);
+
+    let summary = learn(&["--reset"]);
+    assert_eq!(summary["total_legitimate"], 0);
+    assert_eq!(summary["words"], 0);
 }
 
 #[test]
