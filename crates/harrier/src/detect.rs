@@ -110,12 +110,18 @@ pub fn run_incidents(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
         println!("No incidents.");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<17} {:<9} {:>5}  {:<20}  {:<20}  {:>8}  USER / STAGES", "ID", "SEVERITY", "SCORE", "FIRST", "LAST", "BREACHES");
+    // The tenant column is as wide as the longest tenant id, so that a provider's tenants line up.
+    let tenant_width = incidents.iter().map(|incident| incident.tenant.as_str().len()).max().unwrap_or(0).max("TENANT".len());
+    println!(
+        "{:<17} {:<tenant_width$} {:<9} {:>5}  {:<20}  {:<20}  {:>8}  USER / STAGES",
+        "ID", "TENANT", "SEVERITY", "SCORE", "FIRST", "LAST", "BREACHES"
+    );
     for incident in &incidents {
         let stages: Vec<&str> = incident.stages.iter().map(|s| s.as_str()).collect();
         println!(
-            "{:<17} {:<9} {:>5.0}  {:<20}  {:<20}  {:>8}  {} / {}",
+            "{:<17} {:<tenant_width$} {:<9} {:>5.0}  {:<20}  {:<20}  {:>8}  {} / {}",
             incident.id,
+            incident.tenant.as_str(),
             incident.severity.as_str(),
             incident.score,
             incident.first.strftime("%Y-%m-%d %H:%M:%S").to_string(),

@@ -55,6 +55,10 @@ fn vps_sign_in_becomes_an_incident_with_report() {
     assert_eq!(incidents.len(), 1, "{stdout}");
     assert_eq!(incidents[0]["user"], "alice@contoso.example");
     let id = incidents[0]["id"].as_str().unwrap();
+    let (ok, table, stderr) = harrier(&data, &["incidents"]);
+    assert!(ok, "{stderr}");
+    let row = table.lines().find(|line| line.starts_with(id)).expect("a row for the incident");
+    assert!(row.split_whitespace().nth(1) == incidents[0]["tenant"].as_str(), "the tenant follows the id: {table}");
 
     let (ok, report, stderr) = harrier(&data, &["report", id]);
     assert!(ok, "{stderr}");
