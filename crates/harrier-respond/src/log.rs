@@ -91,6 +91,8 @@ pub enum LogError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("action log {}: entry {seq} does not match its hash: the log was changed after it was written", path.display())]
     Tampered { path: PathBuf, seq: u64 },
+    #[error("action log {}: entry {seq} is missing: entries were deleted after they were written", path.display())]
+    Missing { path: PathBuf, seq: u64 },
     #[error("no action {0:?} in the action log; `harrier actions list` shows the ids")]
     UnknownAction(String),
     #[error("action {id} is {status}, so it cannot be {verb}")]
@@ -360,7 +362,12 @@ impl ActionLog {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.error(e))?;
         let mut previous = String::new();
-        for (seq, time_ms, id, status, actor, detail, hash) in &rows {
+        // Sequence numbers start at 1 and have no gaps, because a rolled-back insert also rolls back the
+        // counter, so a gap is a deleted entry.
+        for (expected, (seq, time_ms, id, status, actor, detail, hash)) in (1..).zip(&rows) {
+            if *seq != expected {
+                return Err(LogError::Missing { path: self.path.clone(), seq: expected as u64 });
+            }
             if chain_hash(&previous, *time_ms, id, status, actor, detail) != *hash {
                 return Err(LogError::Tampered { path: self.path.clone(), seq: *seq as u64 });
             }

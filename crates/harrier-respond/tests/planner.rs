@@ -250,6 +250,15 @@ fn log_transitions_and_chain() {
     let log = ActionLog::open(dir.path()).unwrap();
     let error = log.verify().unwrap_err().to_string();
     assert!(error.contains("entry 3"), "{error}");
+    drop(log);
+
+    // A deleted entry is named as missing.
+    let connection = rusqlite::Connection::open(dir.path().join("actions.sqlite")).unwrap();
+    connection.execute("DELETE FROM entries WHERE seq = 2", []).unwrap();
+    drop(connection);
+    let log = ActionLog::open(dir.path()).unwrap();
+    let error = log.verify().unwrap_err().to_string();
+    assert!(error.contains("entry 2 is missing"), "{error}");
 }
 
 #[test]

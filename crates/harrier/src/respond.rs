@@ -183,9 +183,16 @@ pub fn run_execute(args: &ActionsRunArgs) -> anyhow::Result<ExitCode> {
 
 pub fn run_verify(args: &ActionsVerifyArgs) -> anyhow::Result<ExitCode> {
     let log = ActionLog::open(&args.data.data_dir).context("cannot open the action log")?;
-    let (entries, head) = log.verify()?;
+    let (entries, head) = match log.verify() {
+        Ok(verified) => verified,
+        Err(error @ (harrier_respond::LogError::Tampered { .. } | harrier_respond::LogError::Missing { .. })) if args.json => {
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "intact": false, "error": error.to_string() }))?);
+            return Ok(ExitCode::from(crate::cli::EXIT_FAILURE));
+        }
+        Err(error) => return Err(error.into()),
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "entries": entries, "head": head }))?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "intact": true, "entries": entries, "head": head }))?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("The action log's {entries} entries are intact: every hash matches its entry and the one before.");

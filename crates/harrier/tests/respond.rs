@@ -156,4 +156,14 @@ fn approved_actions_run_against_graph_and_undo() {
     run(&mut undo);
     assert_eq!(emulator.with(|s| s.users[&user]["accountEnabled"].clone()), serde_json::json!(true));
     assert!(run(harrier(&data).args(["actions", "verify"])).contains("intact"));
+
+    // A deleted entry fails the check, and --json still prints a document saying so.
+    let connection = rusqlite::Connection::open(data.join("actions.sqlite")).unwrap();
+    connection.execute("DELETE FROM entries WHERE seq = 2", []).unwrap();
+    drop(connection);
+    let output = harrier(&data).args(["actions", "verify", "--json"]).output().unwrap();
+    assert!(!output.status.success());
+    let verdict: Value = serde_json::from_slice(&output.stdout).expect("a JSON document");
+    assert_eq!(verdict["intact"], false);
+    assert!(verdict["error"].as_str().unwrap().contains("entry 2 is missing"), "{verdict}");
 }
