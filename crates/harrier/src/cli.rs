@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -138,6 +138,32 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::serve::UsersCommand,
     },
+}
+
+impl Command {
+    /// Returns the data directory of a command that reads or changes state written before. That directory
+    /// must exist, because opening a missing one creates it empty and the command then finds nothing.
+    pub fn existing_data_dir(&self) -> Option<&Path> {
+        use crate::serve::{TokensCommand, UsersCommand};
+        let data = match self {
+            Command::Incidents(args) => &args.data,
+            Command::Report(args) => &args.data,
+            Command::Export { command: ExportCommand::Ocsf(args) } => &args.data,
+            Command::Actions { command } => match command {
+                ActionsCommand::List(args) => &args.data,
+                ActionsCommand::Approve(args) | ActionsCommand::Reject(args) | ActionsCommand::Undo(args) => &args.data,
+                ActionsCommand::Run(args) => &args.data,
+                ActionsCommand::Verify(args) => &args.data,
+                ActionsCommand::Send(args) => &args.data,
+            },
+            Command::Tokens { command: TokensCommand::List(args) } => &args.data,
+            Command::Tokens { command: TokensCommand::Revoke(args) } => &args.data,
+            Command::Users { command: UsersCommand::List(args) } => &args.data,
+            Command::Scan(args) => return args.data_dir.as_deref(),
+            _ => return None,
+        };
+        Some(&data.data_dir)
+    }
 }
 
 #[derive(Debug, Subcommand)]

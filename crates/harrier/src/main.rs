@@ -38,6 +38,16 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Serve(_)) {
         init_logging(cli.log_format, None);
     }
+    if let Some(data_dir) = cli.command.existing_data_dir()
+        && !data_dir.exists()
+    {
+        let dir = data_dir.display();
+        eprintln!(
+            "error: data directory {dir} not found; pass the --data-dir that contains harrier's state, or run \
+             `harrier replay --data-dir {dir}` first"
+        );
+        return ExitCode::from(cli::EXIT_FAILURE);
+    }
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Analyse(args) => detect::run_analyse(args),

@@ -242,3 +242,32 @@ fn export_follow_prints_json_lines() {
     assert_eq!(summary["last_seq"], changes, "the first run starts at change 0: {summary}");
     assert!(summary["findings"].as_u64().unwrap() > 0, "{summary}");
 }
+
+#[test]
+fn missing_data_dir_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-data");
+    let out = dir.path().join("findings");
+    let message = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mail/dkim-pass.eml");
+    let (missing_arg, out_arg, message_arg) = (missing.to_str().unwrap(), out.to_str().unwrap(), message.to_str().unwrap());
+    let commands: [&[&str]; 10] = [
+        &["incidents"],
+        &["report", "inc-3f2a9c1b7d4e"],
+        &["export", "ocsf", "--format", "jsonl", "--out", out_arg],
+        &["actions", "list"],
+        &["actions", "verify"],
+        &["actions", "approve", "act-1"],
+        &["tokens", "list"],
+        &["tokens", "revoke", "tok-1"],
+        &["users", "list"],
+        &["scan", "--data-dir", missing_arg, message_arg],
+    ];
+    for args in commands {
+        let output = harrier(&missing).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "harrier {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("no-such-data not found"), "harrier {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("harrier replay"), "harrier {args:?} says what to do: {}", stderr(&output));
+        assert!(!missing.exists(), "harrier {args:?} created the data directory");
+    }
+    assert!(!out.exists(), "export ocsf created its destination");
+}

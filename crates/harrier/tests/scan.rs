@@ -350,6 +350,7 @@ fn eval_email_warns_of_small_folds() {
 fn scan_without_mail_history_skips_novelty() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
+    std::fs::create_dir(&data_dir).unwrap();
     let message = dir.path().join("stranger.eml");
     write_message(&message, "mallory@elsewhere.example", 20, "https://files.elsewhere.example/s");
     let (success, stdout, stderr) =
