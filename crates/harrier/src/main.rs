@@ -16,6 +16,7 @@ mod respond;
 mod scan;
 mod serve;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -138,12 +139,14 @@ fn restore_sigpipe() {
 
 /// Sends logs to standard error: human-readable by default, JSON lines with `--log-format json`. The level
 /// comes from `HARRIER_LOG` (for example `debug` or `harrier_ingest=trace`), else from `level`, else
-/// warnings.
+/// warnings. Text lines are coloured only when standard error is a terminal and `NO_COLOR` is unset or
+/// empty.
 pub(crate) fn init_logging(format: cli::LogFormat, level: Option<&str>) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HARRIER_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("{},html5ever=error", level.unwrap_or("warn")))
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     match format {
         cli::LogFormat::Text => builder.init(),
         cli::LogFormat::Json => builder.json().init(),
