@@ -496,7 +496,7 @@ pub struct ReplayArgs {
     pub paths: Vec<PathBuf>,
 
     /// Store every event under this tenant instead of the tenant each record names.
-    #[arg(long, value_name = "TENANT")]
+    #[arg(long, value_parser = parse_tenant, value_name = "TENANT")]
     pub tenant: Option<String>,
 
     /// Directory holding harrier's state; created when missing.
@@ -782,6 +782,13 @@ pub struct IntelIpArgs {
 
     #[command(flatten)]
     pub ip_data: IpDataArgs,
+}
+
+/// Parses a `--tenant` value with the check that token and user scopes apply, so clap rejects a blank
+/// tenant as an invalid argument.
+pub fn parse_tenant(id: &str) -> Result<String, String> {
+    harrier_serve::auth::check_tenant_id(id)?;
+    Ok(id.to_owned())
 }
 
 fn parse_format(name: &str) -> Result<harrier_model::SourceFormat, String> {

@@ -52,7 +52,12 @@ pub struct ScanArgs {
     pub data_dir: Option<PathBuf>,
 
     /// The tenant whose history and learned words `--data-dir` reads.
-    #[arg(long, default_value = harrier_model::TenantId::DEFAULT, value_name = "TENANT")]
+    #[arg(
+        long,
+        default_value = harrier_model::TenantId::DEFAULT,
+        value_parser = crate::cli::parse_tenant,
+        value_name = "TENANT"
+    )]
     pub tenant: String,
 
     /// Factors shown per message in the text output.

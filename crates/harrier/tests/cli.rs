@@ -271,3 +271,27 @@ fn missing_data_dir_is_an_error() {
     }
     assert!(!out.exists(), "export ocsf created its destination");
 }
+
+#[test]
+fn blank_tenant_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let message = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mail/dkim-pass.eml");
+    let message = message.to_str().unwrap();
+    let commands: [&[&str]; 7] = [
+        &["replay", "--tenant", "", message],
+        &["learn", "mail", "--tenant", "", "--ham", message],
+        &["scan", "--tenant", " ", message],
+        // Were the tenant accepted, the missing policy file would stop the milter before it listens.
+        &["milter", "--listen", "127.0.0.1:0", "--response-policy", "no-such-policy.toml", "--tenant", ""],
+        &["tokens", "create", "--name", "soc", "--role", "viewer", "--tenant", ""],
+        &["users", "add", "alice", "--role", "viewer", "--tenant", "contoso", "--tenant", " "],
+        &["replay", "--tenant=", message],
+    ];
+    for args in commands {
+        let output = harrier(&data).args(args).stdin(Stdio::null()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "harrier {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("is not a tenant id"), "harrier {args:?}: {}", stderr(&output));
+        assert!(!data.exists(), "harrier {args:?} created the data directory");
+    }
+}
