@@ -70,22 +70,35 @@ fn eval_email_reports_rates_per_folder() {
 }
 
 #[test]
-fn eval_email_names_missing_folder() {
+fn eval_email_missing_folder_fails() {
     let ham = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("dkim-pass.eml"), ham.path().join("1.eml")).unwrap();
     let missing = ham.path().join("no-such-folder");
-    let args = ["eval", "email", "--ham", ham.path().to_str().unwrap(), "--phish", missing.to_str().unwrap()];
-    let (success, _, stderr) = harrier(&args);
-    assert!(success, "{stderr}");
-    assert!(stderr.contains("not found"), "{stderr}");
-    assert!(stderr.contains("no-such-folder"), "{stderr}");
+    let stripped = tempfile::tempdir().unwrap();
+    let args = [
+        "eval",
+        "email",
+        "--ham",
+        ham.path().to_str().unwrap(),
+        "--phish",
+        missing.to_str().unwrap(),
+        "--write-stripped",
+        stripped.path().to_str().unwrap(),
+    ];
+    let (success, stdout, stderr) = harrier(&args);
+    assert!(!success, "{stdout}");
+    assert!(stderr.contains("no-such-folder not found"), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let written = std::fs::read_dir(stripped.path()).unwrap().count();
+    assert_eq!(written, 0, "the ham folder was read before the error");
 }
 
 #[test]
-fn eval_email_fails_when_no_folder_exists() {
-    let (success, _, stderr) = harrier(&["eval", "email", "--phish", "/nonexistent/harrier-phish"]);
-    assert!(!success);
-    assert!(stderr.contains("none of the folders given exists"), "{stderr}");
+fn eval_email_help_gives_folds_range() {
+    let (success, stdout, stderr) = harrier(&["eval", "email", "--help"]);
+    assert!(success, "{stderr}");
+    let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("K parts, 2 to 20,"), "{stdout}");
 }
 
 /// Writes a message from `from` to bob@contoso.com with one link.
