@@ -81,10 +81,27 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_message(&error));
             ExitCode::from(cli::EXIT_FAILURE)
         }
     }
+}
+
+/// Formats an error with its causes as `{:#}` does, but leaves out a cause whose message already ends the
+/// text before it. Most error types here repeat their source's message in their own.
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// Prints clap's message for invalid arguments, `--help` or `--version`, and returns the exit status: 0

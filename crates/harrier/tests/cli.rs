@@ -295,3 +295,14 @@ fn blank_tenant_exits_2() {
         assert!(!data.exists(), "harrier {args:?} created the data directory");
     }
 }
+
+#[test]
+fn io_error_states_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let output = harrier(dir.path()).args(["simulate", "--users", "20", "--days", "1", "--out"]).arg(file.join("sim")).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("file/sim"), "{}", stderr(&output));
+    assert_eq!(stderr(&output).matches("Not a directory").count(), 1, "{}", stderr(&output));
+}

@@ -101,6 +101,16 @@ fn eval_email_help_gives_folds_range() {
     assert!(words.contains("K parts, 2 to 20,"), "{stdout}");
 }
 
+#[test]
+fn scan_missing_file_states_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist.eml");
+    let (success, _, stderr) = harrier(&["scan", missing.to_str().unwrap()]);
+    assert!(!success);
+    assert!(stderr.contains("nonexist.eml"), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+}
+
 /// Writes a message from `from` to bob@contoso.com with one link.
 fn write_message(path: &Path, from: &str, day: u32, link: &str) {
     let message = format!(
