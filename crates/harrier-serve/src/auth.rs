@@ -37,6 +37,14 @@ impl Role {
     }
 }
 
+/// Checks a tenant id given by an operator, and rejects an empty or blank one.
+pub fn check_tenant_id(id: &str) -> Result<(), String> {
+    if id.trim().is_empty() {
+        return Err(format!("{id:?} is not a tenant id"));
+    }
+    Ok(())
+}
+
 /// The tenants a principal may read: a list, or `*` for every tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -53,8 +61,8 @@ impl Scope {
         if tenants.iter().any(|t| t == "*") {
             return Ok(Scope::All);
         }
-        if let Some(bad) = tenants.iter().find(|t| t.trim().is_empty()) {
-            return Err(format!("{bad:?} is not a tenant id"));
+        for tenant in tenants {
+            check_tenant_id(tenant)?;
         }
         Ok(Scope::Tenants(tenants.iter().cloned().collect()))
     }

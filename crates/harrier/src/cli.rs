@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -138,6 +138,32 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::serve::UsersCommand,
     },
+}
+
+impl Command {
+    /// Returns the data directory of a command that reads or changes state written before. That directory
+    /// must exist, because opening a missing one creates it empty and the command then finds nothing.
+    pub fn existing_data_dir(&self) -> Option<&Path> {
+        use crate::serve::{TokensCommand, UsersCommand};
+        let data = match self {
+            Command::Incidents(args) => &args.data,
+            Command::Report(args) => &args.data,
+            Command::Export { command: ExportCommand::Ocsf(args) } => &args.data,
+            Command::Actions { command } => match command {
+                ActionsCommand::List(args) => &args.data,
+                ActionsCommand::Approve(args) | ActionsCommand::Reject(args) | ActionsCommand::Undo(args) => &args.data,
+                ActionsCommand::Run(args) => &args.data,
+                ActionsCommand::Verify(args) => &args.data,
+                ActionsCommand::Send(args) => &args.data,
+            },
+            Command::Tokens { command: TokensCommand::List(args) } => &args.data,
+            Command::Tokens { command: TokensCommand::Revoke(args) } => &args.data,
+            Command::Users { command: UsersCommand::List(args) } => &args.data,
+            Command::Scan(args) => return args.data_dir.as_deref(),
+            _ => return None,
+        };
+        Some(&data.data_dir)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -470,7 +496,7 @@ pub struct ReplayArgs {
     pub paths: Vec<PathBuf>,
 
     /// Store every event under this tenant instead of the tenant each record names.
-    #[arg(long, value_name = "TENANT")]
+    #[arg(long, value_parser = parse_tenant, value_name = "TENANT")]
     pub tenant: Option<String>,
 
     /// Directory holding harrier's state; created when missing.
@@ -756,6 +782,13 @@ pub struct IntelIpArgs {
 
     #[command(flatten)]
     pub ip_data: IpDataArgs,
+}
+
+/// Parses a `--tenant` value with the check that token and user scopes apply, so clap rejects a blank
+/// tenant as an invalid argument.
+pub fn parse_tenant(id: &str) -> Result<String, String> {
+    harrier_serve::auth::check_tenant_id(id)?;
+    Ok(id.to_owned())
 }
 
 fn parse_format(name: &str) -> Result<harrier_model::SourceFormat, String> {

@@ -49,7 +49,12 @@ pub struct LearnMailArgs {
     pub data_dir: crate::cli::DataDirArgs,
 
     /// The tenant that learns.
-    #[arg(long, default_value = harrier_model::TenantId::DEFAULT, value_name = "TENANT")]
+    #[arg(
+        long,
+        default_value = harrier_model::TenantId::DEFAULT,
+        value_parser = crate::cli::parse_tenant,
+        value_name = "TENANT"
+    )]
     pub tenant: String,
 }
 

@@ -16,6 +16,7 @@ mod respond;
 mod scan;
 mod serve;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -37,6 +38,16 @@ fn main() -> ExitCode {
     // The service sets up logging from its configuration file.
     if !matches!(cli.command, Command::Serve(_)) {
         init_logging(cli.log_format, None);
+    }
+    if let Some(data_dir) = cli.command.existing_data_dir()
+        && !data_dir.exists()
+    {
+        let dir = data_dir.display();
+        eprintln!(
+            "error: data directory {dir} not found; pass the --data-dir that contains harrier's state, or run \
+             `harrier replay --data-dir {dir}` first"
+        );
+        return ExitCode::from(cli::EXIT_FAILURE);
     }
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args),
@@ -70,10 +81,27 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_message(&error));
             ExitCode::from(cli::EXIT_FAILURE)
         }
     }
+}
+
+/// Formats an error with its causes as `{:#}` does, but leaves out a cause whose message already ends the
+/// text before it. Most error types here repeat their source's message in their own.
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// Prints clap's message for invalid arguments, `--help` or `--version`, and returns the exit status: 0
@@ -128,12 +156,14 @@ fn restore_sigpipe() {
 
 /// Sends logs to standard error: human-readable by default, JSON lines with `--log-format json`. The level
 /// comes from `HARRIER_LOG` (for example `debug` or `harrier_ingest=trace`), else from `level`, else
-/// warnings.
+/// warnings. Text lines are coloured only when standard error is a terminal and `NO_COLOR` is unset or
+/// empty.
 pub(crate) fn init_logging(format: cli::LogFormat, level: Option<&str>) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HARRIER_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("{},html5ever=error", level.unwrap_or("warn")))
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     match format {
         cli::LogFormat::Text => builder.init(),
         cli::LogFormat::Json => builder.json().init(),

@@ -23,6 +23,9 @@ const REPLAY_CACHE_MEBIBYTES: u32 = 16;
 const PRINTED_SKIPS: usize = 20;
 
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
+    if let Some(missing) = args.paths.iter().find(|path| !path.exists()) {
+        anyhow::bail!("{} not found; pass files or folders of exported logs", missing.display());
+    }
     let intel = crate::intel::load(&args.ip_data)?;
     let engine = if args.no_analyse { None } else { Some(crate::detect::engine(&args.detection)?) };
     let mut store = Store::open(&args.data_dir).context("cannot open the store")?;
@@ -86,19 +89,24 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&summary, args.strict))
 }
 
-/// Decides the exit status: failure when nothing could be read, or under `--strict` when anything was
-/// skipped.
+/// Decides the exit status. The run fails when it read no record, or under `--strict` when it skipped
+/// anything. A run whose records were all stored before still reads them, so it succeeds.
 fn exit_code(summary: &Summary, strict: bool) -> ExitCode {
     let failed_files = summary.failed_files().count();
-    let read_nothing = summary.records.normalised == 0 && (failed_files > 0 || summary.records.skipped > 0);
+    let read_nothing = summary.records.normalised == 0;
     let strict_failure = strict && (failed_files > 0 || summary.records.skipped > 0);
     if read_nothing || strict_failure { ExitCode::from(EXIT_FAILURE) } else { ExitCode::SUCCESS }
 }
 
-/// Prints unreadable files and the first skipped records to standard error.
+/// Prints unreadable files, files without records and the first skipped records to standard error.
 fn print_problems(summary: &Summary) {
     for file in summary.failed_files() {
         eprintln!("error: {}", file.error.as_deref().unwrap_or("unreadable"));
+    }
+    // An empty file fails the run only when no other file had records.
+    let level = if summary.records.normalised == 0 { "error" } else { "warning" };
+    for file in summary.files.iter().filter(|file| file.error.is_none() && file.records == 0 && file.skipped == 0) {
+        eprintln!("{level}: no records: {} {}", file.path.display(), empty_file_reason(file.container));
     }
     for skip in summary.skip_examples.iter().take(PRINTED_SKIPS) {
         eprintln!("skipped: {}:{}: {}", skip.path.display(), skip.line, skip.reason);
@@ -106,6 +114,16 @@ fn print_problems(summary: &Summary) {
     let unprinted = summary.records.skipped.saturating_sub(PRINTED_SKIPS as u64);
     if unprinted > 0 {
         eprintln!("skipped: {unprinted} more records; --json lists the first {}", harrier_pipeline::MAX_SKIP_EXAMPLES);
+    }
+}
+
+/// Returns why a readable file has no records, from its container name in [`harrier_pipeline::FileReport`].
+fn empty_file_reason(container: Option<&str>) -> &'static str {
+    match container {
+        Some("csv") => "has a CSV header and no rows",
+        Some("json_document") => "is a JSON document without records, such as an empty array",
+        Some("mail") => "contains no mail message",
+        _ => "contains no records",
     }
 }
 

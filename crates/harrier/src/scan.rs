@@ -52,7 +52,12 @@ pub struct ScanArgs {
     pub data_dir: Option<PathBuf>,
 
     /// The tenant whose history and learned words `--data-dir` reads.
-    #[arg(long, default_value = harrier_model::TenantId::DEFAULT, value_name = "TENANT")]
+    #[arg(
+        long,
+        default_value = harrier_model::TenantId::DEFAULT,
+        value_parser = crate::cli::parse_tenant,
+        value_name = "TENANT"
+    )]
     pub tenant: String,
 
     /// Factors shown per message in the text output.
@@ -134,8 +139,8 @@ pub struct EvalEmailArgs {
     pub show_errors: bool,
 
     /// Cross-validate the words learned from labelled mail (see `harrier learn mail`). The messages are split
-    /// into K parts by a hash of their bytes, and each part is judged with the words of the other parts. The
-    /// ham folders count as legitimate mail and the phishing folders as reported mail.
+    /// into K parts, 2 to 20, by a hash of their bytes, and each part is judged with the words of the other
+    /// parts. The ham folders count as legitimate mail and the phishing folders as reported mail.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=20))]
     pub folds: Option<u32>,
 
@@ -316,6 +321,9 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     if args.ham.is_empty() && args.phish.is_empty() {
         anyhow::bail!("no folders given; pass --ham PATH and --phish PATH at least once");
     }
+    if let Some(missing) = args.ham.iter().chain(&args.phish).find(|path| !path.exists()) {
+        anyhow::bail!("{} not found; pass a file or folder of mail", missing.display());
+    }
     let options = options(&args.protected_domains);
     let progress = crate::progress::counter(crate::progress::enabled(args.json), "messages");
     let mut results = Vec::new();
@@ -323,7 +331,7 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     let fold_models = match args.folds {
         Some(folds) => {
             progress.set_message("learning words for the cross-validation");
-            let models = learn_folds(folders().filter(|(path, _)| path.exists()), folds)?;
+            let models = learn_folds(folders(), folds)?;
             if models.iter().any(|model| !model.is_trained()) {
                 progress.suspend(|| {
                     eprintln!(
@@ -337,10 +345,6 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     for (path, label) in folders() {
-        if !path.exists() {
-            progress.suspend(|| eprintln!("warning: {label} folder {} not found; it is left out of the evaluation", path.display()));
-            continue;
-        }
         progress.set_message(format!("{label} {}", path.display()));
         let mut result = FolderResult { path: path.clone(), label, folds: args.folds, ..FolderResult::default() };
         let mut writer = args.write_stripped.as_deref().map(|dir| StrippedWriter::create(dir, path)).transpose()?;
@@ -384,9 +388,6 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
         results.push(result);
     }
     progress.finish_and_clear();
-    if results.is_empty() {
-        anyhow::bail!("none of the folders given exists");
-    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);

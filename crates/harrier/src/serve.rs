@@ -83,7 +83,7 @@ pub struct TokenCreateArgs {
     pub role: String,
 
     /// A tenant the token may see; repeatable. `*` allows every tenant.
-    #[arg(long = "tenant", value_name = "TENANT", required = true)]
+    #[arg(long = "tenant", value_parser = crate::cli::parse_tenant, value_name = "TENANT", required = true)]
     pub tenants: Vec<String>,
 
     /// Print the token as JSON.
@@ -153,7 +153,7 @@ pub struct UserAddArgs {
     pub role: String,
 
     /// A tenant the user may see; repeatable. `*` allows every tenant.
-    #[arg(long = "tenant", value_name = "TENANT", required = true)]
+    #[arg(long = "tenant", value_parser = crate::cli::parse_tenant, value_name = "TENANT", required = true)]
     pub tenants: Vec<String>,
 
     #[command(flatten)]

@@ -242,3 +242,67 @@ fn export_follow_prints_json_lines() {
     assert_eq!(summary["last_seq"], changes, "the first run starts at change 0: {summary}");
     assert!(summary["findings"].as_u64().unwrap() > 0, "{summary}");
 }
+
+#[test]
+fn missing_data_dir_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-data");
+    let out = dir.path().join("findings");
+    let message = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mail/dkim-pass.eml");
+    let (missing_arg, out_arg, message_arg) = (missing.to_str().unwrap(), out.to_str().unwrap(), message.to_str().unwrap());
+    let commands: [&[&str]; 10] = [
+        &["incidents"],
+        &["report", "inc-3f2a9c1b7d4e"],
+        &["export", "ocsf", "--format", "jsonl", "--out", out_arg],
+        &["actions", "list"],
+        &["actions", "verify"],
+        &["actions", "approve", "act-1"],
+        &["tokens", "list"],
+        &["tokens", "revoke", "tok-1"],
+        &["users", "list"],
+        &["scan", "--data-dir", missing_arg, message_arg],
+    ];
+    for args in commands {
+        let output = harrier(&missing).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "harrier {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("no-such-data not found"), "harrier {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("harrier replay"), "harrier {args:?} says what to do: {}", stderr(&output));
+        assert!(!missing.exists(), "harrier {args:?} created the data directory");
+    }
+    assert!(!out.exists(), "export ocsf created its destination");
+}
+
+#[test]
+fn blank_tenant_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let message = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/mail/dkim-pass.eml");
+    let message = message.to_str().unwrap();
+    let commands: [&[&str]; 7] = [
+        &["replay", "--tenant", "", message],
+        &["learn", "mail", "--tenant", "", "--ham", message],
+        &["scan", "--tenant", " ", message],
+        // Were the tenant accepted, the missing policy file would stop the milter before it listens.
+        &["milter", "--listen", "127.0.0.1:0", "--response-policy", "no-such-policy.toml", "--tenant", ""],
+        &["tokens", "create", "--name", "soc", "--role", "viewer", "--tenant", ""],
+        &["users", "add", "alice", "--role", "viewer", "--tenant", "contoso", "--tenant", " "],
+        &["replay", "--tenant=", message],
+    ];
+    for args in commands {
+        let output = harrier(&data).args(args).stdin(Stdio::null()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "harrier {args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("is not a tenant id"), "harrier {args:?}: {}", stderr(&output));
+        assert!(!data.exists(), "harrier {args:?} created the data directory");
+    }
+}
+
+#[test]
+fn io_error_states_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let output = harrier(dir.path()).args(["simulate", "--users", "20", "--days", "1", "--out"]).arg(file.join("sim")).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("file/sim"), "{}", stderr(&output));
+    assert_eq!(stderr(&output).matches("Not a directory").count(), 1, "{}", stderr(&output));
+}

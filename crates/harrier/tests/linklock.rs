@@ -102,3 +102,26 @@ fn serve_rejects_short_key() {
     assert!(stderr.contains("keys.toml") && stderr.contains("at least 32"), "{stderr}");
     assert!(!stderr.contains("c2hvcnQ="), "the secret is never printed: {stderr}");
 }
+
+#[test]
+fn logs_to_a_pipe_have_no_colour() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("keys.toml");
+    std::fs::write(&key_file, "not a key file").unwrap();
+    // A key file others may read is warned about before it is parsed, and parsing it then fails.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_harrier"))
+        .args(["linklock", "serve", "--listen", "127.0.0.1:0", "--key-file"])
+        .arg(&key_file)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env_remove("NO_COLOR")
+        .env_remove("HARRIER_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("readable by other users"), "{stderr}");
+    assert!(!stderr.contains('\x1b'), "{stderr:?}");
+}

@@ -94,10 +94,41 @@ fn unknown_file_names_the_formats() {
 fn missing_path_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-folder");
-    let (status, summary, stderr) = replay_json(&dir.path().join("data"), &[], &[&missing]);
-    assert_eq!(status, Some(1));
-    assert!(stderr.contains("no-such-folder"), "{stderr}");
-    assert_eq!(summary["records"]["normalised"], 0);
+    let data = dir.path().join("data");
+    let output = harrier(&["replay", "--no-progress", "--data-dir", data.to_str().unwrap(), missing.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no-such-folder not found"), "{stderr}");
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(!data.exists(), "the data directory was created");
+}
+
+#[test]
+fn file_without_records_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [("unknown.csv", "hello,world\n", "a CSV header and no rows"), ("empty.json", "[]\n", "an empty array")];
+    for (name, content, reason) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        for extra in [&[][..], &["--strict"]] {
+            let (status, summary, stderr) = replay_json(&dir.path().join("data"), extra, &[&file]);
+            assert_eq!(status, Some(1), "{name} {extra:?}: {stderr}");
+            assert_eq!(summary["records"]["read"], 0, "{name}: {summary}");
+            assert!(stderr.contains(&format!("error: no records: {}", file.display())), "{name}: {stderr}");
+            assert!(stderr.contains(reason), "{name}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn empty_file_beside_records_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "[]").unwrap();
+    let paths: [&Path; 2] = [&testdata("saas/panther-tests"), &empty];
+    let (status, _, stderr) = replay_json(&dir.path().join("data"), &[], &paths);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(stderr.contains(&format!("warning: no records: {}", empty.display())), "{stderr}");
 }
 
 #[test]

@@ -70,22 +70,45 @@ fn eval_email_reports_rates_per_folder() {
 }
 
 #[test]
-fn eval_email_names_missing_folder() {
+fn eval_email_missing_folder_fails() {
     let ham = tempfile::tempdir().unwrap();
     std::fs::copy(fixture("dkim-pass.eml"), ham.path().join("1.eml")).unwrap();
     let missing = ham.path().join("no-such-folder");
-    let args = ["eval", "email", "--ham", ham.path().to_str().unwrap(), "--phish", missing.to_str().unwrap()];
-    let (success, _, stderr) = harrier(&args);
-    assert!(success, "{stderr}");
-    assert!(stderr.contains("not found"), "{stderr}");
-    assert!(stderr.contains("no-such-folder"), "{stderr}");
+    let stripped = tempfile::tempdir().unwrap();
+    let args = [
+        "eval",
+        "email",
+        "--ham",
+        ham.path().to_str().unwrap(),
+        "--phish",
+        missing.to_str().unwrap(),
+        "--write-stripped",
+        stripped.path().to_str().unwrap(),
+    ];
+    let (success, stdout, stderr) = harrier(&args);
+    assert!(!success, "{stdout}");
+    assert!(stderr.contains("no-such-folder not found"), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let written = std::fs::read_dir(stripped.path()).unwrap().count();
+    assert_eq!(written, 0, "the ham folder was read before the error");
 }
 
 #[test]
-fn eval_email_fails_when_no_folder_exists() {
-    let (success, _, stderr) = harrier(&["eval", "email", "--phish", "/nonexistent/harrier-phish"]);
+fn eval_email_help_gives_folds_range() {
+    let (success, stdout, stderr) = harrier(&["eval", "email", "--help"]);
+    assert!(success, "{stderr}");
+    let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("K parts, 2 to 20,"), "{stdout}");
+}
+
+#[test]
+fn scan_missing_file_states_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexist.eml");
+    let (success, _, stderr) = harrier(&["scan", missing.to_str().unwrap()]);
     assert!(!success);
-    assert!(stderr.contains("none of the folders given exists"), "{stderr}");
+    assert!(stderr.contains("nonexist.eml"), "{stderr}");
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
 }
 
 /// Writes a message from `from` to bob@contoso.com with one link.
@@ -354,6 +377,7 @@ fn eval_email_warns_of_small_folds() {
 fn scan_without_mail_history_skips_novelty() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
+    std::fs::create_dir(&data_dir).unwrap();
     let message = dir.path().join("stranger.eml");
     write_message(&message, "mallory@elsewhere.example", 20, "https://files.elsewhere.example/s");
     let (success, stdout, stderr) =
