@@ -132,6 +132,21 @@ impl ApiError {
     }
 }
 
+/// Query parameters that answer a value that does not parse with the API's JSON error, naming the
+/// parameter, in place of axum's plain-text rejection.
+struct ApiQuery<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::new(StatusCode::BAD_REQUEST, rejection.body_text())),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
@@ -371,7 +386,7 @@ async fn tenants(State(app): State<Arc<App>>, Auth(principal): Auth) -> Json<Val
     Json(json!({ "items": list }))
 }
 
-async fn list_incidents(State(app): State<Arc<App>>, Auth(principal): Auth, Query(filter): Query<IncidentFilter>) -> ApiResult<Json<Value>> {
+async fn list_incidents(State(app): State<Arc<App>>, Auth(principal): Auth, ApiQuery(filter): ApiQuery<IncidentFilter>) -> ApiResult<Json<Value>> {
     let data_dir = app.data_dir.clone();
     let page = blocking(move || Ok(Reader::open(&data_dir)?.incidents(&principal.scope, &filter)?)).await?;
     Ok(Json(serde_json::to_value(page).map_err(ApiError::internal)?))
@@ -491,7 +506,7 @@ async fn add_comment(State(app): State<Arc<App>>, Auth(principal): Auth, Path(id
     change_incident(app, principal, id, move |db, tenant, incident, by| db.add_comment(tenant, incident, &body.text, by, jiff::Timestamp::now())).await
 }
 
-async fn list_breaches(State(app): State<Arc<App>>, Auth(principal): Auth, Query(filter): Query<BreachFilter>) -> ApiResult<Json<Value>> {
+async fn list_breaches(State(app): State<Arc<App>>, Auth(principal): Auth, ApiQuery(filter): ApiQuery<BreachFilter>) -> ApiResult<Json<Value>> {
     let data_dir = app.data_dir.clone();
     let page = blocking(move || Ok(Reader::open(&data_dir)?.breaches(&principal.scope, &filter)?)).await?;
     Ok(Json(serde_json::to_value(page).map_err(ApiError::internal)?))
@@ -524,7 +539,7 @@ struct MessageFilter {
     limit: Option<usize>,
 }
 
-async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenant): Path<String>, Query(filter): Query<MessageFilter>) -> ApiResult<Json<Value>> {
+async fn messages(State(app): State<Arc<App>>, Auth(principal): Auth, Path(tenant): Path<String>, ApiQuery(filter): ApiQuery<MessageFilter>) -> ApiResult<Json<Value>> {
     check_tenant(&principal, &tenant)?;
     let limit = filter.limit.unwrap_or(50).clamp(1, crate::query::MAX_LIMIT);
     blocking(move || {
@@ -601,7 +616,7 @@ async fn user_activity(
     State(app): State<Arc<App>>,
     Auth(principal): Auth,
     Path((tenant, user)): Path<(String, String)>,
-    Query(query): Query<ActivityQuery>,
+    ApiQuery(query): ApiQuery<ActivityQuery>,
 ) -> ApiResult<Json<Value>> {
     check_tenant(&principal, &tenant)?;
     let days = query.days.unwrap_or(30);
@@ -713,7 +728,7 @@ struct ActionFilter {
     incident: Option<String>,
 }
 
-async fn list_actions(State(app): State<Arc<App>>, Auth(principal): Auth, Query(filter): Query<ActionFilter>) -> ApiResult<Json<Value>> {
+async fn list_actions(State(app): State<Arc<App>>, Auth(principal): Auth, ApiQuery(filter): ApiQuery<ActionFilter>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let log = harrier_respond::ActionLog::open(&app.data_dir).map_err(ApiError::internal)?;
         let actions: Vec<harrier_respond::ActionState> = log
@@ -849,7 +864,7 @@ struct AuditQuery {
     offset: Option<usize>,
 }
 
-async fn audit(State(app): State<Arc<App>>, Auth(principal): Auth, Query(query): Query<AuditQuery>) -> ApiResult<Json<Value>> {
+async fn audit(State(app): State<Arc<App>>, Auth(principal): Auth, ApiQuery(query): ApiQuery<AuditQuery>) -> ApiResult<Json<Value>> {
     require(&principal, Role::Admin)?;
     let limit = query.limit.unwrap_or(100).clamp(1, crate::query::MAX_LIMIT);
     let entries = app.db().audit_entries(&principal.scope, limit, query.offset.unwrap_or(0))?;

@@ -101,6 +101,12 @@ impl Reader {
     pub fn incidents(&self, scope: &Scope, filter: &IncidentFilter) -> Result<Page<IncidentRow>, QueryError> {
         let mut conditions = Conditions::new(scope, "i.tenant");
         conditions.add("i.tenant = ?", filter.tenant.clone());
+        const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
+        if let Some(severity) = &filter.severity
+            && !SEVERITIES.contains(&severity.as_str())
+        {
+            return Err(QueryError::Invalid(format!("severity {severity:?} is not one of {}", SEVERITIES.join(", "))));
+        }
         conditions.add("i.severity = ?", filter.severity.clone());
         conditions.add("i.user = ?", filter.user.clone());
         if let Some(status) = &filter.status

@@ -96,6 +96,13 @@ fn api_roles_scoping_and_incident_workflow() {
     assert!(filtered["items"].as_array().unwrap().iter().all(|i| i["user"] == user));
     let response = bearer(client.get(service.url("/api/v1/incidents?sort=bogus")), &analyst).send().unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // Every bad parameter gets a 400 with a JSON error, whether it fails to parse or names no value.
+    for query in ["severity=bogus", "limit=-1", "since=notatime"] {
+        let response = bearer(client.get(service.url(&format!("/api/v1/incidents?{query}"))), &analyst).send().unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = response.json().expect("a JSON error");
+        assert!(body["error"].is_string(), "{query}: {body}");
+    }
 
     // Detail with the report; status, assignment and a comment round trip.
     let detail: Value = json_of(bearer(client.get(service.url(&format!("/api/v1/incidents/{id}"))), &viewer).send().unwrap());
