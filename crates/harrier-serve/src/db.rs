@@ -210,7 +210,7 @@ impl ServeDb {
             .execute("UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL", params![id, now.as_millisecond()])
             .map_err(|e| DbError::Sqlite { path: self.path.clone(), source: e })?;
         if changed == 0 {
-            return Err(DbError::NotFound(format!("active token {id:?}; `harrier tokens list` shows the ids")));
+            return Err(DbError::NotFound(format!("active token {id:?}")));
         }
         let audit = Audit { actor: by, tenant: None, action: "token.revoke", target: id, detail: serde_json::Value::Null };
         insert_audit(&transaction, &audit, now).and_then(|()| transaction.commit()).map_err(|e| self.error(e))

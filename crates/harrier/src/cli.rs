@@ -544,8 +544,17 @@ pub struct MailArgs {
     /// A host whose Authentication-Results headers are trusted: a name (`mx.example.org`) or a wildcard
     /// (`*.prod.outlook.com`); `exchange-online` stands for Exchange Online's hosts. Results from other
     /// hosts are never evidence. Repeatable.
-    #[arg(long = "trusted-hop", value_name = "HOST")]
+    #[arg(long = "trusted-hop", value_name = "HOST", value_parser = parse_trusted_hop)]
     pub trusted_hops: Vec<String>,
+}
+
+/// Rejects a `--trusted-hop` that names no host: an empty name, or a bare `*` that would trust every host.
+fn parse_trusted_hop(text: &str) -> Result<String, String> {
+    let host = text.trim().trim_end_matches('.');
+    if host.is_empty() || host == "*" || host == "*." {
+        return Err(format!("{text:?} names no host; give a host name, a wildcard such as *.prod.outlook.com, or exchange-online"));
+    }
+    Ok(host.to_owned())
 }
 
 impl MailArgs {

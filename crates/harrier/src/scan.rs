@@ -21,7 +21,8 @@ Examples:
   harrier scan --protected-domain contoso.com Maildir/
 
 A folder that is not a maildir is read recursively: each file in it is an .eml or an mbox file.
-With the text output written to a file or pipe, standard error shows a count of messages read.";
+A file that holds no message is skipped with a warning, and the scan exits 1 when it judged none.
+With standard error on a terminal and the text output in a file or pipe, a counter shows progress.";
 
 pub const EVAL_EMAIL_EXAMPLES: &str = "\
 Examples:
@@ -255,7 +256,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
                 let top: Vec<String> = analysis
                     .factors
                     .iter()
-                    .filter(|factor| factor.weight > 0)
+                    // Factors without points stay in the list after the others, because some of them
+                    // (bulk mail, for one) decide the class.
                     .take(args.top)
                     .map(|factor| format!("{}(+{}) {}", kind_name(factor.factor.kind), factor.weight, factor.factor.detail))
                     .collect();

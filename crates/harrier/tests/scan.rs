@@ -405,3 +405,22 @@ fn scan_of_no_mail_fails() {
     assert!(!success);
     assert!(stderr.contains("no mail found"), "{stderr}");
 }
+
+#[test]
+fn trusted_hop_needs_a_host() {
+    let message = fixture("authres.eml");
+    for hop in ["", "*"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_harrier")).args(["scan", "--trusted-hop", hop]).arg(&message).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{hop:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("names no host"), "{hop:?}");
+    }
+}
+
+#[test]
+fn text_output_shows_deciding_factor() {
+    // The bulk-mail factor has no points but makes this message graymail.
+    let (success, stdout, stderr) = harrier(&["scan", fixture("authres.eml").to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    assert!(stdout.contains("\tgraymail\t"), "{stdout}");
+    assert!(stdout.contains("bulk_mail(+0)"), "{stdout}");
+}
