@@ -155,6 +155,12 @@ impl Breach {
         self
     }
 
+    /// Returns whether the breach is about a message that reached the user, rather than about what the
+    /// user's account did: every mail model but the one of outbound mail to many new recipients.
+    pub fn is_inbound_mail(&self) -> bool {
+        self.model_id.starts_with("mail.") && self.model_id != crate::models::mail::outbound_burst::MODEL_ID
+    }
+
     /// Returns the severity word for the score: low below 40, medium below 65, high below 85, else critical.
     pub fn severity(&self) -> Severity {
         Severity::from_score(self.score)

@@ -146,11 +146,6 @@ fn write_related(out: &mut String, incident: &Incident, related: &[RelatedActivi
     let _ = writeln!(out);
 }
 
-/// Returns whether a breach is about a message that reached the user, rather than about the user's account.
-fn is_inbound_mail(breach: &Breach) -> bool {
-    breach.model_id.starts_with("mail.") && breach.model_id != "mail.outbound_burst"
-}
-
 /// Recommends a response to messages that reached `user`: nothing shows that the account itself was used,
 /// so the advice removes the messages and asks what the user did with them.
 fn inbound_mail_advice(stage: Stage, user: &str, breaches: &[&Breach]) -> String {
@@ -163,7 +158,7 @@ fn inbound_mail_advice(stage: Stage, user: &str, breaches: &[&Breach]) -> String
         format!(", and consider blocking the sending servers ({})", senders.into_iter().collect::<Vec<_>>().join(", "))
     };
     let remove = format!("Remove {messages} from {user}'s mailbox and from every other mailbox that received {them}{block}.");
-    let follow_up = if breaches.iter().any(|breach| breach.model_id == "mail.payment_change") {
+    let follow_up = if breaches.iter().any(|breach| breach.model_id == crate::models::mail::payment_change::MODEL_ID) {
         "Pay nothing to the new bank details until the supplier confirms them through a contact already on file."
     } else if stage == Stage::InitialAccess {
         "Ask whether the attachment was opened; if it was, isolate the device that opened it."
@@ -180,7 +175,7 @@ fn write_response(out: &mut String, incident: &Incident, steps: &[&Breach]) {
     let _ = writeln!(out, "## Recommended response\n");
     for stage in &incident.stages {
         let at_stage: Vec<&Breach> = steps.iter().copied().filter(|breach| breach.stage == *stage).collect();
-        if !at_stage.is_empty() && at_stage.iter().all(|breach| is_inbound_mail(breach)) {
+        if !at_stage.is_empty() && at_stage.iter().all(|breach| breach.is_inbound_mail()) {
             let advice = inbound_mail_advice(*stage, &user, &at_stage);
             let _ = writeln!(out, "- {}: {advice}", stage.as_str().replace('_', " "));
             continue;

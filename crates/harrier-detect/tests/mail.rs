@@ -143,8 +143,7 @@ fn first_time_sender_with_credential_link_raises_breach() {
 
     // The source is the sender's server below Microsoft's own hops, and the advice is about the message.
     assert_eq!(new_contact[0].source_ip, Some("45.62.170.237".parse().unwrap()));
-    let steps: Vec<Breach> = breaches.iter().filter(|breach| bob.breaches.contains(&breach.id)).cloned().collect();
-    let report = harrier_detect::report::write_report(bob, &steps, &[]);
+    let report = report_for(&db, &breaches, "bob@contoso.com");
     assert!(report.contains("Remove the message from bob@contoso.com's mailbox"), "{report}");
     assert!(report.contains("(45.62.170.237)"), "{report}");
     assert!(!report.contains("password is strong"), "{report}");
@@ -187,13 +186,23 @@ fn changed_supplier_iban_raises_payment_change() {
     }
     mails.push(invoice("<p>Our bank changed. Please pay invoice 1002 to IBAN GB82 WEST 1234 5698 7654 32 from now on.</p>", 41));
     write(dir.path(), &mails);
-    let (breaches, _db, _data) = run(dir.path());
+    let (breaches, db, _data) = run(dir.path());
 
     let changes = of_model(&breaches, "mail.payment_detail_change");
     assert_eq!(changes.len(), 1, "only the changed invoice: {breaches:#?}");
     assert_eq!(changes[0].user.as_deref(), Some("ap@contoso.com"));
     assert_eq!(changes[0].technique_id, "T1657");
     assert!(changes[0].evidence.iter().any(|evidence| evidence.name == "new_iban" && evidence.value == "GB82WEST12345698765432"));
+    let report = report_for(&db, &breaches, "ap@contoso.com");
+    assert!(report.contains("Pay nothing to the new bank details"), "{report}");
+}
+
+/// Returns the investigation report of the user's incident.
+fn report_for(db: &AnalysisDb, breaches: &[Breach], user: &str) -> String {
+    let incidents = db.incidents().unwrap();
+    let incident = incidents.iter().find(|incident| incident.user.as_deref() == Some(user)).expect("an incident for the user");
+    let steps: Vec<Breach> = breaches.iter().filter(|breach| incident.breaches.contains(&breach.id)).cloned().collect();
+    harrier_detect::report::write_report(incident, &steps, &[])
 }
 
 #[test]
@@ -216,12 +225,16 @@ fn outbound_burst_to_new_recipients_raises_breach() {
         });
     }
     write(dir.path(), &mails);
-    let (breaches, _db, _data) = run(dir.path());
+    let (breaches, db, _data) = run(dir.path());
 
     let bursts = of_model(&breaches, "mail.outbound_new_recipients");
     assert_eq!(bursts.len(), 1, "raised once for the day: {breaches:#?}");
     assert_eq!(bursts[0].user.as_deref(), Some("bob@contoso.com"));
     assert_eq!(bursts[0].technique_id, "T1534");
+    // Mail sent from the account is about the account, not about a message that reached it.
+    let report = report_for(&db, &breaches, "bob@contoso.com");
+    assert!(report.contains("Disable bob@contoso.com"), "{report}");
+    assert!(!report.contains("Remove the message"), "{report}");
 }
 
 /// Returns the verdict class and score the replay stored for each message, by subject.

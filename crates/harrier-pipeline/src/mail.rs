@@ -59,7 +59,7 @@ pub fn mail_record(raw: &RawMessage, tenant: Option<&TenantId>, options: &MailOp
             protected.or(email.recipients.first()).cloned()
         }
     };
-    let client_ip = origin_ip(&summary, &options.trusted_hops);
+    let client_ip = origin_ip(&summary, &options.trusted_hops, intel);
     let ip_info = client_ip.map(|ip| intel.lookup(ip));
     let event = Event {
         tenant: tenant.cloned().unwrap_or_else(|| TenantId::new(TenantId::DEFAULT)),
@@ -175,20 +175,39 @@ fn relays(summary: &MailMessage, intel: &IpIntel) -> Vec<MailRelay> {
     relays
 }
 
-/// Returns the public address of the host that handed the message to the receiving side: the first
-/// public `from` address of the Received chain below the hops that trusted hosts wrote between themselves.
-/// Without trusted hops, that is the first public `from` address from the top. In mail delivered by Exchange
-/// Online the topmost hops are Microsoft's own servers passing the message along, and the sender's server
-/// is the host that connected to the first of them.
-fn origin_ip(summary: &MailMessage, trusted: &TrustedHops) -> Option<IpAddr> {
-    let trusted_host = |host: Option<&str>| host.is_some_and(|host| trusted.matches(host));
-    let internal =
-        summary.received.iter().take_while(|hop| trusted_host(hop.by_host.as_deref()) && trusted_host(hop.from_host.as_deref())).count();
-    summary.received[internal..]
-        .iter()
-        .filter_map(|hop| hop.from_ip.as_deref()?.parse::<IpAddr>().ok())
-        .find(|ip| is_public(*ip))
+/// Returns the public address of the host that handed the message to the receiving side.
+///
+/// With trusted hops, only Received headers that trusted hosts wrote are read: the run of them from the
+/// top, as for Authentication-Results. The first public `from` address they recorded that is not a relay
+/// of the trusted service itself is the sender's server. Names in the `from` clause are the sender's own
+/// claims (its HELO) and decide nothing, and headers below the trusted run may be forged, so `None` is
+/// returned when the trusted run records no outside address. Without trusted hops, nothing tells real
+/// headers from forged ones, and the first public address from the top is the best guess.
+fn origin_ip(summary: &MailMessage, trusted: &TrustedHops, intel: &IpIntel) -> Option<IpAddr> {
+    let from_ips = |hops: &mut dyn Iterator<Item = &harrier_mail::ReceivedHop>| -> Vec<IpAddr> {
+        hops.filter_map(|hop| hop.from_ip.as_deref()?.parse::<IpAddr>().ok()).filter(|ip| is_public(*ip)).collect()
+    };
+    if trusted.is_empty() {
+        return from_ips(&mut summary.received.iter()).into_iter().next();
+    }
+    // Exchange Online passes a message between its own servers, whose addresses are Microsoft's: its
+    // service ranges, and for IPv6 the block 2603:1000::/24, which also holds the addresses its mailbox
+    // servers pass mail between (2603:10b6::/32 and others) that the published ranges leave out.
+    let microsoft_trusted = trusted.matches(EXCHANGE_ONLINE_EDGE_HOST);
+    let microsoft_relay = |ip: IpAddr| {
+        intel.lookup_ref(ip).class == harrier_model::IpClass::Microsoft
+            || matches!(ip, IpAddr::V6(v6) if v6.segments()[0] == 0x2603 && v6.segments()[1] >> 8 == 0x10)
+    };
+    let mut written_by_trusted =
+        summary.received.iter().take_while(|hop| hop.by_host.as_deref().is_some_and(|host| trusted.matches(host)));
+    // NOTE: mail from another Microsoft 365 tenant arrives from Microsoft's addresses too, so the walk goes
+    // on into the sending tenant's hops. Where those record no client address, a forged header below them
+    // that names a trusted host can still supply the address.
+    from_ips(&mut written_by_trusted).into_iter().find(|ip| !(microsoft_trusted && microsoft_relay(*ip)))
 }
+
+/// A host name of Exchange Online's edge, to tell whether the operator trusts Exchange Online.
+const EXCHANGE_ONLINE_EDGE_HOST: &str = "edge.mail.protection.outlook.com";
 
 fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -276,17 +295,42 @@ mod tests {
         parse_message(&RawMessage { origin, envelope_from: None, bytes: text.into_bytes() })
     }
 
+    /// The top of a message delivered by Exchange Online: two of Microsoft's hops above the edge server
+    /// that `boundary` connected to, announcing itself as `helo`.
+    fn exchange_chain(helo: &str, boundary: &str) -> Vec<String> {
+        vec![
+            "from BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) by SN6PR12MB0002.namprd12.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:02 +0000".to_owned(),
+            "from BN8NAM11FT052.eop-nam11.prod.protection.outlook.com (2603:10b6:408:e6::30) by BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:01 +0000".to_owned(),
+            format!("from {helo} ({boundary}) by BN8NAM11FT052.mail.protection.outlook.com (10.13.177.120) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:00 +0000"),
+        ]
+    }
+
+    fn origin(received: &[String], trusted: &TrustedHops) -> Option<IpAddr> {
+        let intel = IpIntel::embedded().unwrap();
+        let headers: Vec<&str> = received.iter().map(String::as_str).collect();
+        origin_ip(&received_message(&headers), trusted, &intel)
+    }
+
     #[test]
     fn origin_is_below_trusted_hops() {
-        let message = received_message(&[
-            "from BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) by SN6PR12MB0002.namprd12.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:02 +0000",
-            "from BN8NAM11FT052.eop-nam11.prod.protection.outlook.com (2603:10b6:408:e6::30) by BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:01 +0000",
-            "from mail.sender.example (137.184.34.4) by BN8NAM11FT052.mail.protection.outlook.com (10.13.177.120) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:00 +0000",
-        ]);
-        let trusted = TrustedHops::from_names(&["exchange-online"]);
-        assert_eq!(origin_ip(&message, &trusted), Some("137.184.34.4".parse().unwrap()));
+        let received = exchange_chain("mail.sender.example", "137.184.34.4");
+        let trusted = TrustedHops::exchange_online();
+        assert_eq!(origin(&received, &trusted), Some("137.184.34.4".parse().unwrap()));
         // Without trusted hops, the topmost public address is the best that can be said.
-        assert_eq!(origin_ip(&message, &TrustedHops::default()), Some("2603:10b6:408:e6::28".parse().unwrap()));
+        assert_eq!(origin(&received, &TrustedHops::default()), Some("2603:10b6:408:e6::28".parse().unwrap()));
+    }
+
+    #[test]
+    fn origin_ignores_forged_headers() {
+        let trusted = TrustedHops::exchange_online();
+        // A sender that announces itself with a Microsoft name, and forges a header of its own below.
+        let mut received = exchange_chain("relay1.namprd00.prod.outlook.com", "137.184.34.4");
+        received.push("from x (129.132.1.1) by edge1.mail.protection.outlook.com; Mon, 1 Jan 2024 00:00:00 +0000".to_owned());
+        assert_eq!(origin(&received, &trusted), Some("137.184.34.4".parse().unwrap()));
+        // No outside address recorded by a trusted host: a forged header below gives none either.
+        let mut internal = exchange_chain("BN8PR12MB0003.namprd12.prod.outlook.com", "2603:10b6:408:e6::31");
+        internal.push("from x (129.132.1.1) by smtp.sender.example; Mon, 1 Jan 2024 00:00:00 +0000".to_owned());
+        assert_eq!(origin(&internal, &trusted), None);
     }
 
     #[test]

@@ -127,9 +127,15 @@ pub fn plan(incident: &Incident, breaches: &[Breach], policy: &Policy, guard_sta
 }
 
 fn matches(rule: &Rule, breach: &Breach) -> bool {
-    (rule.models.is_empty() || rule.models.contains(&breach.model_id))
-        && (rule.stages.is_empty() || rule.stages.contains(&breach.stage))
-        && breach.score >= rule.min_score
+    in_scope(rule, breach) && breach.score >= rule.min_score
+}
+
+/// Returns whether a breach is of the models and stages a rule names. A rule that names stages only
+/// responds to what an account did, so it leaves out mail that reached the user: a received lure is no
+/// sign that the recipient's account was used. Only rules that name mail models act on such mail.
+fn in_scope(rule: &Rule, breach: &Breach) -> bool {
+    let models = if rule.models.is_empty() { !breach.is_inbound_mail() } else { rule.models.contains(&breach.model_id) };
+    models && (rule.stages.is_empty() || rule.stages.contains(&breach.stage))
 }
 
 /// Returns why a rule does not apply to the incident, or `None` when it does.
@@ -144,11 +150,7 @@ fn why_not(rule: &Rule, incident: &Incident, steps: &[&Breach], matching: &[&Bre
     if !matching.is_empty() {
         return None;
     }
-    let candidates: Vec<&&Breach> = steps
-        .iter()
-        .filter(|b| rule.models.is_empty() || rule.models.contains(&b.model_id))
-        .filter(|b| rule.stages.is_empty() || rule.stages.contains(&b.stage))
-        .collect();
+    let candidates: Vec<&&Breach> = steps.iter().filter(|b| in_scope(rule, b)).collect();
     Some(match candidates.iter().map(|b| b.score).reduce(f32::max) {
         Some(best) => format!("the highest matching breach scored {best:.0}, below the rule's {:.0}", rule.min_score),
         None => "no breach of the incident is of the models or stages the rule names".to_owned(),

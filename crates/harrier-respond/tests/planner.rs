@@ -63,6 +63,23 @@ fn incident_of(breaches: &[Breach]) -> Incident {
     last.expect("the breaches chain into an incident")
 }
 
+#[test]
+fn inbound_mail_leaves_account_alone() {
+    // A changed bank account (impact) and an impersonation (credential access) in mail that reached
+    // alice: two stages, yet nothing shows that her account was used.
+    let breaches = vec![
+        breach("mail.display_name_impersonation", Stage::CredentialAccess, 0, 80.0),
+        breach(harrier_detect::models::mail::payment_change::MODEL_ID, Stage::Impact, 1, 90.0),
+        breach("mail.malicious_attachment", Stage::InitialAccess, 2, 90.0),
+    ];
+    let incident = incident_of(&breaches);
+    assert!(incident.stages.len() >= 2, "{incident:?}");
+    let plan = plan(&incident, &breaches, &Policy::builtin(), GuardState::default());
+    let kinds: Vec<ActionKind> = plan.actions.iter().map(|action| action.kind).collect();
+    assert!(!kinds.contains(&ActionKind::DisableUser), "{kinds:?}");
+    assert!(!kinds.contains(&ActionKind::RevokeSessions), "{kinds:?}");
+}
+
 fn policy_with(mode: Mode) -> Policy {
     let mut policy = Policy::builtin();
     for kind in ActionKind::ALL {

@@ -14,8 +14,8 @@ mod fraud_lure;
 mod impersonation;
 mod lookalike;
 mod new_contact_link;
-mod outbound_burst;
-mod payment_change;
+pub mod outbound_burst;
+pub mod payment_change;
 
 use crate::model::Model;
 

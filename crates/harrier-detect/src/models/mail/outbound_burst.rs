@@ -9,8 +9,11 @@ use crate::models::mail::common::{breach, email};
 
 pub struct OutboundBurst;
 
+/// The model's id, which other stages compare against.
+pub const MODEL_ID: &str = "mail.outbound_new_recipients";
+
 static INFO: ModelInfo = ModelInfo {
-    id: "mail.outbound_new_recipients",
+    id: MODEL_ID,
     name: "Outbound mail to many new recipients",
     version: 1,
     description: "A user's outbound mail today reached more recipients they had never written to than a \

@@ -6,8 +6,11 @@ use crate::models::mail::common::{breach, inbound};
 
 pub struct PaymentDetailChange;
 
+/// The model's id, which other stages compare against.
+pub const MODEL_ID: &str = "mail.payment_detail_change";
+
 static INFO: ModelInfo = ModelInfo {
-    id: "mail.payment_detail_change",
+    id: MODEL_ID,
     name: "Payment-detail change",
     version: 1,
     description: "An inbound message from a domain whose earlier mail carried other IBANs now gives an IBAN \
