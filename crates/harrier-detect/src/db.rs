@@ -8,6 +8,7 @@
 //! sequence numbers only grow. Exporters keep the last sequence number they delivered and read on from
 //! there, so they see each change once and in the order it was made.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use harrier_mail::analysis::ReportModel;
@@ -144,21 +145,7 @@ impl AnalysisDb {
     /// Loads the words a tenant's analysts taught the engine; `None` when nothing was learned or the
     /// saved model is of another format version.
     pub fn load_report_model(&self, tenant: &TenantId) -> Result<Option<ReportModel>, DbError> {
-        let row: Option<(i64, Vec<u8>)> = self
-            .connection
-            .query_row("SELECT version, model FROM report_model WHERE tenant = ?1", [tenant.as_str()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()
-            .map_err(|e| self.error(e))?;
-        match row {
-            Some((REPORT_MODEL_VERSION, blob)) => postcard::from_bytes(&blob).map(Some).map_err(|e| DbError::Corrupt {
-                path: self.path.clone(),
-                what: format!("learned words of tenant {tenant}"),
-                message: e.to_string(),
-            }),
-            _ => Ok(None),
-        }
+        load_model(&self.connection, &self.path, tenant)
     }
 
     /// Reads the words a tenant's analysts taught the engine, without writing to the data directory. Returns
@@ -177,65 +164,36 @@ impl AnalysisDb {
         if !has_table {
             return Ok(None);
         }
-        let db = AnalysisDb { path: path.clone(), connection };
-        db.load_report_model(tenant)
+        load_model(&connection, &path, tenant)
     }
 
-    /// Saves the words a tenant's analysts taught the engine, in place of the ones saved before.
+    /// Saves the words a tenant's analysts taught the engine in place of the ones saved before, and forgets
+    /// which messages the old words came from.
     pub fn save_report_model(&mut self, tenant: &TenantId, model: &ReportModel) -> Result<(), DbError> {
-        self.save_learning(tenant, model, false, &[])
+        let mut update = self.begin_model_update(tenant, true)?;
+        update.model = model.clone();
+        update.commit()
     }
 
-    /// Returns the label a tenant's model learned the message with [`message_key`] `key` with, if it
-    /// learned it.
-    ///
-    /// [`message_key`]: harrier_mail::analysis::reported::message_key
-    pub fn learned_label(&self, tenant: &TenantId, key: &[u8; 16]) -> Result<Option<Label>, DbError> {
-        let code: Option<i64> = self
-            .connection
-            .prepare_cached("SELECT label FROM report_messages WHERE tenant = ?1 AND key = ?2")
-            .and_then(|mut statement| statement.query_row(params![tenant.as_str(), key.as_slice()], |r| r.get(0)).optional())
-            .map_err(|e| self.error(e))?;
-        Ok(code.and_then(label_of_code))
-    }
-
-    /// Saves a tenant's model and the messages it learned or took back, in one transaction. `changes` gives
-    /// each message's key and its label now, `None` for a message taken back. With `reset`, the messages
-    /// saved before are forgotten first.
-    pub fn save_learning(
-        &mut self,
-        tenant: &TenantId,
-        model: &ReportModel,
-        reset: bool,
-        changes: &[([u8; 16], Option<Label>)],
-    ) -> Result<(), DbError> {
-        let blob = postcard::to_stdvec(model).expect("a word model serialises");
+    /// Starts a change to a tenant's learned words. The database stays locked for writing until the
+    /// update is committed or dropped, so two runs at once cannot lose each other's messages. With
+    /// `reset`, or when no model of this version was saved, the update starts from an empty model.
+    pub fn begin_model_update(&mut self, tenant: &TenantId, reset: bool) -> Result<ModelUpdate<'_>, DbError> {
         let path = self.path.clone();
         let sqlite = |source| DbError::Sqlite { path: path.clone(), source };
-        let transaction = self.connection.transaction().map_err(sqlite)?;
-        transaction
-            .execute(
-                "INSERT OR REPLACE INTO report_model (tenant, version, model) VALUES (?1, ?2, ?3)",
-                params![tenant.as_str(), REPORT_MODEL_VERSION, blob],
-            )
-            .map_err(sqlite)?;
-        if reset {
+        let transaction = self.connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sqlite)?;
+        let model = if reset { None } else { load_model(&transaction, &path, tenant)? };
+        if model.is_none() {
+            // The index describes the model it was saved with; without that model it describes nothing.
             transaction.execute("DELETE FROM report_messages WHERE tenant = ?1", [tenant.as_str()]).map_err(sqlite)?;
         }
-        {
-            let mut upsert = transaction
-                .prepare("INSERT OR REPLACE INTO report_messages (tenant, key, label) VALUES (?1, ?2, ?3)")
-                .map_err(sqlite)?;
-            let mut delete = transaction.prepare("DELETE FROM report_messages WHERE tenant = ?1 AND key = ?2").map_err(sqlite)?;
-            for (key, label) in changes {
-                match label {
-                    Some(label) => upsert.execute(params![tenant.as_str(), key.as_slice(), code_of_label(*label)]),
-                    None => delete.execute(params![tenant.as_str(), key.as_slice()]),
-                }
-                .map_err(sqlite)?;
-            }
-        }
-        transaction.commit().map_err(sqlite)
+        let model = model.unwrap_or_default();
+        let indexed: i64 = transaction
+            .query_row("SELECT COUNT(*) FROM report_messages WHERE tenant = ?1", [tenant.as_str()], |r| r.get(0))
+            .map_err(sqlite)?;
+        let learned = u64::from(model.messages(Label::Reported)) + u64::from(model.messages(Label::Legitimate));
+        let unindexed = learned.saturating_sub(indexed as u64);
+        Ok(ModelUpdate { transaction, path, tenant: tenant.clone(), model, unindexed, changes: HashMap::new() })
     }
 
     /// Saves a tenant's state with the breaches, incidents and event index entries produced since the last
@@ -417,6 +375,87 @@ impl AnalysisDb {
                 })
             })
             .collect()
+    }
+}
+
+/// A change to a tenant's learned words, made under the database's write lock from loading to saving.
+pub struct ModelUpdate<'a> {
+    transaction: rusqlite::Transaction<'a>,
+    path: PathBuf,
+    tenant: TenantId,
+    /// The model as loaded, with the changes made so far.
+    pub model: ReportModel,
+    /// Messages the loaded model counts that the message index does not know: learned before the index
+    /// was kept. They count again when learned again, and cannot be moved or taken back.
+    pub unindexed: u64,
+    /// Messages learned or taken back in this update, by key, with their label now.
+    changes: HashMap<[u8; 16], Option<Label>>,
+}
+
+impl ModelUpdate<'_> {
+    /// Returns the label the message with [`message_key`] `key` is learned with, if it is.
+    ///
+    /// [`message_key`]: harrier_mail::analysis::reported::message_key
+    pub fn label(&self, key: &[u8; 16]) -> Result<Option<Label>, DbError> {
+        if let Some(label) = self.changes.get(key) {
+            return Ok(*label);
+        }
+        let code: Option<i64> = self
+            .transaction
+            .prepare_cached("SELECT label FROM report_messages WHERE tenant = ?1 AND key = ?2")
+            .and_then(|mut statement| statement.query_row(params![self.tenant.as_str(), key.as_slice()], |r| r.get(0)).optional())
+            .map_err(|source| DbError::Sqlite { path: self.path.clone(), source })?;
+        Ok(code.and_then(label_of_code))
+    }
+
+    /// Records that the message with `key` is now learned with `label`, or taken back with `None`.
+    pub fn set_label(&mut self, key: [u8; 16], label: Option<Label>) {
+        self.changes.insert(key, label);
+    }
+
+    /// Saves the model and the changed messages, and releases the lock.
+    pub fn commit(self) -> Result<(), DbError> {
+        let sqlite = |source| DbError::Sqlite { path: self.path.clone(), source };
+        let blob = postcard::to_stdvec(&self.model).expect("a word model serialises");
+        let tenant = self.tenant.as_str();
+        self.transaction
+            .execute(
+                "INSERT OR REPLACE INTO report_model (tenant, version, model) VALUES (?1, ?2, ?3)",
+                params![tenant, REPORT_MODEL_VERSION, blob],
+            )
+            .map_err(sqlite)?;
+        {
+            let mut upsert = self
+                .transaction
+                .prepare("INSERT OR REPLACE INTO report_messages (tenant, key, label) VALUES (?1, ?2, ?3)")
+                .map_err(sqlite)?;
+            let mut delete =
+                self.transaction.prepare("DELETE FROM report_messages WHERE tenant = ?1 AND key = ?2").map_err(sqlite)?;
+            for (key, label) in &self.changes {
+                match label {
+                    Some(label) => upsert.execute(params![tenant, key.as_slice(), code_of_label(*label)]),
+                    None => delete.execute(params![tenant, key.as_slice()]),
+                }
+                .map_err(sqlite)?;
+            }
+        }
+        self.transaction.commit().map_err(sqlite)
+    }
+}
+
+/// Loads a tenant's saved model; `None` when none was saved or it is of another format version.
+fn load_model(connection: &Connection, path: &Path, tenant: &TenantId) -> Result<Option<ReportModel>, DbError> {
+    let row: Option<(i64, Vec<u8>)> = connection
+        .query_row("SELECT version, model FROM report_model WHERE tenant = ?1", [tenant.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .map_err(|source| DbError::Sqlite { path: path.to_path_buf(), source })?;
+    match row {
+        Some((REPORT_MODEL_VERSION, blob)) => postcard::from_bytes(&blob).map(Some).map_err(|e| DbError::Corrupt {
+            path: path.to_path_buf(),
+            what: format!("learned words of tenant {tenant}"),
+            message: e.to_string(),
+        }),
+        _ => Ok(None),
     }
 }
 

@@ -21,7 +21,7 @@ mod settings;
 
 pub use analyse::{AnalyseError, AnalysisSummary, analyse};
 pub use breach::{Breach, Deviation, Evidence, ModelInfo, Severity, Stage, Technique};
-pub use db::{AnalysisDb, Change, DATABASE_FILE, DbError, Finding, FindingKind};
+pub use db::{AnalysisDb, Change, DATABASE_FILE, DbError, Finding, FindingKind, ModelUpdate};
 pub use engine::{Cursor, Engine, TenantState};
 pub use incident::{Incident, IncidentBuilder};
 pub use index::{IndexBatch, IndexKey, IndexedEvents};

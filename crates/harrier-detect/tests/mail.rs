@@ -533,3 +533,50 @@ fn reading_learned_words_writes_nothing() {
     assert_eq!(AnalysisDb::read_report_model(dir.path(), &tenant).unwrap(), None);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn model_update_keeps_message_index() {
+    use harrier_mail::analysis::ReportModel;
+    use harrier_mail::analysis::reported::{Label, message_key};
+
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = harrier_model::TenantId::new("contoso");
+    let words = vec!["garden".to_string(), "s:discounts".to_string()];
+    let key = message_key(&words);
+    let mut db = AnalysisDb::open(dir.path()).unwrap();
+    let mut update = db.begin_model_update(&tenant, false).unwrap();
+    assert_eq!(update.label(&key).unwrap(), None);
+    update.model.learn(&words, Label::Reported);
+    update.set_label(key, Some(Label::Reported));
+    assert_eq!(update.label(&key).unwrap(), Some(Label::Reported));
+    update.commit().unwrap();
+
+    let update = db.begin_model_update(&tenant, false).unwrap();
+    assert_eq!(update.label(&key).unwrap(), Some(Label::Reported));
+    assert_eq!(update.unindexed, 0);
+    drop(update);
+
+    // A model saved whole comes without an index: its messages are counted as not indexed.
+    let mut model = ReportModel::new();
+    model.learn(&["kernel".to_string()], Label::Legitimate);
+    model.learn(&["board".to_string()], Label::Legitimate);
+    db.save_report_model(&tenant, &model).unwrap();
+    let update = db.begin_model_update(&tenant, false).unwrap();
+    assert_eq!(update.label(&key).unwrap(), None, "the old index was kept with a new model");
+    assert_eq!(update.unindexed, 2);
+    drop(update);
+
+    // A model of another format version is not read, and its index goes with it.
+    let mut update = db.begin_model_update(&tenant, false).unwrap();
+    update.model.learn(&words, Label::Reported);
+    update.set_label(key, Some(Label::Reported));
+    update.commit().unwrap();
+    drop(db);
+    let connection = rusqlite::Connection::open(dir.path().join(harrier_detect::DATABASE_FILE)).unwrap();
+    connection.execute("UPDATE report_model SET version = version + 1", []).unwrap();
+    drop(connection);
+    let mut db = AnalysisDb::open(dir.path()).unwrap();
+    let update = db.begin_model_update(&tenant, false).unwrap();
+    assert_eq!(update.model.messages(Label::Reported), 0);
+    assert_eq!(update.label(&key).unwrap(), None);
+}

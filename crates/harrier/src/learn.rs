@@ -1,13 +1,11 @@
 //! `harrier learn mail`: teach the engine the words of mail that analysts labelled, for the
 //! `like_reported_phishing` factor of `harrier scan` and `harrier eval email --folds`.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use harrier_mail::analysis::ReportModel;
 use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_key, message_words};
 use harrier_mail::parse_message;
 use serde::Serialize;
@@ -87,52 +85,36 @@ enum Action {
     Forget,
 }
 
-/// The model being changed, the messages it knows, and the changes to save.
+/// The update being made and what it did so far.
 struct Learning<'a> {
-    db: &'a harrier_detect::AnalysisDb,
-    tenant: &'a harrier_model::TenantId,
-    /// With `--reset`, the messages saved before are not looked up.
-    reset: bool,
-    model: ReportModel,
-    /// Messages learned or taken back in this run, by key, with their label now.
-    changes: HashMap<[u8; 16], Option<Label>>,
+    update: harrier_detect::ModelUpdate<'a>,
     summary: LearnSummary,
 }
 
 impl Learning<'_> {
-    fn label_now(&self, key: &[u8; 16]) -> anyhow::Result<Option<Label>> {
-        if let Some(label) = self.changes.get(key) {
-            return Ok(*label);
-        }
-        if self.reset {
-            return Ok(None);
-        }
-        Ok(self.db.learned_label(self.tenant, key)?)
-    }
-
     fn apply(&mut self, words: &[String], action: Action) -> anyhow::Result<()> {
         let key = message_key(words);
-        let before = self.label_now(&key)?;
+        let before = self.update.label(&key)?;
         match (action, before) {
             (Action::Learn(label), Some(known)) if known == label => self.summary.already_learned += 1,
             (Action::Learn(label), Some(known)) => {
-                self.model.unlearn(words, known);
-                self.model.learn(words, label);
+                self.update.model.unlearn(words, known);
+                self.update.model.learn(words, label);
                 self.summary.relabelled += 1;
-                self.changes.insert(key, Some(label));
+                self.update.set_label(key, Some(label));
             }
             (Action::Learn(label), None) => {
-                self.model.learn(words, label);
+                self.update.model.learn(words, label);
                 match label {
                     Label::Reported => self.summary.learned_reported += 1,
                     Label::Legitimate => self.summary.learned_legitimate += 1,
                 }
-                self.changes.insert(key, Some(label));
+                self.update.set_label(key, Some(label));
             }
             (Action::Forget, Some(known)) => {
-                self.model.unlearn(words, known);
+                self.update.model.unlearn(words, known);
                 self.summary.forgotten += 1;
-                self.changes.insert(key, None);
+                self.update.set_label(key, None);
             }
             (Action::Forget, None) => self.summary.not_learned += 1,
         }
@@ -151,16 +133,15 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
     let data_dir = &args.data_dir.data_dir;
     let mut db = harrier_detect::AnalysisDb::open(data_dir)
         .with_context(|| format!("cannot open the analysis database in {}", data_dir.display()))?;
-    let model = if args.reset { None } else { db.load_report_model(&tenant)? }.unwrap_or_default();
-
-    let mut learning = Learning {
-        db: &db,
-        tenant: &tenant,
-        reset: args.reset,
-        model,
-        changes: HashMap::new(),
-        summary: LearnSummary { tenant: args.tenant.clone(), ..LearnSummary::default() },
-    };
+    let update = db.begin_model_update(&tenant, args.reset)?;
+    if update.unindexed > 0 {
+        eprintln!(
+            "warning: {} of the learned messages were learned before harrier kept track of each message, so they count \
+             again if learned again and cannot be moved or taken back; learn every folder again with --reset to fix that",
+            update.unindexed
+        );
+    }
+    let mut learning = Learning { update, summary: LearnSummary { tenant: args.tenant.clone(), ..LearnSummary::default() } };
     let folders = args
         .phish
         .iter()
@@ -170,14 +151,13 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
     for (path, action) in folders {
         learning.summary.skipped += learn_folder(path, action, &mut learning)?;
     }
-    let Learning { model, changes, mut summary, .. } = learning;
-    let changes: Vec<([u8; 16], Option<Label>)> = changes.into_iter().collect();
-    db.save_learning(&tenant, &model, args.reset, &changes)?;
+    let Learning { update, mut summary } = learning;
+    summary.total_reported = update.model.messages(Label::Reported);
+    summary.total_legitimate = update.model.messages(Label::Legitimate);
+    summary.words = update.model.words();
+    summary.trained = update.model.is_trained();
+    update.commit()?;
 
-    summary.total_reported = model.messages(Label::Reported);
-    summary.total_legitimate = model.messages(Label::Legitimate);
-    summary.words = model.words();
-    summary.trained = model.is_trained();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
