@@ -60,7 +60,9 @@ pub fn detect_format(path: &Path) -> Result<MailFormat, MailError> {
     }
     let mut start = [0u8; 5];
     let mut input = open_file(path).map_err(io_error)?;
-    let read = read_prefix(&mut input, &mut start).map_err(io_error)?;
+    // A file whose start cannot be read (a truncated gzip stream, for one) is taken as a single message,
+    // which the reader then skips with the reason, so that one bad file does not stop a folder.
+    let Ok(read) = read_prefix(&mut input, &mut start) else { return Ok(MailFormat::Eml) };
     if &start[..read] == b"From " { Ok(MailFormat::Mbox) } else { Ok(MailFormat::Eml) }
 }
 
@@ -92,7 +94,10 @@ fn read_prefix(input: &mut dyn Read, buffer: &mut [u8]) -> std::io::Result<usize
 /// letters, digits, hyphens and underscores that mail programs write, so that a CSV or JSON log, whose
 /// first line has commas, quotes or spaces before any colon, is not taken for mail.
 pub fn looks_like_message(bytes: &[u8]) -> bool {
-    if bytes.starts_with(b"From ") {
+    // Some programs save messages with a byte-order mark, blank lines or an escaped `>From ` line first.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = &bytes[bytes.iter().take_while(|byte| matches!(byte, b'\r' | b'\n')).count()..];
+    if bytes.starts_with(b"From ") || bytes.starts_with(b">From ") {
         return true;
     }
     let first_line = bytes.split(|byte| *byte == b'\n').next().unwrap_or_default();

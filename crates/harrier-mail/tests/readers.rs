@@ -220,6 +220,23 @@ fn gzip_eml_over_limit_is_skipped() {
 }
 
 #[test]
+fn truncated_gzip_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.eml.gz");
+    std::fs::write(&path, [0x1f, 0x8b]).unwrap();
+    let items = read_all(&path);
+    let ReadItem::Skipped(skipped) = &items[0] else { panic!("{items:?}") };
+    assert!(matches!(skipped.reason, SkipReason::Unreadable { .. }), "{skipped:?}");
+}
+
+#[test]
+fn message_with_bom_or_blank_line_is_mail() {
+    for start in [&b"\xEF\xBB\xBFSubject: hi\r\n"[..], b"\r\nSubject: hi\r\n", b">From a@example.org Mon Jan  1 00:00:00 2024\n"] {
+        assert!(harrier_mail::looks_like_message(start), "{start:?}");
+    }
+}
+
+#[test]
 fn file_without_header_is_not_mail() {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in [("empty.eml", &b""[..]), ("notes.md", b"# Notes\n\nNothing here: just text.\n"), ("junk.eml", &[0u8, 159, 146, 150, 7, 1][..])] {

@@ -167,6 +167,7 @@ struct ScanRecord<'a> {
 /// Calls `visit` for every message under `path`. Returns the number of skipped messages.
 pub(crate) fn for_each_message(path: &Path, visit: &mut dyn FnMut(harrier_mail::RawMessage)) -> anyhow::Result<usize> {
     let mut skipped = 0;
+    let mut unreadable_files = 0;
     let mut read_source = |source: &Path| -> anyhow::Result<()> {
         for item in open(source, ReadOptions::default())? {
             match item {
@@ -191,12 +192,16 @@ pub(crate) fn for_each_message(path: &Path, visit: &mut dyn FnMut(harrier_mail::
                 .collect();
             files.sort();
             for file in files {
-                read_source(&file)?;
+                // One unreadable file in a folder is skipped like an unreadable message.
+                if let Err(error) = read_source(&file) {
+                    tracing::warn!(file = %file.display(), "file skipped: {error:#}");
+                    unreadable_files += 1;
+                }
             }
         }
         Err(error) => return Err(error.into()),
     }
-    Ok(skipped)
+    Ok(skipped + unreadable_files)
 }
 
 /// Returns whether a file in a mail folder is a description of the folder rather than a message.

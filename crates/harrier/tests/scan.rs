@@ -424,3 +424,14 @@ fn text_output_shows_deciding_factor() {
     assert!(stdout.contains("\tgraymail\t"), "{stdout}");
     assert!(stdout.contains("bulk_mail(+0)"), "{stdout}");
 }
+
+#[test]
+fn broken_file_in_folder_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("phishing-link.eml"), dir.path().join("a.eml")).unwrap();
+    std::fs::write(dir.path().join("b.eml.gz"), [0x1f, 0x8b]).unwrap();
+    let (success, stdout, stderr) = harrier(&["scan", dir.path().to_str().unwrap()]);
+    assert!(success, "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stderr.contains("b.eml.gz"), "{stderr}");
+}
