@@ -33,8 +33,9 @@ Output:
 Exit status:
   0  success
   1  the command failed, or it ran and reports a problem: `replay` read no record (or, with
-     --strict, skipped any), `export ocsf` left out findings that failed validation,
-     `actions run` could not carry out an action, `config check` found the file invalid
+     --strict, skipped any), `scan` found no message to judge, `export ocsf` left out findings
+     that failed validation, `actions run` could not carry out an action, `config check` found
+     the file invalid
   2  invalid arguments";
 
 #[derive(Debug, Parser)]
@@ -392,7 +393,8 @@ Examples:
   harrier export ocsf --out lake/                         Parquet files in the Security Lake layout
   harrier export ocsf --format jsonl --out findings/      JSON lines instead
   harrier export ocsf --out s3://my-lake/ --region eu-west-1 --account 123456789012
-  harrier export ocsf --out https://siem.example/hook     POST JSON arrays of findings
+  harrier export ocsf --out https://siem.example/hook --webhook-secret-file hook.key
+                                                          POST signed JSON arrays of findings
   harrier export ocsf --out syslog+tcp://127.0.0.1:6514   RFC 5424 over TCP
   harrier export ocsf --out s3://my-lake/ --follow --interval 15m  export as findings arrive
 
@@ -496,7 +498,7 @@ pub struct ReplayArgs {
     pub paths: Vec<PathBuf>,
 
     /// Store every event under this tenant instead of the tenant each record names.
-    #[arg(long, value_parser = parse_tenant, value_name = "TENANT")]
+    #[arg(long, value_parser = parse_one_tenant, value_name = "TENANT")]
     pub tenant: Option<String>,
 
     /// Directory holding harrier's state; created when missing.
@@ -798,6 +800,16 @@ pub struct IntelIpArgs {
 pub fn parse_tenant(id: &str) -> Result<String, String> {
     harrier_serve::auth::check_tenant_id(id)?;
     Ok(id.to_owned())
+}
+
+/// Parses the `--tenant` of a command that stores or reads one tenant's data: a tenant id, where `*`
+/// (every tenant, in token and user scopes) is no tenant, and surrounding spaces are taken off.
+pub fn parse_one_tenant(id: &str) -> Result<String, String> {
+    let id = id.trim();
+    if id == "*" {
+        return Err("\"*\" stands for every tenant in a scope; name one tenant here".to_owned());
+    }
+    parse_tenant(id)
 }
 
 fn parse_format(name: &str) -> Result<harrier_model::SourceFormat, String> {

@@ -50,7 +50,7 @@ pub struct LearnMailArgs {
     #[arg(
         long,
         default_value = harrier_model::TenantId::DEFAULT,
-        value_parser = crate::cli::parse_tenant,
+        value_parser = crate::cli::parse_one_tenant,
         value_name = "TENANT"
     )]
     pub tenant: String,

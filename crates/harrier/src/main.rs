@@ -93,7 +93,9 @@ fn error_message(error: &anyhow::Error) -> String {
     let mut message = String::new();
     for cause in error.chain() {
         let text = cause.to_string();
-        if message.ends_with(&text) {
+        // Only a whole message after a separator counts, so that a short cause such as "store" is kept
+        // after text that merely ends in the same letters.
+        if message == text || message.ends_with(&format!(": {text}")) {
             continue;
         }
         if !message.is_empty() {
@@ -167,5 +169,23 @@ pub(crate) fn init_logging(format: cli::LogFormat, level: Option<&str>) {
     match format {
         cli::LogFormat::Text => builder.init(),
         cli::LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_message;
+
+    #[test]
+    fn repeated_cause_is_left_out() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let error = anyhow::Error::new(io).context("failed to read m.eml: No such file");
+        assert_eq!(error_message(&error), "failed to read m.eml: No such file");
+    }
+
+    #[test]
+    fn suffix_cause_is_kept() {
+        let error = anyhow::anyhow!("store").context("cannot open the datastore");
+        assert_eq!(error_message(&error), "cannot open the datastore: store");
     }
 }

@@ -64,7 +64,7 @@ pub struct MilterArgs {
     pub timeout: u64,
 
     /// Tenant recorded with each action and in link-lock tokens.
-    #[arg(long, default_value = "default", value_parser = crate::cli::parse_tenant, value_name = "NAME")]
+    #[arg(long, default_value = "default", value_parser = crate::cli::parse_one_tenant, value_name = "NAME")]
     pub tenant: String,
 
     /// A domain of the organisation or of a correspondent; look-alikes of it are flagged. Repeatable.

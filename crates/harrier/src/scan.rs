@@ -20,7 +20,8 @@ Examples:
   harrier scan --json inbox.mbox                 every factor of every message, as JSON lines
   harrier scan --protected-domain contoso.com Maildir/
 
-A folder that is not a maildir is read recursively: each file in it is an .eml or an mbox file.
+A folder that is not a maildir is read recursively: each file in it is an .eml or an mbox file,
+compressed with gzip or not.
 A file that holds no message is skipped with a warning, and the scan exits 1 when it judged none.
 With standard error on a terminal and the text output in a file or pipe, a counter shows progress.";
 
@@ -56,7 +57,7 @@ pub struct ScanArgs {
     #[arg(
         long,
         default_value = harrier_model::TenantId::DEFAULT,
-        value_parser = crate::cli::parse_tenant,
+        value_parser = crate::cli::parse_one_tenant,
         value_name = "TENANT"
     )]
     pub tenant: String,

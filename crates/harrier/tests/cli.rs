@@ -294,6 +294,12 @@ fn blank_tenant_exits_2() {
         assert!(stderr(&output).contains("is not a tenant id"), "harrier {args:?}: {}", stderr(&output));
         assert!(!data.exists(), "harrier {args:?} created the data directory");
     }
+    // `*` means every tenant in a scope, and is no tenant to store or read one tenant's data under.
+    for args in [&["replay", "--tenant", "*", message][..], &["learn", "mail", "--tenant", "*", "--ham", message]] {
+        let output = harrier(&data).args(args).stdin(Stdio::null()).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "harrier {args:?}: {}", stderr(&output));
+        assert!(!data.exists(), "harrier {args:?} created the data directory");
+    }
 }
 
 #[test]

@@ -106,7 +106,7 @@ fn missing_path_is_an_error() {
 #[test]
 fn file_without_records_exits_1() {
     let dir = tempfile::tempdir().unwrap();
-    let cases = [("unknown.csv", "hello,world\n", "a CSV header and no rows"), ("empty.json", "[]\n", "an empty array")];
+    let cases = [("unknown.csv", "hello,world\n", "a CSV header and no rows")];
     for (name, content, reason) in cases {
         let file = dir.path().join(name);
         std::fs::write(&file, content).unwrap();
@@ -118,6 +118,19 @@ fn file_without_records_exits_1() {
             assert!(stderr.contains(reason), "{name}: {stderr}");
         }
     }
+}
+
+#[test]
+fn empty_arrays_alone_exit_0() {
+    // The Management Activity API answers a quiet period with an empty content blob.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empty.json");
+    std::fs::write(&file, "[]\n").unwrap();
+    let (status, summary, stderr) = replay_json(&dir.path().join("data"), &[], &[&file]);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(summary["records"]["read"], 0, "{summary}");
+    assert!(stderr.contains(&format!("warning: no records: {}", file.display())), "{stderr}");
+    assert!(stderr.contains("an empty array"), "{stderr}");
 }
 
 #[test]
