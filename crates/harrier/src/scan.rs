@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_words};
+use harrier_mail::analysis::reported::{Label, MIN_MESSAGES_PER_LABEL, message_key, message_words};
 use harrier_mail::analysis::{AnalysisOptions, HistoryContext, ReportModel};
 use harrier_mail::{Class, MailError, MailFormat, ReadItem, ReadOptions, analyze, detect_format, open, parse_message};
 use serde::Serialize;
@@ -141,7 +141,7 @@ pub struct EvalEmailArgs {
     pub show_errors: bool,
 
     /// Cross-validate the words learned from labelled mail (see `harrier learn mail`). The messages are split
-    /// into K parts, 2 to 20, by a hash of their bytes, and each part is judged with the words of the other
+    /// into K parts, 2 to 20, by a hash of their words, and each part is judged with the words of the other
     /// parts. The ham folders count as legitimate mail and the phishing folders as reported mail.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=20))]
     pub folds: Option<u32>,
@@ -364,7 +364,7 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
             let message = parse_message(&raw);
             let analysis = match &fold_models {
                 Some(models) => {
-                    let model = &models[fold_of(&raw.bytes, models.len())];
+                    let model = &models[fold_of(&message_key(&message_words(&message)), models.len())];
                     analyze(&message, &AnalysisOptions { reported: Some(Arc::clone(model)), ..options.clone() })
                 }
                 None => analyze(&message, &options),
@@ -404,10 +404,13 @@ pub fn run_eval(args: &EvalEmailArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Returns the part of a `--folds` cross-validation that a message belongs to. Copies of one message fall
-/// into the same part, so that none is judged with its own words.
-fn fold_of(bytes: &[u8], folds: usize) -> usize {
-    (xxhash_rust::xxh3::xxh3_64(bytes) % folds as u64) as usize
+/// Returns the part of a `--folds` cross-validation that a message belongs to, from the [`message_key`] of
+/// its words. Copies of one message, with other headers too, fall into the same part, so that none is
+/// judged with its own words.
+fn fold_of(key: &[u8; 16], folds: usize) -> usize {
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&key[..8]);
+    (u64::from_le_bytes(low) % folds as u64) as usize
 }
 
 /// Learns the words of every message of `folders` into `folds` models; model K has learned every part but
@@ -415,12 +418,15 @@ fn fold_of(bytes: &[u8], folds: usize) -> usize {
 fn learn_folds<'a>(folders: impl Iterator<Item = (&'a PathBuf, &'static str)>, folds: u32) -> anyhow::Result<Vec<Arc<ReportModel>>> {
     let folds = folds as usize;
     let mut parts = vec![ReportModel::new(); folds];
+    // Each message counts once, as `harrier learn mail` counts it.
+    let mut learned = std::collections::HashSet::new();
     for (path, label) in folders {
         let label = if label == "ham" { Label::Legitimate } else { Label::Reported };
         let mut visit = |raw: harrier_mail::RawMessage| {
             let words = message_words(&parse_message(&raw));
-            if !words.is_empty() {
-                parts[fold_of(&raw.bytes, folds)].learn(&words, label);
+            let key = message_key(&words);
+            if !words.is_empty() && learned.insert(key) {
+                parts[fold_of(&key, folds)].learn(&words, label);
             }
         };
         for_each_message(path, &mut visit).with_context(|| format!("failed to read {}", path.display()))?;
