@@ -167,8 +167,8 @@ impl AnalysisDb {
         load_model(&connection, &path, tenant)
     }
 
-    /// Saves the words a tenant's analysts taught the engine in place of the ones saved before, and forgets
-    /// which messages the old words came from.
+    /// Saves the words a tenant's analysts taught the engine in place of the ones saved before, and drops
+    /// the index of the messages the old words came from.
     pub fn save_report_model(&mut self, tenant: &TenantId, model: &ReportModel) -> Result<(), DbError> {
         let mut update = self.begin_model_update(tenant, true)?;
         update.model = model.clone();

@@ -146,8 +146,8 @@ fn write_related(out: &mut String, incident: &Incident, related: &[RelatedActivi
     let _ = writeln!(out);
 }
 
-/// Recommends a response to messages that reached `user`: nothing shows that the account itself was used,
-/// so the advice removes the messages and asks what the user did with them.
+/// Recommends a response to messages that reached `user`. Nothing shows that the account itself was used,
+/// so the advice is to remove the messages and to find out what the user did with them.
 fn inbound_mail_advice(stage: Stage, user: &str, breaches: &[&Breach]) -> String {
     let messages: BTreeSet<&str> = breaches.iter().filter_map(|breach| breach.events.last().map(String::as_str)).collect();
     let (messages, them) = if messages.len() > 1 { (format!("the {} messages", messages.len()), "them") } else { ("the message".to_owned(), "it") };

@@ -52,7 +52,7 @@ pub enum SkipReason {
         error: String,
     },
     /// The file is empty, or its first line is neither a header field (`Name: value`) nor an mbox
-    /// `From ` line, so it holds no message: a note, a listing, or other data in a mail folder.
+    /// `From ` line, so it contains no message: a note, a listing, or other data in a mail folder.
     NotMail,
 }
 

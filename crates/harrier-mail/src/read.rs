@@ -90,9 +90,9 @@ fn read_prefix(input: &mut dyn Read, buffer: &mut [u8]) -> std::io::Result<usize
 }
 
 /// Returns whether `bytes` start like a message: with a header field (`Name: value`) or an mbox `From `
-/// line. RFC 5322 allows any printable character but the colon in a field name; this takes only the
-/// letters, digits, hyphens and underscores that mail programs write, so that a CSV or JSON log, whose
-/// first line has commas, quotes or spaces before any colon, is not taken for mail.
+/// line. RFC 5322 allows any printable character but the colon in a field name. This check takes only the
+/// letters, digits, hyphens and underscores that mail programs write, because the first line of a CSV or
+/// JSON log has commas, quotes or spaces before any colon.
 pub fn looks_like_message(bytes: &[u8]) -> bool {
     // Some programs save messages with a byte-order mark, blank lines or an escaped `>From ` line first.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -108,8 +108,8 @@ pub fn looks_like_message(bytes: &[u8]) -> bool {
         && name.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_')
 }
 
-/// Returns whether the file at `path` holds mail by its first bytes ([`looks_like_message`]), read through
-/// a gzip decoder when the file is compressed. An unreadable file holds none.
+/// Returns whether the file at `path` contains mail by its first bytes ([`looks_like_message`]), read
+/// through a gzip decoder when the file is compressed. An unreadable file contains none.
 pub fn is_mail_file(path: &Path) -> bool {
     let mut head = [0u8; 1024];
     let Ok(mut input) = open_file(path) else { return false };

@@ -181,8 +181,8 @@ fn relays(summary: &MailMessage, intel: &IpIntel) -> Vec<MailRelay> {
 /// top, as for Authentication-Results. The first public `from` address they recorded that is not a relay
 /// of the trusted service itself is the sender's server. Names in the `from` clause are the sender's own
 /// claims (its HELO) and decide nothing, and headers below the trusted run may be forged, so `None` is
-/// returned when the trusted run records no outside address. Without trusted hops, nothing tells real
-/// headers from forged ones, and the first public address from the top is the best guess.
+/// returned when the trusted run records no outside address. Without trusted hops, nothing distinguishes
+/// real headers from forged ones, and the first public address from the top is the best guess.
 fn origin_ip(summary: &MailMessage, trusted: &TrustedHops, intel: &IpIntel) -> Option<IpAddr> {
     let from_ips = |hops: &mut dyn Iterator<Item = &harrier_mail::ReceivedHop>| -> Vec<IpAddr> {
         hops.filter_map(|hop| hop.from_ip.as_deref()?.parse::<IpAddr>().ok()).filter(|ip| is_public(*ip)).collect()
@@ -190,9 +190,9 @@ fn origin_ip(summary: &MailMessage, trusted: &TrustedHops, intel: &IpIntel) -> O
     if trusted.is_empty() {
         return from_ips(&mut summary.received.iter()).into_iter().next();
     }
-    // Exchange Online passes a message between its own servers, whose addresses are Microsoft's: its
-    // service ranges, and for IPv6 the block 2603:1000::/24, which also holds the addresses its mailbox
-    // servers pass mail between (2603:10b6::/32 and others) that the published ranges leave out.
+    // Exchange Online passes a message between its own servers, whose addresses are Microsoft's. They are
+    // in its service ranges or, for IPv6, in the block 2603:1000::/24, which also contains the addresses
+    // its mailbox servers pass mail between (2603:10b6::/32 and others) that the published ranges leave out.
     let microsoft_trusted = trusted.matches(EXCHANGE_ONLINE_EDGE_HOST);
     let microsoft_relay = |ip: IpAddr| {
         intel.lookup_ref(ip).class == harrier_model::IpClass::Microsoft
@@ -295,8 +295,8 @@ mod tests {
         parse_message(&RawMessage { origin, envelope_from: None, bytes: text.into_bytes() })
     }
 
-    /// The top of a message delivered by Exchange Online: two of Microsoft's hops above the edge server
-    /// that `boundary` connected to, announcing itself as `helo`.
+    /// Returns the top of a message delivered by Exchange Online: two of Microsoft's hops above the edge
+    /// server that `boundary` connected to, announcing itself as `helo`.
     fn exchange_chain(helo: &str, boundary: &str) -> Vec<String> {
         vec![
             "from BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) by SN6PR12MB0002.namprd12.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:02 +0000".to_owned(),
@@ -316,7 +316,7 @@ mod tests {
         let received = exchange_chain("mail.sender.example", "137.184.34.4");
         let trusted = TrustedHops::exchange_online();
         assert_eq!(origin(&received, &trusted), Some("137.184.34.4".parse().unwrap()));
-        // Without trusted hops, the topmost public address is the best that can be said.
+        // Without trusted hops, the topmost public address is the best guess.
         assert_eq!(origin(&received, &TrustedHops::default()), Some("2603:10b6:408:e6::28".parse().unwrap()));
     }
 

@@ -132,8 +132,8 @@ impl ApiError {
     }
 }
 
-/// Query parameters that answer a value that does not parse with the API's JSON error, naming the
-/// parameter, in place of axum's plain-text rejection.
+/// Query parameters whose parse errors return the API's JSON error, which names the parameter, in place
+/// of axum's plain-text rejection.
 struct ApiQuery<T>(T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {

@@ -78,7 +78,7 @@ struct LearnSummary {
     trained: bool,
 }
 
-/// What to do with each message of a folder.
+/// The action taken on each message of a folder.
 #[derive(Clone, Copy)]
 enum Action {
     Learn(Label),

@@ -122,7 +122,7 @@ fn file_without_records_exits_1() {
 
 #[test]
 fn empty_arrays_alone_exit_0() {
-    // The Management Activity API answers a quiet period with an empty content blob.
+    // The Management Activity API returns an empty content blob for a quiet period.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("empty.json");
     std::fs::write(&file, "[]\n").unwrap();

@@ -248,7 +248,7 @@ pub fn message_words(message: &MailMessage) -> Vec<String> {
     words.into_iter().collect()
 }
 
-/// Returns the key that tells learned messages apart: a 128-bit hash of a message's [`message_words`].
+/// Returns the key that identifies a learned message: a 128-bit hash of a message's [`message_words`].
 /// Copies of a message with other headers (another recipient, another relay) have the same key, and
 /// because the key follows the words, taking a message back subtracts exactly the words it added.
 pub fn message_key(words: &[String]) -> [u8; 16] {
