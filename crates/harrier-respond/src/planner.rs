@@ -229,15 +229,13 @@ pub fn write_plan(plan: &Plan) -> String {
         let _ = writeln!(out, "No rule of the response policy planned an action for this incident.\n");
     }
     for action in &plan.actions {
-        let _ = writeln!(
-            out,
-            "- **{}** on {} ({}, mode {}): {}",
-            action.kind,
-            action.target,
-            action.decision.as_str(),
-            action.mode.as_str(),
-            action.id
-        );
+        // The decision repeats the mode unless a guard changed it, so the mode is named only then.
+        let decision = if action.decision.as_str() == action.mode.as_str() {
+            action.decision.as_str().to_owned()
+        } else {
+            format!("{}, mode {}", action.decision.as_str(), action.mode.as_str())
+        };
+        let _ = writeln!(out, "- **{}** on {} ({decision}): {}", action.kind, action.target, action.id);
         for reason in &action.reasons {
             let _ = writeln!(out, "  - Why: {reason}.");
         }

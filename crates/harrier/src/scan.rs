@@ -480,12 +480,14 @@ impl StrippedWriter {
 
 fn print_eval(results: &[FolderResult]) {
     let classes = Class::ALL.map(Class::name);
-    println!("{:<6} {:>8} {:>8} {:>8}  {}  folder", "label", "messages", "threats", "rate", classes.map(|name| format!("{name:>8.8}")).join(" "));
+    // Each class column is as wide as its name, so that no name is cut.
+    let width = |name: &str| name.len().max(8);
+    println!("{:<6} {:>8} {:>8} {:>8}  {}  folder", "label", "messages", "threats", "rate", classes.map(|name| format!("{name:>8}")).join(" "));
     for label in ["ham", "phish"] {
         let mut messages = 0;
         let mut threats = 0;
         for result in results.iter().filter(|result| result.label == label) {
-            let counts = classes.map(|name| format!("{:>8}", result.by_class.get(name).copied().unwrap_or(0)));
+            let counts = classes.map(|name| format!("{:>width$}", result.by_class.get(name).copied().unwrap_or(0), width = width(name)));
             println!(
                 "{:<6} {:>8} {:>8} {:>7.2}%  {}  {}",
                 label,

@@ -168,3 +168,23 @@ fn text_summary_lists_formats_and_kinds() {
     assert!(stdout.contains("Events per kind:"), "{stdout}");
     assert!(stdout.contains("sentinel_audit_logs"), "{stdout}");
 }
+
+#[test]
+fn gzip_files_report_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json.gz");
+    std::fs::write(&broken, [0x1f, 0x8b, 0x08, 0x00, 0x01]).unwrap();
+    let mail = dir.path().join("message.eml.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut encoder, &std::fs::read(testdata("mail/dkim-pass.eml")).unwrap()).unwrap();
+    std::fs::write(&mail, encoder.finish().unwrap()).unwrap();
+
+    let (_, summary, stderr) = replay_json(&dir.path().join("data"), &[], &[&broken, &mail]);
+    let files = summary["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{stderr}");
+    for file in files {
+        assert_eq!(file["compressed"], true, "{file}");
+    }
+    let mail_report = files.iter().find(|file| file["path"].as_str().unwrap().ends_with("message.eml.gz")).unwrap();
+    assert_eq!(mail_report["records"], 1, "{mail_report}");
+}
