@@ -95,8 +95,7 @@ fn read_prefix(input: &mut dyn Read, buffer: &mut [u8]) -> std::io::Result<usize
 /// JSON log has commas, quotes or spaces before any colon.
 pub fn looks_like_message(bytes: &[u8]) -> bool {
     // Some programs save messages with a byte-order mark, blank lines or an escaped `>From ` line first.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let bytes = &bytes[bytes.iter().take_while(|byte| matches!(byte, b'\r' | b'\n')).count()..];
+    let bytes = &bytes[leading_noise(bytes)..];
     if bytes.starts_with(b"From ") || bytes.starts_with(b">From ") {
         return true;
     }
@@ -106,6 +105,12 @@ pub fn looks_like_message(bytes: &[u8]) -> bool {
     !name.is_empty()
         && name[0].is_ascii_alphabetic()
         && name.iter().all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_')
+}
+
+/// Returns the length of the byte-order mark and blank lines that some programs write before a message.
+fn leading_noise(bytes: &[u8]) -> usize {
+    let mark = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    mark + bytes[mark..].iter().take_while(|byte| matches!(byte, b'\r' | b'\n')).count()
 }
 
 /// Returns whether the file at `path` contains mail by its first bytes ([`looks_like_message`]), read
@@ -207,5 +212,8 @@ fn read_message_file(origin: MessageOrigin, limit: u64) -> ReadItem {
     if !looks_like_message(&bytes) {
         return skipped(origin, SkipReason::NotMail);
     }
+    // A byte-order mark or blank lines before the headers would end the header section at once.
+    let start = leading_noise(&bytes);
+    bytes.drain(..start);
     ReadItem::Message(RawMessage { origin, envelope_from: None, bytes })
 }

@@ -234,6 +234,17 @@ fn message_with_bom_or_blank_line_is_mail() {
     for start in [&b"\xEF\xBB\xBFSubject: hi\r\n"[..], b"\r\nSubject: hi\r\n", b">From a@example.org Mon Jan  1 00:00:00 2024\n"] {
         assert!(harrier_mail::looks_like_message(start), "{start:?}");
     }
+    // The headers after the mark or blank line are parsed.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, start) in [("bom.eml", &b"\xEF\xBB\xBF"[..]), ("blank.eml", b"\r\n")] {
+        let path = dir.path().join(name);
+        let mut message = start.to_vec();
+        message.extend_from_slice(b"From: Ann <ann@example.org>\r\nSubject: hi\r\n\r\nbody\r\n");
+        std::fs::write(&path, message).unwrap();
+        let parsed = parse_message(&messages(read_all(&path))[0]);
+        assert_eq!(parsed.subject.as_deref(), Some("hi"), "{name}");
+        assert!(parsed.from.is_some(), "{name}");
+    }
 }
 
 #[test]

@@ -178,36 +178,72 @@ fn relays(summary: &MailMessage, intel: &IpIntel) -> Vec<MailRelay> {
 /// Returns the public address of the host that handed the message to the receiving side.
 ///
 /// With trusted hops, only Received headers that trusted hosts wrote are read: the run of them from the
-/// top, as for Authentication-Results. The first public `from` address they recorded that is not a relay
-/// of the trusted service itself is the sender's server. Names in the `from` clause are the sender's own
-/// claims (its HELO) and decide nothing, and headers below the trusted run may be forged, so `None` is
-/// returned when the trusted run records no outside address. Without trusted hops, nothing distinguishes
-/// real headers from forged ones, and the first public address from the top is the best guess.
+/// top, as for Authentication-Results. In each, the address is the one the receiving host recorded in the
+/// comment after the sending host's name ([`connecting_ip`]), because the name is the sender's claim. The
+/// first public address that is not an internal relay of Exchange Online is the sender's server. When
+/// that server is one of Microsoft's (mail from another Microsoft 365 tenant), the hops below it belong to
+/// that tenant or to the sender and cannot be checked, so no address is returned. Without trusted hops,
+/// nothing distinguishes real headers from forged ones, and the first public address from the top is the
+/// best guess.
 fn origin_ip(summary: &MailMessage, trusted: &TrustedHops, intel: &IpIntel) -> Option<IpAddr> {
-    let from_ips = |hops: &mut dyn Iterator<Item = &harrier_mail::ReceivedHop>| -> Vec<IpAddr> {
-        hops.filter_map(|hop| hop.from_ip.as_deref()?.parse::<IpAddr>().ok()).filter(|ip| is_public(*ip)).collect()
-    };
     if trusted.is_empty() {
-        return from_ips(&mut summary.received.iter()).into_iter().next();
+        return summary
+            .received
+            .iter()
+            .filter_map(|hop| hop.from_ip.as_deref()?.parse::<IpAddr>().ok())
+            .find(|ip| is_public(*ip));
     }
-    // Exchange Online passes a message between its own servers, whose addresses are Microsoft's. They are
-    // in its service ranges or, for IPv6, in the block 2603:1000::/24, which also contains the addresses
-    // its mailbox servers pass mail between (2603:10b6::/32 and others) that the published ranges leave out.
     let microsoft_trusted = trusted.matches(EXCHANGE_ONLINE_EDGE_HOST);
-    let microsoft_relay = |ip: IpAddr| {
-        intel.lookup_ref(ip).class == harrier_model::IpClass::Microsoft
-            || matches!(ip, IpAddr::V6(v6) if v6.segments()[0] == 0x2603 && v6.segments()[1] >> 8 == 0x10)
-    };
-    let mut written_by_trusted =
+    let written_by_trusted =
         summary.received.iter().take_while(|hop| hop.by_host.as_deref().is_some_and(|host| trusted.matches(host)));
-    // NOTE: mail from another Microsoft 365 tenant arrives from Microsoft's addresses too, so the walk goes
-    // on into the sending tenant's hops. Where those record no client address, a forged header below them
-    // that names a trusted host can still supply the address.
-    from_ips(&mut written_by_trusted).into_iter().find(|ip| !(microsoft_trusted && microsoft_relay(*ip)))
+    for hop in written_by_trusted {
+        let Some(ip) = connecting_ip(&hop.raw) else { continue };
+        if !is_public(ip) || (microsoft_trusted && is_exchange_relay(ip)) {
+            continue;
+        }
+        if microsoft_trusted && intel.lookup_ref(ip).class == harrier_model::IpClass::Microsoft {
+            return None;
+        }
+        return Some(ip);
+    }
+    None
 }
 
 /// A host name of Exchange Online's edge, to tell whether the operator trusts Exchange Online.
 const EXCHANGE_ONLINE_EDGE_HOST: &str = "edge.mail.protection.outlook.com";
+
+/// Returns whether an address is one Exchange Online's servers pass mail between: its IPv6 blocks
+/// 2603:10x6::/32 (2603:10a6 and 2603:10b6 among them, for any hex digit x). Other parts of Microsoft's
+/// 2603:1000::/24, such as Azure's, are left out, because anyone can send from an Azure machine.
+fn is_exchange_relay(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] == 0x2603 && v6.segments()[1] & 0xff0f == 0x1006)
+}
+
+/// Returns the address that the receiving host recorded for the sending host in a Received header: in
+/// `from NAME (COMMENT) by ...`, the address in brackets in COMMENT, or else the last word of COMMENT that
+/// is an address. NAME is what the sender announced (HELO) and may itself look like an address, so it is
+/// read only as Exim writes it (`from [192.0.2.1] (helo=...)`), where the comment contains no address.
+fn connecting_ip(raw: &str) -> Option<IpAddr> {
+    let parse = |text: &str| {
+        let text = text.trim().trim_start_matches("IPv6:").trim_start_matches("ipv6:");
+        text.parse::<IpAddr>().ok()
+    };
+    let rest = raw.trim_start();
+    let rest = rest.get(..5).filter(|from| from.eq_ignore_ascii_case("from ")).map(|_| &rest[5..])?.trim_start();
+    let name_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_end);
+    let comment = after.trim_start().strip_prefix('(').and_then(|inner| inner.find(')').map(|end| &inner[..end]));
+    if let Some(comment) = comment {
+        let bracketed = comment.find('[').and_then(|start| comment[start + 1..].find(']').map(|end| &comment[start + 1..start + 1 + end]));
+        if let Some(ip) = bracketed.and_then(parse) {
+            return Some(ip);
+        }
+        if let Some(ip) = comment.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter_map(parse).last() {
+            return Some(ip);
+        }
+    }
+    name.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).and_then(parse)
+}
 
 fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -295,13 +331,15 @@ mod tests {
         parse_message(&RawMessage { origin, envelope_from: None, bytes: text.into_bytes() })
     }
 
-    /// Returns the top of a message delivered by Exchange Online: two of Microsoft's hops above the edge
-    /// server that `boundary` connected to, announcing itself as `helo`.
-    fn exchange_chain(helo: &str, boundary: &str) -> Vec<String> {
+    /// Returns the top of a message delivered by Exchange Online, in the shape Exchange Online writes it:
+    /// the mailbox server's own hop, a front end under `outlook.office365.com`, and the edge server that
+    /// `client` connected to, announcing itself as `helo`.
+    fn exchange_chain(helo: &str, client: &str) -> Vec<String> {
         vec![
-            "from BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) by SN6PR12MB0002.namprd12.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:02 +0000".to_owned(),
-            "from BN8NAM11FT052.eop-nam11.prod.protection.outlook.com (2603:10b6:408:e6::30) by BN8PR12MB0001.namprd12.prod.outlook.com (2603:10b6:408:e6::28) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:01 +0000".to_owned(),
-            format!("from {helo} ({boundary}) by BN8NAM11FT052.mail.protection.outlook.com (10.13.177.120) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:00 +0000"),
+            "from SA3PR19MB0001.namprd19.prod.outlook.com (::1) by MN0PR19MB0002.namprd19.prod.outlook.com with HTTPS; Mon, 1 Jan 2024 00:00:03 +0000".to_owned(),
+            "from BN0PR03CA0003.namprd03.prod.outlook.com (2603:10b6:408:e6::28) by SA3PR19MB0001.namprd19.prod.outlook.com (2603:10b6:806:317::17) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:02 +0000".to_owned(),
+            "from BN8NAM11FT004.eop-nam11.prod.protection.outlook.com (2603:10b6:408:e6:cafe::23) by BN0PR03CA0003.outlook.office365.com (2603:10b6:408:e6::28) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:01 +0000".to_owned(),
+            format!("from {helo} ({client}) by BN8NAM11FT004.mail.protection.outlook.com (10.13.177.138) with Microsoft SMTP Server; Mon, 1 Jan 2024 00:00:00 +0000"),
         ]
     }
 
@@ -323,14 +361,36 @@ mod tests {
     #[test]
     fn origin_ignores_forged_headers() {
         let trusted = TrustedHops::exchange_online();
-        // A sender that announces itself with a Microsoft name, and forges a header of its own below.
-        let mut received = exchange_chain("relay1.namprd00.prod.outlook.com", "137.184.34.4");
-        received.push("from x (129.132.1.1) by edge1.mail.protection.outlook.com; Mon, 1 Jan 2024 00:00:00 +0000".to_owned());
-        assert_eq!(origin(&received, &trusted), Some("137.184.34.4".parse().unwrap()));
-        // No outside address recorded by a trusted host: a forged header below gives none either.
-        let mut internal = exchange_chain("BN8PR12MB0003.namprd12.prod.outlook.com", "2603:10b6:408:e6::31");
-        internal.push("from x (129.132.1.1) by smtp.sender.example; Mon, 1 Jan 2024 00:00:00 +0000".to_owned());
-        assert_eq!(origin(&internal, &trusted), None);
+        let forged = "from mail.bank.example (129.132.1.1) by BN8NAM11FT999.mail.protection.outlook.com; Mon, 1 Jan 2024 00:00:00 +0000";
+        // A sender that announces a Microsoft name or an address as its HELO, with a forged header below.
+        for helo in ["relay1.namprd00.prod.outlook.com", "x[6.6.6.6]", "a(6.6.6.6)"] {
+            let mut received = exchange_chain(helo, "137.184.34.4");
+            received.push(forged.to_owned());
+            assert_eq!(origin(&received, &trusted), Some("137.184.34.4".parse().unwrap()), "{helo}");
+        }
+        // An Azure machine is an outside sender, however close to Microsoft's relays its address is.
+        let azure = exchange_chain("vm.example", "2603:1030:20e:3::23e");
+        assert_eq!(origin(&azure, &trusted), Some("2603:1030:20e:3::23e".parse().unwrap()));
+        // Mail from another Microsoft 365 tenant: the hops below Microsoft's outbound server are not read.
+        let mut tenant = exchange_chain("NAM12-BN8-obe.outbound.protection.outlook.com", "40.107.237.93");
+        tenant.push(forged.to_owned());
+        assert_eq!(origin(&tenant, &trusted), None);
+    }
+
+    #[test]
+    fn connecting_ip_reads_the_comment() {
+        let cases = [
+            ("from mail.example.org (mail.example.org [192.0.2.1]) by mx.example.net", Some("192.0.2.1")),
+            ("from host (137.184.34.4) by edge.mail.protection.outlook.com", Some("137.184.34.4")),
+            ("from x[6.6.6.6] (137.184.34.4) by edge", Some("137.184.34.4")),
+            ("from mx.example.com ([192.0.2.7] helo=mx) by exim.example.net", Some("192.0.2.7")),
+            ("from [192.0.2.9] (helo=mx) by exim.example.net", Some("192.0.2.9")),
+            ("from host (IPv6:2001:db8::1) by mx", Some("2001:db8::1")),
+            ("by host (Postfix, from userid 0)", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(connecting_ip(raw), expected.map(|ip| ip.parse().unwrap()), "{raw}");
+        }
     }
 
     #[test]

@@ -151,8 +151,14 @@ fn why_not(rule: &Rule, incident: &Incident, steps: &[&Breach], matching: &[&Bre
         return None;
     }
     let candidates: Vec<&&Breach> = steps.iter().filter(|b| in_scope(rule, b)).collect();
+    let inbound_at_stage = rule.models.is_empty()
+        && steps.iter().any(|b| b.is_inbound_mail() && (rule.stages.is_empty() || rule.stages.contains(&b.stage)));
     Some(match candidates.iter().map(|b| b.score).reduce(f32::max) {
         Some(best) => format!("the highest matching breach scored {best:.0}, below the rule's {:.0}", rule.min_score),
+        None if inbound_at_stage => {
+            "the breaches at the rule's stages are about mail that reached the user, which a rule without models leaves out"
+                .to_owned()
+        }
         None => "no breach of the incident is of the models or stages the rule names".to_owned(),
     })
 }

@@ -78,6 +78,8 @@ fn inbound_mail_leaves_account_alone() {
     let kinds: Vec<ActionKind> = plan.actions.iter().map(|action| action.kind).collect();
     assert!(!kinds.contains(&ActionKind::DisableUser), "{kinds:?}");
     assert!(!kinds.contains(&ActionKind::RevokeSessions), "{kinds:?}");
+    let skipped = plan.not_applied.iter().find(|n| n.rule == "continued malicious activity").expect("the rule is listed");
+    assert!(skipped.why.contains("mail that reached the user"), "{}", skipped.why);
 }
 
 fn policy_with(mode: Mode) -> Policy {

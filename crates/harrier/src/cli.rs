@@ -545,7 +545,8 @@ pub struct MailArgs {
 
     /// A host whose Authentication-Results headers are trusted: a name (`mx.example.org`) or a wildcard
     /// (`*.prod.outlook.com`); `exchange-online` stands for Exchange Online's hosts. Results from other
-    /// hosts are never evidence. Repeatable.
+    /// hosts are never evidence, and the sender's address is read only from Received headers that trusted
+    /// hosts wrote. Repeatable.
     #[arg(long = "trusted-hop", value_name = "HOST", value_parser = parse_trusted_hop)]
     pub trusted_hops: Vec<String>,
 }

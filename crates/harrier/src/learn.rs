@@ -85,41 +85,85 @@ enum Action {
     Forget,
 }
 
-/// The update being made and what it did so far.
+/// Messages read before they are applied. Folders are read without holding the database's write lock, and
+/// each batch is applied and saved under it, so that a long run does not block the service's writes. A
+/// run that fails keeps the batches saved before the failure; running it again counts them once.
+const BATCH_MESSAGES: usize = 1_000;
+
+/// The messages read so far, the batches saved and what they did.
 struct Learning<'a> {
-    update: harrier_detect::ModelUpdate<'a>,
+    db: &'a mut harrier_detect::AnalysisDb,
+    tenant: &'a harrier_model::TenantId,
+    /// With `--reset`, the first batch starts from an empty model.
+    reset: bool,
+    /// Whether the first batch was saved, which is when words learned without an index are reported.
+    started: bool,
+    pending: Vec<(Vec<String>, Action)>,
     summary: LearnSummary,
 }
 
 impl Learning<'_> {
-    fn apply(&mut self, words: &[String], action: Action) -> anyhow::Result<()> {
-        let key = message_key(words);
-        let before = self.update.label(&key)?;
-        match (action, before) {
-            (Action::Learn(label), Some(known)) if known == label => self.summary.already_learned += 1,
-            (Action::Learn(label), Some(known)) => {
-                self.update.model.unlearn(words, known);
-                self.update.model.learn(words, label);
-                self.summary.relabelled += 1;
-                self.update.set_label(key, Some(label));
-            }
-            (Action::Learn(label), None) => {
-                self.update.model.learn(words, label);
-                match label {
-                    Label::Reported => self.summary.learned_reported += 1,
-                    Label::Legitimate => self.summary.learned_legitimate += 1,
-                }
-                self.update.set_label(key, Some(label));
-            }
-            (Action::Forget, Some(known)) => {
-                self.update.model.unlearn(words, known);
-                self.summary.forgotten += 1;
-                self.update.set_label(key, None);
-            }
-            (Action::Forget, None) => self.summary.not_learned += 1,
+    fn push(&mut self, words: Vec<String>, action: Action) -> anyhow::Result<()> {
+        self.pending.push((words, action));
+        if self.pending.len() >= BATCH_MESSAGES {
+            self.flush()?;
         }
         Ok(())
     }
+
+    /// Applies the pending messages to the saved model and saves it, in one transaction.
+    fn flush(&mut self) -> anyhow::Result<()> {
+        let mut update = self.db.begin_model_update(self.tenant, self.reset)?;
+        if !self.started && update.unindexed > 0 {
+            eprintln!(
+                "warning: {} of the learned messages were learned before harrier kept track of each message, so they \
+                 count again if learned again and cannot be moved or taken back; learn every folder again with --reset \
+                 to fix that",
+                update.unindexed
+            );
+        }
+        for (words, action) in self.pending.drain(..) {
+            apply(&mut update, &mut self.summary, &words, action)?;
+        }
+        self.summary.total_reported = update.model.messages(Label::Reported);
+        self.summary.total_legitimate = update.model.messages(Label::Legitimate);
+        self.summary.words = update.model.words();
+        self.summary.trained = update.model.is_trained();
+        update.commit()?;
+        self.reset = false;
+        self.started = true;
+        Ok(())
+    }
+}
+
+/// Applies one message to the model being updated and counts what happened.
+fn apply(update: &mut harrier_detect::ModelUpdate<'_>, summary: &mut LearnSummary, words: &[String], action: Action) -> anyhow::Result<()> {
+    let key = message_key(words);
+    let before = update.label(&key)?;
+    match (action, before) {
+        (Action::Learn(label), Some(known)) if known == label => summary.already_learned += 1,
+        (Action::Learn(label), Some(known)) => {
+            update.model.unlearn(words, known);
+            update.model.learn(words, label);
+            summary.relabelled += 1;
+            update.set_label(key, Some(label));
+        }
+        (Action::Learn(label), None) => {
+            update.model.learn(words, label);
+            match label {
+                Label::Reported => summary.learned_reported += 1,
+                Label::Legitimate => summary.learned_legitimate += 1,
+            }
+            update.set_label(key, Some(label));
+        }
+        (Action::Forget, Some(known)) => {
+            update.model.unlearn(words, known);
+            summary.forgotten += 1;
+            update.set_label(key, None);
+        }
+        (Action::Forget, None) => summary.not_learned += 1,
+    }
+    Ok(())
 }
 
 pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
@@ -133,15 +177,14 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
     let data_dir = &args.data_dir.data_dir;
     let mut db = harrier_detect::AnalysisDb::open(data_dir)
         .with_context(|| format!("cannot open the analysis database in {}", data_dir.display()))?;
-    let update = db.begin_model_update(&tenant, args.reset)?;
-    if update.unindexed > 0 {
-        eprintln!(
-            "warning: {} of the learned messages were learned before harrier kept track of each message, so they count \
-             again if learned again and cannot be moved or taken back; learn every folder again with --reset to fix that",
-            update.unindexed
-        );
-    }
-    let mut learning = Learning { update, summary: LearnSummary { tenant: args.tenant.clone(), ..LearnSummary::default() } };
+    let mut learning = Learning {
+        db: &mut db,
+        tenant: &tenant,
+        reset: args.reset,
+        started: false,
+        pending: Vec::new(),
+        summary: LearnSummary { tenant: args.tenant.clone(), ..LearnSummary::default() },
+    };
     let folders = args
         .phish
         .iter()
@@ -151,12 +194,9 @@ pub fn run_mail(args: &LearnMailArgs) -> anyhow::Result<ExitCode> {
     for (path, action) in folders {
         learning.summary.skipped += learn_folder(path, action, &mut learning)?;
     }
-    let Learning { update, mut summary } = learning;
-    summary.total_reported = update.model.messages(Label::Reported);
-    summary.total_legitimate = update.model.messages(Label::Legitimate);
-    summary.words = update.model.words();
-    summary.trained = update.model.is_trained();
-    update.commit()?;
+    // The last batch, which also saves a --reset given alone.
+    learning.flush()?;
+    let summary = learning.summary;
 
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -209,7 +249,7 @@ fn learn_folder(path: &Path, action: Action, learning: &mut Learning) -> anyhow:
         let words = message_words(&parse_message(&raw));
         if words.is_empty() {
             wordless += 1;
-        } else if let Err(error) = learning.apply(&words, action) {
+        } else if let Err(error) = learning.push(words, action) {
             failure = Some(error);
         }
     };

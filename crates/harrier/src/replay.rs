@@ -91,7 +91,8 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
 
 /// Decides the exit status. The run fails when it read no record, or under `--strict` when it skipped
 /// anything. A run whose records were all stored before still reads them, so it succeeds, and so does
-/// a run of empty JSON arrays only: the Management Activity API returns those for a quiet period.
+/// a run of empty JSON documents only: the Management Activity API returns `[]` and Graph an empty `value`
+/// page for a quiet period.
 fn exit_code(summary: &Summary, strict: bool) -> ExitCode {
     let failed_files = summary.failed_files().count();
     let read_nothing = summary.records.normalised == 0 && !only_empty_documents(summary);
@@ -118,11 +119,15 @@ fn print_problems(summary: &Summary) {
     }
 }
 
-/// Returns whether every file was read without a problem and is a JSON document without records.
+/// Returns whether every file was read without a problem and is JSON without records (an empty array or
+/// an empty Graph page, which is read as one line of JSON).
 fn only_empty_documents(summary: &Summary) -> bool {
     !summary.files.is_empty()
         && summary.files.iter().all(|file| {
-            file.error.is_none() && file.records == 0 && file.skipped == 0 && file.container == Some("json_document")
+            file.error.is_none()
+                && file.records == 0
+                && file.skipped == 0
+                && matches!(file.container, Some("json_document" | "json_lines"))
         })
 }
 

@@ -126,10 +126,13 @@ fn empty_arrays_alone_exit_0() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("empty.json");
     std::fs::write(&file, "[]\n").unwrap();
-    let (status, summary, stderr) = replay_json(&dir.path().join("data"), &[], &[&file]);
+    let page = dir.path().join("page.json");
+    std::fs::write(&page, "{\"value\": []}\n").unwrap();
+    let (status, summary, stderr) = replay_json(&dir.path().join("data"), &[], &[&file, &page]);
     assert_eq!(status, Some(0), "{stderr}");
     assert_eq!(summary["records"]["read"], 0, "{summary}");
     assert!(stderr.contains(&format!("warning: no records: {}", file.display())), "{stderr}");
+    assert!(stderr.contains(&format!("warning: no records: {}", page.display())), "{stderr}");
     assert!(stderr.contains("an empty array"), "{stderr}");
 }
 

@@ -36,10 +36,11 @@ impl TrustedHops {
         TrustedHops { patterns }
     }
 
-    /// The hosts of Exchange Online: its mailbox servers under `prod.outlook.com` and its edge servers
-    /// under `protection.outlook.com`.
+    /// The hosts of Exchange Online: its mailbox servers under `prod.outlook.com`, its edge servers under
+    /// `protection.outlook.com`, and its front ends under `outlook.office365.com`, which write the
+    /// topmost Received headers of delivered mail.
     pub fn exchange_online() -> Self {
-        Self::new(["*.prod.outlook.com", "*.protection.outlook.com"])
+        Self::new(["*.prod.outlook.com", "*.protection.outlook.com", "*.outlook.office365.com"])
     }
 
     /// Creates the list from an operator's names, where `exchange-online` stands for
