@@ -213,6 +213,9 @@ fn trusted_exchange_header_is_read() {
     assert_eq!(outcome.dmarc.as_ref().unwrap().status, Status::Fail);
     assert_eq!(outcome.dmarc_policy.as_deref(), Some("quarantine"));
     assert!(outcome.dkim.is_empty(), "`dkim=none header.d=none` is no signature");
+    assert_eq!(outcome.compauth.as_ref().unwrap().status, Status::Fail);
+    let kinds: Vec<FactorKind> = outcome.factors(&[]).iter().map(|factor| factor.kind).collect();
+    assert!(kinds.contains(&FactorKind::CompauthFail), "{kinds:?}");
 }
 
 #[test]

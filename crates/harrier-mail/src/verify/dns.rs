@@ -227,6 +227,7 @@ impl Verifier {
             dmarc: Some(dmarc_result(&dmarc.result(), from_domain)),
             dmarc_policy: policy.map(str::to_string),
             arc: arc_result,
+            compauth: None,
         })
     }
 

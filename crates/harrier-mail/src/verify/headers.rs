@@ -103,7 +103,7 @@ fn outcome_of(header: &AuthenticationResults, message: &MailMessage, trusted: &T
         Some(_) => return None,
         None => writer.filter(|host| trusted.matches(host))?,
     };
-    let methods = ["spf", "dkim", "dmarc", "arc"];
+    let methods = ["spf", "dkim", "dmarc", "arc", "compauth"];
     if !header.results.iter().any(|result| methods.contains(&result.method.as_str())) {
         return None;
     }
@@ -119,6 +119,7 @@ fn outcome_of(header: &AuthenticationResults, message: &MailMessage, trusted: &T
         dmarc: None,
         dmarc_policy: None,
         arc: None,
+        compauth: None,
     };
     for result in &header.results {
         let Some(status) = Status::from_word(&result.result) else { continue };
@@ -133,6 +134,7 @@ fn outcome_of(header: &AuthenticationResults, message: &MailMessage, trusted: &T
                 outcome.dmarc_policy = property(result, &["policy.dmarc", "action"]).map(|value| value.to_ascii_lowercase());
             }
             "arc" if outcome.arc.is_none() => outcome.arc = Some(MethodResult::new(status, None)),
+            "compauth" if outcome.compauth.is_none() => outcome.compauth = Some(MethodResult::new(status, None)),
             _ => {}
         }
     }

@@ -109,6 +109,8 @@ pub struct AuthOutcome {
     /// The DMARC policy the From domain publishes (`none`, `quarantine`, `reject`), when known.
     pub dmarc_policy: Option<String>,
     pub arc: Option<MethodResult>,
+    /// Microsoft's composite authentication, which Exchange Online writes in its headers.
+    pub compauth: Option<MethodResult>,
 }
 
 impl AuthOutcome {
@@ -199,6 +201,11 @@ impl AuthOutcome {
                 _ => {}
             }
         }
+        if let Some(compauth) = &self.compauth
+            && compauth.status == Status::Fail
+        {
+            factors.push(Factor::new(FactorKind::CompauthFail, format!("compauth=fail by {by}")));
+        }
         if !temporary.is_empty() {
             let count = temporary.len() as u32;
             factors.push(Factor { kind: FactorKind::AuthTemporaryError, detail: temporary.join("; "), count });
@@ -229,6 +236,7 @@ mod tests {
             dmarc: Some(MethodResult::new(dmarc, Some(domain.into()))),
             dmarc_policy: Some("reject".into()),
             arc: None,
+            compauth: None,
         }
     }
 
