@@ -59,6 +59,6 @@ pub use message::{
 };
 pub use origin::{MailFormat, MessageOrigin, SkipReason, Skipped};
 pub use read::{
-    DEFAULT_MAX_MESSAGE_BYTES, MailReader, RawMessage, ReadItem, ReadOptions, detect_format, is_mail_file, looks_like_message, open,
+    DEFAULT_MAX_MESSAGE_BYTES, MailReader, RawMessage, ReadItem, ReadOptions, detect_format, is_gzip_file, is_mail_file, looks_like_message, open,
 };
 pub use urls::{FoundUrl, UrlSource, urls_in_html, urls_in_text};

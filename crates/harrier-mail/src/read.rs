@@ -77,6 +77,12 @@ fn open_file(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
     if compressed { Ok(Box::new(flate2::bufread::MultiGzDecoder::new(file))) } else { Ok(Box::new(file)) }
 }
 
+/// Returns whether the file at `path` starts with the gzip magic bytes, whether or not the rest decodes.
+pub fn is_gzip_file(path: &Path) -> bool {
+    let mut magic = [0u8; 2];
+    File::open(path).and_then(|mut file| file.read_exact(&mut magic)).is_ok() && magic == GZIP_MAGIC
+}
+
 fn read_prefix(input: &mut dyn Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {

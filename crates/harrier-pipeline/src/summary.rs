@@ -30,7 +30,7 @@ impl FileReport {
     pub fn new(path: &Path, result: Result<FileInfo, FileError>, records: u64, skipped: u64) -> FileReport {
         let (container, compressed, error) = match result {
             Ok(info) => (Some(info.container.as_str()), info.compressed, None),
-            Err(error) => (None, is_gzip(path), Some(error.to_string())),
+            Err(error) => (None, harrier_mail::is_gzip_file(path), Some(error.to_string())),
         };
         FileReport { path: path.to_path_buf(), container, compressed, records, skipped, error }
     }
@@ -38,12 +38,12 @@ impl FileReport {
     /// Creates the report of a mail file, whose container is `mail`.
     pub fn mail(path: &Path, error: Option<String>, records: u64, skipped: u64) -> FileReport {
         let container = error.is_none().then_some("mail");
-        FileReport { path: path.to_path_buf(), container, compressed: is_gzip(path), records, skipped, error }
+        FileReport { path: path.to_path_buf(), container, compressed: harrier_mail::is_gzip_file(path), records, skipped, error }
     }
 
     /// Creates the report of a path that could not be listed or opened.
     pub fn failed(error: &FileError, path: PathBuf) -> FileReport {
-        let compressed = is_gzip(&path);
+        let compressed = harrier_mail::is_gzip_file(&path);
         FileReport { path, container: None, compressed, records: 0, skipped: 0, error: Some(error.to_string()) }
     }
 }
@@ -162,12 +162,4 @@ impl Summary {
     pub fn failed_files(&self) -> impl Iterator<Item = &FileReport> {
         self.files.iter().filter(|f| f.error.is_some())
     }
-}
-
-/// Returns whether the file starts with the gzip magic bytes, so that a file whose decompression failed is
-/// still reported as compressed.
-fn is_gzip(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 2];
-    std::fs::File::open(path).and_then(|mut file| file.read_exact(&mut magic)).is_ok() && magic == [0x1f, 0x8b]
 }

@@ -96,7 +96,7 @@ struct Learning<'a> {
     tenant: &'a harrier_model::TenantId,
     /// With `--reset`, the first batch starts from an empty model.
     reset: bool,
-    /// Whether the first batch was saved, which is when words learned without an index are reported.
+    /// Whether a batch was saved. The first batch reports words learned without an index.
     started: bool,
     pending: Vec<(Vec<String>, Action)>,
     summary: LearnSummary,
@@ -113,7 +113,7 @@ impl Learning<'_> {
 
     /// Applies the pending messages to the saved model and saves it, in one transaction.
     fn flush(&mut self) -> anyhow::Result<()> {
-        let mut update = self.db.begin_model_update(self.tenant, self.reset)?;
+        let mut update = self.db.begin_model_update(self.tenant, self.reset && !self.started)?;
         if !self.started && update.unindexed > 0 {
             eprintln!(
                 "warning: {} of the learned messages were learned before harrier kept track of each message, so they \
@@ -130,7 +130,6 @@ impl Learning<'_> {
         self.summary.words = update.model.words();
         self.summary.trained = update.model.is_trained();
         update.commit()?;
-        self.reset = false;
         self.started = true;
         Ok(())
     }
